@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { loadConfig, type ConfigFlags } from './config.js';
+import { McError, isMcError } from './errors.js';
+import { checkCommand } from './commands/check.js';
+import { exitCodeOf, version } from './commands/command-context.js';
+import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
+
+// The CLI only parses, builds one Config, calls a command, and turns what comes back into the exit code.
+
+function runFlags<T>(argv: Argv<T>) {
+  return argv
+    .option('base-url', { type: 'string', describe: "AnythingLLM server root (BASE_URL)" })
+    .option('api-key-file', { type: 'string', describe: 'file holding the API key (else $CREDENTIALS_DIRECTORY/api-key, else API_KEY)' })
+    .option('webhook-url', { type: 'string', describe: 'memory webhook (WEBHOOK_URL)' })
+    .option('webhook-secret-file', { type: 'string', describe: 'file holding the Standard Webhooks secret (else $CREDENTIALS_DIRECTORY/webhook-secret, else WEBHOOK_SECRET)' })
+    .option('gap', { type: 'string', describe: 'conversation gap: 90m, 1h, 1.5h (CONVERSATION_HOUR_WINDOW, hours)' })
+    .option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)', default: undefined })
+    .option('log-dir', { type: 'string', describe: 'also write a daily log file here (LOG_DIR)' })
+    .option('concurrency', { type: 'number', describe: 'deliveries in flight (CONCURRENCY)' })
+    .option('now', { type: 'string', describe: 'ISO instant deciding which conversations are closed (tests, replays)' })
+    .option('include-hidden', { type: 'boolean', describe: 'keep chats with include: false' })
+    .option('source', { type: 'string', describe: 'file:PATH — read chat records from an NDJSON file instead of the API' })
+    .option('api-key', { type: 'string', hidden: true })
+    .option('webhook-secret', { type: 'string', hidden: true });
+}
+
+function flagsOf(argv: Record<string, unknown>): ConfigFlags {
+  for (const secret of ['api-key', 'webhook-secret'] as const) {
+    if (argv[secret] !== undefined) {
+      throw new McError('MC_CONFIG', `--${secret} is refused: other users can read command lines; use ${secret === 'api-key' ? 'API_KEY or --api-key-file' : 'WEBHOOK_SECRET or --webhook-secret-file'} or a systemd credential`);
+    }
+  }
+  return argv as ConfigFlags;
+}
+
+async function main(args: string[]): Promise<number> {
+  let exitCode = 0;
+  const commandLine = ['memory-cron', ...args].join(' ');
+  await yargs(args)
+    .scriptName('memory-cron')
+    .command(['run', '$0'], 'the nightly job: page, stage, deliver closed conversations', runFlags, async (argv) => {
+      exitCode = await runCommand(loadConfig(flagsOf(argv), process.env), commandLine);
+    })
+    .command('check', 'validate the settings and read page 0, sending nothing', runFlags, async (argv) => {
+      exitCode = await checkCommand(loadConfig(flagsOf(argv), process.env, { source: true, webhook: true }));
+    })
+    .command('status', 'cursor, last run, open conversations, dead letters, quarantine', (y) => y.option('state-dir', { type: 'string' }).option('json', { type: 'boolean', default: false }), async (argv) => {
+      exitCode = await statusCommand(loadConfig(argv, process.env, { source: false, webhook: false }).stateDir, argv.json);
+    })
+    .strict()
+    .version(version)
+    .help()
+    .fail((message, error) => {
+      throw error ?? new McError('MC_CONFIG', `${message}; see memory-cron --help`);
+    })
+    .parseAsync();
+  return exitCode;
+}
+
+try {
+  process.exitCode = await main(hideBin(process.argv));
+} catch (error) {
+  const line = isMcError(error) ? `${error.code}: ${error.message}` : `MC_INTERNAL: unexpected internal error (a bug — please report it): ${(error as Error)?.stack ?? String(error)}`;
+  process.stderr.write(`memory-cron: ${line}\n`);
+  process.exitCode = exitCodeOf(error);
+}

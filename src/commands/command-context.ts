@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { createLog, type Log } from '../log.js';
+import { McError, errorCodes, isMcError } from '../errors.js';
+import type { Config } from '../config.js';
+
+/** The package version, read once from package.json beside dist/. */
+export const version: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The logger of a command: JSON lines on stdout, or on stderr when stdout carries data (--json, --dry-run). */
+export function commandLog(config: Config, options: { toStderr: boolean; command: string }): Log {
+  return createLog({
+    to: options.toStderr ? 'stderr' : 'stdout',
+    logDir: config.logDir,
+    level: config.logLevel,
+    secrets: secretsOf(config),
+    base: { version, ...(process.env['INVOCATION_ID'] ? { invocation: process.env['INVOCATION_ID'] } : {}) },
+  });
+}
+
+/** The secrets a logger must scrub from every line. */
+export function secretsOf(config: Config): string[] {
+  return [config.source?.kind === 'api' ? config.source.apiKey : undefined, config.webhookSecret].filter((s): s is string => s !== undefined && s.length >= 4);
+}
+
+/** One AbortController for the run: SIGINT, SIGTERM and the deadline abort it with the McError to exit with. */
+export function stopSignal(deadlineMs: number): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => controller.abort(new McError('MC_ABORTED', `stopped by ${name}; state is consistent and the next run continues`, { details: { signal: name } }));
+  const onInt = onSignal('SIGINT');
+  const onTerm = onSignal('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  const deadline = setTimeout(() => controller.abort(new McError('MC_DEADLINE', `the run deadline (RUN_DEADLINE, ${Math.round(deadlineMs / 60_000)} min) was reached; state is checkpointed and the next run continues`)), deadlineMs);
+  deadline.unref();
+  return {
+    signal: controller.signal,
+    dispose() {
+      clearTimeout(deadline);
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
+}
+
+/** The exit code for an error (README "Exit codes"): ours by code, anything else is a bug (1). */
+export function exitCodeOf(error: unknown): number {
+  if (!isMcError(error)) return errorCodes.MC_INTERNAL;
+  if (error.code === 'MC_ABORTED') return error.details['signal'] === 'SIGTERM' ? 143 : 130;
+  return error.exitCode;
+}
+
+/** Logs a failed command as one line: our errors by code and message, anything else as a bug with its stack. */
+export function logFailure(log: Logger, error: unknown): void {
+  if (isMcError(error)) log.error({ code: error.code, ...error.details }, error.message);
+  else log.error({ code: 'MC_INTERNAL', err: error }, `unexpected internal error (a bug — please report it): ${(error as Error)?.message ?? String(error)}`);
+}

@@ -1,0 +1,146 @@
+import { McError } from './errors.js';
+import { parseDuration } from './config/duration.js';
+import { readSecret } from './config/secrets.js';
+
+/** Where chats come from. */
+export type SourceConfig =
+  | { readonly kind: 'api'; readonly baseUrl: string; readonly apiKey: string }
+  | { readonly kind: 'file'; readonly path: string };
+
+/** One validated configuration for a run; built once by `loadConfig`, read-only afterwards. */
+export interface Config {
+  /** Undefined for commands that do not read the source (status, dead-letters). */
+  readonly source: SourceConfig | undefined;
+  /** Undefined for commands that do not post (status, --dry-run). */
+  readonly webhookUrl: string | undefined;
+  /** Standard Webhooks secret; deliveries are unsigned when undefined. */
+  readonly webhookSecret: string | undefined;
+  /** The conversation gap. @default 1 h (CONVERSATION_HOUR_WINDOW) */
+  readonly gapMs: number;
+  /** @default ./state */
+  readonly stateDir: string;
+  readonly logDir: string | undefined;
+  /** Deliveries in flight at once. @default 4 */
+  readonly concurrency: number;
+  /** The instant that decides which conversations are closed; undefined = the run's start. */
+  readonly now: Date | undefined;
+  /** Keep chats with `include: false`. @default false */
+  readonly includeHidden: boolean;
+  /** Per-request timeout, source and webhook. @default 30 s */
+  readonly timeoutMs: number;
+  /** Retries after a failed request. @default 5 */
+  readonly retries: number;
+  /** First retry delay, doubled each time with jitter. @default 1 s */
+  readonly retryMinMs: number;
+  /** Longest `Retry-After` honoured. @default 60 s */
+  readonly retryAfterCapMs: number;
+  /** The run stops cleanly, checkpointed, this long after it started (below the unit's start timeout). @default 50 min */
+  readonly deadlineMs: number;
+  /** pino level. @default info */
+  readonly logLevel: string;
+}
+
+/** The command-line values `loadConfig` reads (yargs' parsed argv; every flag optional). */
+export interface ConfigFlags {
+  readonly baseUrl?: string | undefined;
+  readonly apiKeyFile?: string | undefined;
+  readonly webhookUrl?: string | undefined;
+  readonly webhookSecretFile?: string | undefined;
+  readonly gap?: string | undefined;
+  readonly stateDir?: string | undefined;
+  readonly logDir?: string | undefined;
+  readonly concurrency?: number | undefined;
+  readonly now?: string | undefined;
+  readonly includeHidden?: boolean | undefined;
+  readonly source?: string | undefined;
+}
+
+/** What a command needs besides the flags: whether it reads the source and whether it posts. */
+export interface ConfigNeeds {
+  readonly source: boolean;
+  readonly webhook: boolean;
+}
+
+/** Builds and checks the Config from flags and environment; throws one MC_CONFIG line naming the bad setting. */
+export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: ConfigNeeds = { source: true, webhook: true }): Config {
+  const gapText = flags.gap ?? env['CONVERSATION_HOUR_WINDOW'];
+  return {
+    source: needs.source ? sourceConfig(flags, env) : undefined,
+    webhookUrl: needs.webhook ? httpUrl(flags.webhookUrl ?? env['WEBHOOK_URL'], 'WEBHOOK_URL', '--webhook-url', 'the memory webhook, e.g. https://memory.example/hook') : undefined,
+    webhookSecret: readSecret({ file: flags.webhookSecretFile, credential: 'webhook-secret', envName: 'WEBHOOK_SECRET' }, env),
+    gapMs: gapText === undefined ? 3_600_000 : positiveDuration(gapText, 'h', flags.gap === undefined ? 'CONVERSATION_HOUR_WINDOW' : '--gap', 'hours like 1 or 1.5, or 90m'),
+    stateDir: nonEmpty(flags.stateDir ?? env['STATE_DIR']) ?? 'state',
+    logDir: nonEmpty(flags.logDir ?? env['LOG_DIR']),
+    concurrency: integer(flags.concurrency ?? env['CONCURRENCY'], 4, 1, 64, 'CONCURRENCY (--concurrency)'),
+    now: flags.now === undefined ? undefined : instant(flags.now),
+    includeHidden: flags.includeHidden ?? false,
+    timeoutMs: optionalDuration(env['HTTP_TIMEOUT'], 30_000, 'HTTP_TIMEOUT'),
+    retries: integer(env['RETRIES'], 5, 0, 20, 'RETRIES'),
+    retryMinMs: optionalDuration(env['RETRY_MIN_DELAY'], 1_000, 'RETRY_MIN_DELAY'),
+    retryAfterCapMs: optionalDuration(env['RETRY_AFTER_CAP'], 60_000, 'RETRY_AFTER_CAP'),
+    deadlineMs: optionalDuration(env['RUN_DEADLINE'], 50 * 60_000, 'RUN_DEADLINE'),
+    logLevel: logLevel(env['LOG_LEVEL']),
+  };
+}
+
+function sourceConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): SourceConfig {
+  if (flags.source !== undefined) {
+    const match = /^file:(.+)$/.exec(flags.source);
+    if (match?.[1] === undefined) fail(`--source ${JSON.stringify(flags.source)} is not understood; use --source file:PATH (an NDJSON file of chat records)`);
+    return { kind: 'file', path: match[1] };
+  }
+  const baseUrl = httpUrl(flags.baseUrl ?? env['BASE_URL'], 'BASE_URL', '--base-url', "the AnythingLLM server's root, e.g. http://localhost:3001");
+  const apiKey = readSecret({ file: flags.apiKeyFile, credential: 'api-key', envName: 'API_KEY' }, env);
+  if (apiKey === undefined) fail('the API key is missing; put it in API_KEY, a file named by --api-key-file, or the systemd credential api-key');
+  return { kind: 'api', baseUrl, apiKey };
+}
+
+function httpUrl(value: string | undefined, envName: string, flag: string, example: string): string {
+  if (value === undefined || value.trim() === '') fail(`${envName} is missing; set ${envName} or ${flag} to ${example}`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(`${envName} ${JSON.stringify(value)} is not a URL; set it to ${example}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${envName} must be an http:// or https:// URL, not ${url.protocol}`);
+  return value.trim();
+}
+
+function positiveDuration(text: string, bareUnit: 'h' | 'ms', name: string, shape: string): number {
+  const ms = parseDuration(text, bareUnit);
+  if (ms === undefined || ms <= 0) fail(`${name} ${JSON.stringify(text)} is not a positive duration; use ${shape}`);
+  return ms;
+}
+
+function optionalDuration(text: string | undefined, fallback: number, name: string): number {
+  return text === undefined || text === '' ? fallback : positiveDuration(text, 'ms', name, 'milliseconds, or 30s, 5m, 1h');
+}
+
+function integer(value: string | number | undefined, fallback: number, min: number, max: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const number = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) fail(`${name} ${JSON.stringify(value)} must be a whole number from ${min} to ${max}`);
+  return number;
+}
+
+function instant(text: string): Date {
+  const ms = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || !Number.isFinite(ms)) fail(`--now ${JSON.stringify(text)} is not an ISO-8601 instant; use e.g. 2026-11-24T09:00:00Z`);
+  return new Date(ms);
+}
+
+function logLevel(value: string | undefined): string {
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (value === undefined || value === '') return 'info';
+  if (!levels.includes(value)) fail(`LOG_LEVEL ${JSON.stringify(value)} must be one of ${levels.join(', ')}`);
+  return value;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function fail(message: string): never {
+  throw new McError('MC_CONFIG', message);
+}

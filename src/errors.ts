@@ -1,0 +1,46 @@
+/** Stable error codes: each names one thing an operator can act on (README "Error codes"). */
+export const errorCodes = {
+  MC_CONFIG: 2,
+  MC_LOCKED: 3,
+  MC_SOURCE_AUTH: 4,
+  MC_SOURCE_NOT_FOUND: 4,
+  MC_SOURCE_REJECTED: 4,
+  MC_SOURCE_UNAVAILABLE: 5,
+  MC_SOURCE_BAD_PAGE: 5,
+  MC_SOURCE_LOOP: 5,
+  MC_DEAD_LETTERS: 6,
+  MC_WEBHOOK_DOWN: 6,
+  MC_STATE_DAMAGED: 7,
+  MC_STATE_NEWER: 7,
+  MC_STATE_UNWRITABLE: 7,
+  MC_DEADLINE: 8,
+  MC_ABORTED: 130,
+  MC_INTERNAL: 1,
+} as const;
+
+/** One of the stable codes above. */
+export type ErrorCode = keyof typeof errorCodes;
+
+/** Every error memory-cron throws on purpose: a stable `code`, a one-line message saying what to do, a `cause`. */
+export class McError extends Error {
+  override readonly name = 'McError';
+  readonly code: ErrorCode;
+  /** Extra, non-secret facts for the log line (status, offset, …). */
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  /** The process exit code this error maps to (README "Exit codes"). */
+  get exitCode(): number {
+    return errorCodes[this.code];
+  }
+}
+
+/** True for our own errors; p-retry rejects with the original error, so this is the check to use. */
+export function isMcError(error: unknown, ...codes: ErrorCode[]): error is McError {
+  return error instanceof McError && (codes.length === 0 || codes.includes(error.code));
+}

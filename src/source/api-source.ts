@@ -1,0 +1,69 @@
+import { McError } from '../errors.js';
+import { post } from '../http/post.js';
+import { isRetryableStatus, parseRetryAfter, safeUrl } from '../http/response-class.js';
+import { RetryableError, withRetry, type RetryOptions } from '../http/retry.js';
+import type { Page, ReadPage } from './page.js';
+
+/** A page that came back but cannot be used (HTML, truncated JSON, wrong shape, empty where rows were expected). */
+export class BadPageError extends RetryableError {}
+
+/** How to reach the AnythingLLM admin chat API. */
+export interface ApiSourceOptions {
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  /** Per-request timeout. @default 30000 */
+  readonly timeoutMs: number;
+  readonly retry: RetryOptions;
+}
+
+/** The path DESIGN §1 names, under BASE_URL. */
+export function chatsEndpoint(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/api/v1/admin/workspace-chats`;
+}
+
+/** A ReadPage over `POST /api/v1/admin/workspace-chats`, with retries; fatal answers become McErrors. */
+export function apiPageReader(options: ApiSourceOptions): ReadPage {
+  const url = chatsEndpoint(options.baseUrl);
+  const headers = { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json', accept: 'application/json' };
+  return async (offset, expectRows) => {
+    try {
+      return await withRetry(async () => {
+        const reply = await post(url, JSON.stringify({ offset }), headers, { timeoutMs: options.timeoutMs, signal: options.retry.signal });
+        return parsePage(offset, expectRows, reply.status, reply.text, reply.headers.get('retry-after'), url);
+      }, options.retry);
+    } catch (error) {
+      if (error instanceof BadPageError) {
+        throw new McError('MC_SOURCE_BAD_PAGE', `AnythingLLM kept serving a bad page ${offset} (${error.message}); the cursor was not moved — check the server's logs, then run again`, { cause: error, details: { offset } });
+      }
+      if (error instanceof RetryableError) {
+        throw new McError('MC_SOURCE_UNAVAILABLE', `AnythingLLM at ${safeUrl(options.baseUrl)} is unavailable (${error.message}); the cursor was not moved — the next run will retry`, { cause: error, details: { offset } });
+      }
+      throw error;
+    }
+  };
+}
+
+function parsePage(offset: number, expectRows: boolean, status: number, text: string, retryAfter: string | null, url: string): Page {
+  if (status === 401 || status === 403) {
+    throw new McError('MC_SOURCE_AUTH', `AnythingLLM refused the API key (${status}); set API_KEY (or the api-key credential) to an admin API key from Settings → Developer API`, { details: { status } });
+  }
+  if (status === 404) {
+    throw new McError('MC_SOURCE_NOT_FOUND', `AnythingLLM answered 404 for ${safeUrl(url)}; BASE_URL must be the server's root (e.g. http://host:3001), without /api`, { details: { status } });
+  }
+  if (isRetryableStatus(status)) throw new RetryableError(`HTTP ${status}`, parseRetryAfter(retryAfter, Date.now()));
+  if (status < 200 || status >= 300) {
+    throw new McError('MC_SOURCE_REJECTED', `AnythingLLM rejected the request for page ${offset} with HTTP ${status}; check BASE_URL and the server version`, { details: { status } });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new BadPageError(`page ${offset} is not JSON (${text.trimStart().startsWith('<') ? 'HTML' : 'truncated or garbled'}, ${text.length} bytes)`);
+  }
+  const { chats, hasPages } = (body ?? {}) as { chats?: unknown; hasPages?: unknown };
+  if (!Array.isArray(chats) || typeof hasPages !== 'boolean') throw new BadPageError(`page ${offset} lacks "chats" or "hasPages"`);
+  if (chats.length === 0 && expectRows) {
+    throw new BadPageError(`page ${offset} is empty where rows were expected (AnythingLLM answers its own database errors with an empty page)`);
+  }
+  return { offset, records: chats, hasPages };
+}

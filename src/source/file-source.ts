@@ -1,0 +1,43 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { McError } from '../errors.js';
+import type { Page, ReadPage } from './page.js';
+
+const pageSize = 20;
+
+/** A ReadPage over an NDJSON file of chat records (`--source file:PATH`); pages must be read in order. */
+export function filePageReader(path: string): ReadPage {
+  let lines: AsyncIterator<string> | undefined;
+  let nextOffset = 0;
+  return async (offset) => {
+    if (offset !== nextOffset) throw new TypeError(`file pages are read in order: asked for ${offset}, next is ${nextOffset}`);
+    nextOffset++;
+    lines ??= openLines(path);
+    const records: unknown[] = [];
+    let done = false;
+    while (records.length < pageSize) {
+      const line = await lines.next().catch((error: unknown) => {
+        throw new McError('MC_CONFIG', `cannot read --source file ${path} (${(error as Error).message}); check the path`, { cause: error });
+      });
+      if (line.done) {
+        done = true;
+        break;
+      }
+      if (line.value.trim() !== '') records.push(parseLine(line.value));
+    }
+    return { offset, records, hasPages: !done } satisfies Page;
+  };
+}
+
+function openLines(path: string): AsyncIterator<string> {
+  return createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })[Symbol.asyncIterator]();
+}
+
+// A line that is not JSON is kept as text: it becomes a quarantined record, not a failed run.
+function parseLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return line;
+  }
+}

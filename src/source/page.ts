@@ -1,0 +1,19 @@
+/** One page of raw records as the source served it (DESIGN §1): `offset` is the page index. */
+export interface Page {
+  readonly offset: number;
+  readonly records: readonly unknown[];
+  readonly hasPages: boolean;
+}
+
+/** Reads page `offset`; `expectRows` says an empty page would be a bad page, not the end. */
+export type ReadPage = (offset: number, expectRows: boolean) => Promise<Page>;
+
+/** The numeric ids of a page's records (records without one are left out). */
+export function idsOf(page: Page): number[] {
+  const ids: number[] = [];
+  for (const record of page.records) {
+    const id = (record as { id?: unknown } | null)?.id;
+    if (typeof id === 'number' && Number.isSafeInteger(id)) ids.push(id);
+  }
+  return ids;
+}

@@ -1,0 +1,37 @@
+import { McError, isMcError } from '../errors.js';
+
+/** Turns a LevelDB failure into one of our state errors, naming the problem and what to do. */
+export function stateError(error: unknown, stateDir: string, doing: string): McError {
+  if (isMcError(error)) return error;
+  const codes = codesOf(error);
+  const text = messagesOf(error);
+  if (codes.includes('LEVEL_LOCKED')) {
+    return new McError('MC_LOCKED', `another memory-cron run holds ${stateDir}`, { cause: error });
+  }
+  if (codes.includes('LEVEL_DECODE_ERROR') || codes.includes('LEVEL_CORRUPTION') || /corrupt/i.test(text)) {
+    return new McError('MC_STATE_DAMAGED', `state in ${stateDir} is damaged (${doing}: ${firstLine(text)}); restore ${stateDir} from a backup — nothing was rewritten`, { cause: error });
+  }
+  if (/read-only|EROFS|EACCES|permission denied|ENOSPC|no space/i.test(text)) {
+    return new McError('MC_STATE_UNWRITABLE', `cannot write state in ${stateDir} (${doing}: ${firstLine(text)}); free space or fix permissions, then run again — nothing was lost`, { cause: error });
+  }
+  return new McError('MC_STATE_DAMAGED', `state in ${stateDir} cannot be used (${doing}: ${firstLine(text)}); check the folder, restore it from a backup if needed`, { cause: error });
+}
+
+function codesOf(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+  }
+  return codes;
+}
+
+function messagesOf(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e instanceof Error; e = e.cause) parts.push(e.message);
+  return parts.join(': ');
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}

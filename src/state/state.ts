@@ -1,0 +1,118 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { McError } from '../errors.js';
+import type { Turn } from '../source/turn.js';
+import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
+import type { ChatMark, Cursor, LastSent, OutboxEntry, QuarantineRecord, SentRecord } from './records.js';
+import { stateError } from './state-error.js';
+import { readStatusFile } from './status-file.js';
+
+/** The state layout this code writes; a state with a higher number is refused, never rewritten. */
+export const schemaVersion = 1;
+
+type Root = Level<string, unknown>;
+/** A JSON-valued sublevel of the state database. */
+export type Sub<V> = ReturnType<typeof sublevel<V>>;
+
+function sublevel<V>(db: Root, name: string) {
+  return db.sublevel<string, V>(name, { valueEncoding: 'json' });
+}
+
+/** Fixed keys of the `meta` sublevel. */
+export interface Meta {
+  schema: number;
+  cursor: Cursor;
+  lastRun: unknown;
+}
+
+/** STATE_DIR's LevelDB, opened and locked by this process, with one sublevel per kind of record (DESIGN §4). */
+export class State {
+  readonly meta: Sub<Meta[keyof Meta]>;
+  readonly turns: Sub<Turn>;
+  readonly chats: Sub<ChatMark>;
+  readonly outbox: Sub<OutboxEntry>;
+  readonly sent: Sub<SentRecord>;
+  readonly threads: Sub<LastSent>;
+  readonly quarantine: Sub<QuarantineRecord>;
+
+  private constructor(readonly db: Root, readonly stateDir: string) {
+    this.meta = sublevel(db, 'meta');
+    this.turns = sublevel(db, 'turns');
+    this.chats = sublevel(db, 'chats');
+    this.outbox = sublevel(db, 'outbox');
+    this.sent = sublevel(db, 'sent');
+    this.threads = sublevel(db, 'threads');
+    this.quarantine = sublevel(db, 'quarantine');
+  }
+
+  /** Opens and locks STATE_DIR; refuses a locked, damaged or newer state with a clear McError. */
+  static async open(stateDir: string, command: string): Promise<State> {
+    const dbDir = join(stateDir, 'db');
+    try {
+      await mkdir(stateDir, { recursive: true });
+    } catch (error) {
+      throw stateError(error, stateDir, 'creating the folder');
+    }
+    await refuseHeadlessDatabase(stateDir, dbDir);
+    const db = new Level<string, unknown>(dbDir, { valueEncoding: 'json' });
+    try {
+      await db.open();
+    } catch (error) {
+      const problem = stateError(error, stateDir, 'opening LevelDB');
+      if (problem.code !== 'MC_LOCKED') throw problem;
+      const holder = describeHolder(await readHolder(stateDir));
+      throw new McError('MC_LOCKED', `another memory-cron run holds ${stateDir} (${holder}); wait for it to finish, or stop it`, { cause: error });
+    }
+    const state = new State(db, stateDir);
+    try {
+      await state.checkSchema();
+      await writeHolder(stateDir, command);
+    } catch (error) {
+      await db.close();
+      throw stateError(error, stateDir, 'checking the schema');
+    }
+    return state;
+  }
+
+  /** The cursor, or undefined before the first complete night. */
+  async cursor(): Promise<Cursor | undefined> {
+    return (await this.meta.get('cursor')) as Cursor | undefined;
+  }
+
+  /** Releases the lock. */
+  async close(): Promise<void> {
+    await removeHolder(this.stateDir).catch(() => undefined);
+    await this.db.close();
+  }
+
+  private async checkSchema(): Promise<void> {
+    const found = await this.meta.get('schema');
+    if (typeof found === 'number') {
+      if (found > schemaVersion) {
+        throw new McError('MC_STATE_NEWER', `state in ${this.stateDir} was written by a newer memory-cron (schema ${found}, this one knows ${schemaVersion}); upgrade memory-cron — nothing was rewritten`);
+      }
+      return;
+    }
+    const [anyKey] = await this.db.keys({ limit: 1 }).all();
+    const earlierRun = await readStatusFile<{ lastRun?: unknown }>(this.stateDir).catch(() => undefined);
+    if (anyKey !== undefined || earlierRun?.lastRun !== undefined) {
+      throw new McError('MC_STATE_DAMAGED', `state in ${this.stateDir} has no schema marker but ${anyKey === undefined ? 'status.json shows earlier runs' : 'holds data'}; restore it from a backup — nothing was rewritten`);
+    }
+    await this.meta.put('schema', schemaVersion);
+  }
+}
+
+// LevelDB silently creates a fresh, empty database when CURRENT is missing: refuse that instead of resetting history.
+async function refuseHeadlessDatabase(stateDir: string, dbDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dbDir);
+  } catch {
+    return;
+  }
+  const hasData = names.some((name) => /^(MANIFEST-|\d+\.(ldb|log|sst)$)/.test(name));
+  if (hasData && !names.includes('CURRENT')) {
+    throw new McError('MC_STATE_DAMAGED', `state in ${stateDir} is damaged: db/CURRENT is missing; restore ${stateDir} from a backup — nothing was rewritten`);
+  }
+}

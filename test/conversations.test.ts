@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { conversationId } from '../src/conversations/conversation-id.js';
+import { toConversation } from '../src/conversations/conversation.js';
+import { continuesFrom, rollingGap } from '../src/conversations/rolling-gap.js';
+import { collectAll, hour, minute, t0, turn } from './helpers/turns.js';
+
+const gap = { gapMs: hour, nowMs: t0 + 100 * hour };
+const ids = async (turns: Parameters<typeof rollingGap>[0], options = gap) => (await collectAll(rollingGap(turns, options))).map((run) => run.turns.map((t) => t.id));
+
+describe('rolling gap', () => {
+  it("splits the users' own example as they described it", async () => {
+    const at = (h: number, m: number) => t0 + h * hour + m * minute; // 10:00 is h=0
+    const turns = [turn({ id: 1, createdAt: at(0, 0) }), turn({ id: 2, createdAt: at(0, 30) }), turn({ id: 3, createdAt: at(1, 20) }), turn({ id: 4, createdAt: at(2, 45) }), turn({ id: 5, createdAt: at(3, 15) })];
+    assert.deepEqual(await ids(turns), [[1, 2, 3], [4, 5]]);
+  });
+
+  it('a gap of exactly the window stays in one conversation', async () => {
+    assert.deepEqual(await ids([turn({ id: 1, createdAt: t0 }), turn({ id: 2, createdAt: t0 + hour })]), [[1, 2]]);
+  });
+
+  it('a gap one millisecond over the window starts a new conversation', async () => {
+    assert.deepEqual(await ids([turn({ id: 1, createdAt: t0 }), turn({ id: 2, createdAt: t0 + hour + 1 })]), [[1], [2]]);
+  });
+
+  it('another thread or workspace starts a new conversation even within the window', async () => {
+    const turns = [turn({ id: 1, createdAt: t0 }), turn({ id: 2, createdAt: t0 + minute, threadId: 7 }), turn({ id: 3, createdAt: t0 + 2 * minute, threadId: 7, workspaceId: 2 })];
+    assert.deepEqual(await ids(turns), [[1], [2], [3]]);
+  });
+
+  it('a conversation is closed only when now is more than the gap after its last turn', async () => {
+    const turns = [turn({ id: 1, createdAt: t0 })];
+    assert.equal((await collectAll(rollingGap(turns, { gapMs: hour, nowMs: t0 + hour })))[0]?.closed, false);
+    assert.equal((await collectAll(rollingGap(turns, { gapMs: hour, nowMs: t0 + hour + 1 })))[0]?.closed, true);
+  });
+
+  it('yields nothing for no turns', async () => {
+    assert.deepEqual(await ids([]), []);
+  });
+});
+
+describe('continues', () => {
+  it("names the thread's last sent conversation when it ended within the gap", () => {
+    assert.equal(continuesFrom({ id: 'conv_a', endedAt: t0 }, t0 + hour, hour), 'conv_a');
+    assert.equal(continuesFrom({ id: 'conv_a', endedAt: t0 }, t0 + hour + 1, hour), null);
+    assert.equal(continuesFrom(undefined, t0, hour), null);
+  });
+
+  it('names it too for a late turn older than its end', () => {
+    assert.equal(continuesFrom({ id: 'conv_a', endedAt: t0 }, t0 - minute, hour), 'conv_a');
+  });
+});
+
+describe('conversation body', () => {
+  it('holds a user and an assistant message per turn, leaving out empty replies', () => {
+    const body = toConversation('conv_x', [turn({ id: 1, createdAt: t0 }), turn({ id: 2, createdAt: t0 + minute, reply: '', user: null })], null);
+    assert.deepEqual(
+      body.messages.map((m) => [m.chatId, m.role, m.user]),
+      [
+        [1, 'user', 'alice'],
+        [1, 'assistant', undefined],
+        [2, 'user', undefined],
+      ],
+    );
+    assert.equal(body.startedAt, new Date(t0).toISOString());
+    assert.equal(body.endedAt, new Date(t0 + minute).toISOString());
+    assert.deepEqual(body.workspace, { id: 1, name: 'Sales', slug: 'sales' });
+    assert.equal(body.threadId, null);
+  });
+
+  it('refuses an empty conversation as a programming error', () => {
+    assert.throws(() => toConversation('conv_x', [], null), TypeError);
+  });
+});
+
+describe('conversation id', () => {
+  it('is the same for the same chats in any order, and differs by thread or chats', () => {
+    assert.equal(conversationId(1, null, [3, 1, 2]), conversationId(1, null, [1, 2, 3]));
+    assert.notEqual(conversationId(1, null, [1, 2, 3]), conversationId(1, 4, [1, 2, 3]));
+    assert.notEqual(conversationId(1, null, [1, 2, 3]), conversationId(1, null, [1, 2]));
+    assert.match(conversationId(1, null, [1]), /^conv_[A-Za-z0-9_-]{32}$/);
+  });
+});

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { isMcError } from '../src/errors.js';
+import { padId, turnKey } from '../src/state/keys.js';
+import { stagePage } from '../src/state/stage-page.js';
+import { State, schemaVersion } from '../src/state/state.js';
+import { tempDir } from './helpers/temp-dir.js';
+
+const realNowMs = Date.parse('2026-11-24T09:00:00Z');
+const options = { includeHidden: false, realNowMs };
+const record = (id: number, fields: Record<string, unknown> = {}) => ({ id, workspaceId: 1, thread_id: null, prompt: `p${id}`, response: '{"text":"r"}', createdAt: new Date(realNowMs - 10 * 3_600_000 + id * 60_000).toISOString(), ...fields });
+
+async function withState<T>(work: (state: State, dir: string) => Promise<T>): Promise<T> {
+  const dir = await tempDir();
+  const state = await State.open(dir, 'test');
+  try {
+    return await work(state, dir);
+  } finally {
+    await state.close();
+  }
+}
+
+describe('staging a page', () => {
+  it('stages new turns in (workspace, thread, time, id) key order', async () => {
+    await withState(async (state) => {
+      const counts = await stagePage(state, [record(3, { workspaceId: 2 }), record(2, { thread_id: 5 }), record(1)], options);
+      assert.equal(counts.staged, 3);
+      const ids = (await state.turns.values().all()).map((t) => t.id);
+      assert.deepEqual(ids, [1, 2, 3]);
+    });
+  });
+
+  it('ignores a re-read copy, and replaces a staged copy only when lastUpdatedAt is newer', async () => {
+    await withState(async (state) => {
+      await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z' })], options);
+      const again = await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z', response: '{"text":"other"}' })], options);
+      assert.equal(again.ignored, 1);
+      const newer = await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T02:00:00Z', response: '{"text":"regenerated"}' })], options);
+      assert.equal(newer.updated, 1);
+      const turns = await state.turns.values().all();
+      assert.deepEqual(turns.map((t) => t.reply), ['regenerated']);
+    });
+  });
+
+  it('ignores a copy of a chat already handed to delivery', async () => {
+    await withState(async (state) => {
+      await state.chats.put(padId(9), { s: 'conv', c: 'conv_a' });
+      const counts = await stagePage(state, [record(9, { lastUpdatedAt: '2026-11-24T08:00:00Z' })], options);
+      assert.equal(counts.ignored, 1);
+      assert.equal((await state.turns.keys().all()).length, 0);
+    });
+  });
+
+  it('skips hidden chats and counts them once; --include-hidden keeps them', async () => {
+    await withState(async (state) => {
+      const first = await stagePage(state, [record(1, { include: false })], options);
+      const second = await stagePage(state, [record(1, { include: false })], options);
+      assert.deepEqual([first.skipped, second.skipped, second.ignored], [1, 0, 1]);
+      const kept = await stagePage(state, [record(2, { include: false })], { ...options, includeHidden: true });
+      assert.equal(kept.staged, 1);
+    });
+  });
+
+  it('quarantines bad records once, with the reason and the raw record, and goes on', async () => {
+    await withState(async (state) => {
+      const bad = [record(1, { createdAt: 'yesterday' }), { prompt: 'no id' }, record(2)];
+      const first = await stagePage(state, bad, options);
+      const again = await stagePage(state, bad, options);
+      assert.deepEqual([first.quarantined, first.staged, again.quarantined], [2, 1, 0]);
+      const kept = await state.quarantine.values().all();
+      assert.deepEqual(kept.map((q) => q.reason).sort(), ['createdAt "yesterday" is not an ISO-8601 date', 'id missing is not a non-negative integer']);
+      assert.deepEqual(kept.find((q) => q.id === 1)?.raw, bad[0]);
+    });
+  });
+
+  it('stages a good copy of a chat id whose other copy was quarantined', async () => {
+    await withState(async (state) => {
+      const counts = await stagePage(state, [record(5, { prompt: 12 }), record(5)], options);
+      assert.deepEqual([counts.quarantined, counts.staged], [1, 1]);
+    });
+  });
+
+  it('writes turn keys whose byte order is the numeric order', () => {
+    const a = turnKey({ workspaceId: 2, threadId: null, createdAt: 5, id: 1 });
+    const b = turnKey({ workspaceId: 10, threadId: null, createdAt: 1, id: 1 });
+    const c = turnKey({ workspaceId: 10, threadId: 3, createdAt: 1, id: 1 });
+    assert.ok(a < b && b < c);
+  });
+});
+
+describe('opening the state', () => {
+  it('refuses a second holder with one line naming the first (pid, command, start)', async () => {
+    await withState(async (_state, dir) => {
+      await assert.rejects(State.open(dir, 'memory-cron second'), (error) => {
+        assert.ok(isMcError(error, 'MC_LOCKED'));
+        assert.match(error.message, new RegExp(`another memory-cron run holds .* \\(pid ${process.pid}, \`test\`, since \\d{4}-`));
+        return true;
+      });
+    });
+  });
+
+  it('refuses a state written by a newer schema and leaves it as it was', async () => {
+    const dir = await tempDir();
+    const state = await State.open(dir, 'test');
+    await state.meta.put('schema', schemaVersion + 1);
+    await state.close();
+    await assert.rejects(State.open(dir, 'test'), (error) => isMcError(error, 'MC_STATE_NEWER'));
+    const again = await State.open(dir, 'test').catch((error: unknown) => error);
+    assert.ok(isMcError(again, 'MC_STATE_NEWER'), 'still refused: nothing was rewritten');
+  });
+
+  it('refuses a database whose CURRENT file was deleted instead of starting afresh', async () => {
+    const dir = await tempDir();
+    const state = await State.open(dir, 'test');
+    await state.meta.put('cursor', { id: 1, createdAt: null, movedAt: 'x' });
+    await state.close();
+    await rm(join(dir, 'db', 'CURRENT'));
+    await assert.rejects(State.open(dir, 'test'), (error) => isMcError(error, 'MC_STATE_DAMAGED') && /CURRENT is missing/.test(error.message));
+  });
+
+  it('refuses an empty database where status.json shows earlier runs', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'status.json'), JSON.stringify({ lastRun: { startedAt: 'x' } }));
+    await assert.rejects(State.open(dir, 'test'), (error) => isMcError(error, 'MC_STATE_DAMAGED'));
+  });
+});
