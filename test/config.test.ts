@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../src/config.js';
+import { parseDuration } from '../src/config/duration.js';
+import { isMcError } from '../src/errors.js';
+import { tempDir } from './helpers/temp-dir.js';
+
+const env = { BASE_URL: 'http://127.0.0.1:3001', API_KEY: 'env-key', WEBHOOK_URL: 'http://127.0.0.1:9/hook' };
+
+function configError(flags: Parameters<typeof loadConfig>[0], environment: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(flags, environment);
+  } catch (error) {
+    assert.ok(isMcError(error, 'MC_CONFIG'), String(error));
+    assert.ok(!error.message.includes('\n'), 'one line');
+    return error.message;
+  }
+  assert.fail('expected a configuration error');
+}
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({}, env);
+    assert.deepEqual(
+      [config.gapMs, config.stateDir, config.concurrency, config.includeHidden, config.timeoutMs, config.retries, config.webhookSecret, config.now],
+      [3_600_000, 'state', 4, false, 30_000, 5, undefined, undefined],
+    );
+  });
+
+  it('names each missing or bad setting in one line', () => {
+    assert.match(configError({}, { ...env, BASE_URL: undefined }), /^BASE_URL is missing; set BASE_URL or --base-url/);
+    assert.match(configError({}, { ...env, API_KEY: undefined }), /API key is missing/);
+    assert.match(configError({}, { ...env, WEBHOOK_URL: 'ftp://x' }), /^WEBHOOK_URL must be an http/);
+    assert.match(configError({}, { ...env, WEBHOOK_URL: 'not a url' }), /^WEBHOOK_URL "not a url" is not a URL/);
+    assert.match(configError({ gap: 'soon' }, env), /^--gap "soon" is not a positive duration/);
+    assert.match(configError({}, { ...env, CONVERSATION_HOUR_WINDOW: '0' }), /^CONVERSATION_HOUR_WINDOW "0"/);
+    assert.match(configError({ concurrency: 0 }, env), /^CONCURRENCY \(--concurrency\) 0 must be a whole number from 1 to 64/);
+    assert.match(configError({ now: 'tomorrow' }, env), /^--now "tomorrow" is not an ISO-8601 instant/);
+    assert.match(configError({ source: 'http://x' }, env), /^--source "http:\/\/x" is not understood/);
+    assert.match(configError({}, { ...env, LOG_LEVEL: 'loud' }), /^LOG_LEVEL "loud"/);
+  });
+
+  it('reads the gap as hours from the environment and as 90m, 1h, 1.5h from --gap', () => {
+    assert.equal(loadConfig({}, { ...env, CONVERSATION_HOUR_WINDOW: '1.5' }).gapMs, 5_400_000);
+    assert.equal(loadConfig({ gap: '90m' }, env).gapMs, 5_400_000);
+    assert.equal(loadConfig({ gap: '1.5h' }, env).gapMs, 5_400_000);
+    assert.equal(parseDuration('500ms', 'h'), 500);
+    assert.equal(parseDuration('1h30m', 'h'), undefined);
+  });
+
+  it('takes the API key from --api-key-file, then the systemd credential, then API_KEY, trimming the newline', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'key-file'), 'file-key\n');
+    await writeFile(join(dir, 'api-key'), 'credential-key\n');
+    const apiKey = (flags: Parameters<typeof loadConfig>[0], environment: NodeJS.ProcessEnv) => {
+      const source = loadConfig(flags, environment).source;
+      return source?.kind === 'api' ? source.apiKey : undefined;
+    };
+    assert.equal(apiKey({ apiKeyFile: join(dir, 'key-file') }, { ...env, CREDENTIALS_DIRECTORY: dir }), 'file-key');
+    assert.equal(apiKey({}, { ...env, CREDENTIALS_DIRECTORY: dir }), 'credential-key');
+    assert.equal(apiKey({}, env), 'env-key');
+    assert.match(configError({ apiKeyFile: join(dir, 'missing') }, env), /^cannot read the API_KEY file .*missing \(ENOENT\)/);
+  });
+
+  it('treats an empty webhook-secret credential as unsigned', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'webhook-secret'), '\n');
+    assert.equal(loadConfig({}, { ...env, CREDENTIALS_DIRECTORY: dir }).webhookSecret, undefined);
+    await writeFile(join(dir, 'webhook-secret'), 'whsec_abc\n');
+    assert.equal(loadConfig({}, { ...env, CREDENTIALS_DIRECTORY: dir, WEBHOOK_SECRET: 'env' }).webhookSecret, 'whsec_abc');
+  });
+
+  it('reads chats from a file with --source file:PATH, needing no BASE_URL or key', () => {
+    assert.deepEqual(loadConfig({ source: 'file:chats.ndjson' }, { WEBHOOK_URL: env.WEBHOOK_URL }).source, { kind: 'file', path: 'chats.ndjson' });
+  });
+});

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI (`npm test` builds first). */
+export const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+/** What a finished CLI run left behind. */
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout's JSON log lines, parsed (other lines left out). */
+  readonly lines: Record<string, any>[];
+}
+
+/** A started CLI run: its process and a promise of its result. */
+export interface CliRun {
+  readonly child: ReturnType<typeof spawn>;
+  readonly done: Promise<CliResult>;
+}
+
+/** Starts `node dist/cli.js ...args` with exactly `env` (plus PATH), capturing its output. */
+export function startCli(args: readonly string[], env: Record<string, string | undefined>): CliRun {
+  const child = spawn(process.execPath, [cliPath, ...args], { env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, lines: parseLines(stdout) }));
+  });
+  return { child, done };
+}
+
+/** Runs the CLI to the end. */
+export function runCli(args: readonly string[], env: Record<string, string | undefined>): Promise<CliResult> {
+  return startCli(args, env).done;
+}
+
+/** The run's summary (the `summary` field of its "run finished" line). */
+export function summaryOf(result: CliResult): Record<string, any> | undefined {
+  return result.lines.find((line) => line['summary'] !== undefined)?.['summary'];
+}
+
+function parseLines(text: string): Record<string, any>[] {
+  return text.split('\n').flatMap((line) => {
+    try {
+      const parsed: unknown = JSON.parse(line);
+      return parsed !== null && typeof parsed === 'object' ? [parsed as Record<string, any>] : [];
+    } catch {
+      return [];
+    }
+  });
+}

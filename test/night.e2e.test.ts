@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startStandIn, type StandIn } from './fixtures/anythingllm-stand-in.ts';
+import { classifyGenerated, generateChats } from './fixtures/chat-generator.ts';
+import type { RawChat } from './fixtures/raw-chat.ts';
+import { referenceConversations } from './fixtures/reference-conversations.ts';
+import { startWebhookReceiver, type Receiver } from './fixtures/webhook-receiver.ts';
+import { runCli, startCli, summaryOf } from './helpers/run-cli.js';
+import { tempDir } from './helpers/temp-dir.js';
+
+const hour = 3_600_000;
+const secret = 'whsec_' + Buffer.from('a test secret of 32 bytes!......').toString('base64');
+const key = (ids: readonly number[]) => [...ids].sort((a, b) => a - b).join(',');
+const chatIdsOf = (body: { messages: { chatId: number }[] }) => [...new Set(body.messages.map((m) => m.chatId))];
+
+function env(standIn: StandIn, receiver: Receiver, stateDir: string): Record<string, string> {
+  return { BASE_URL: standIn.url, API_KEY: standIn.apiKey, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: secret, STATE_DIR: stateDir, RETRY_MIN_DELAY: '10' };
+}
+
+// Every accepted conversation, as sorted chat-id lists; asserts none arrived twice.
+function receivedOnce(receiver: Receiver): string[] {
+  const keys = receiver.deliveries.filter((d) => d.status < 300).map((d) => key(chatIdsOf(d.body)));
+  assert.equal(new Set(keys).size, keys.length, 'no conversation arrives twice');
+  const chats = receiver.deliveries.filter((d) => d.status < 300).flatMap((d) => chatIdsOf(d.body));
+  assert.equal(new Set(chats).size, chats.length, 'no chat arrives twice');
+  return keys.sort();
+}
+
+describe('one night against the AnythingLLM stand-in', () => {
+  const end = Date.parse('2026-11-24T09:00:00Z');
+  let nowMs: number;
+  let now: string;
+  let chats: RawChat[];
+  let standIn: StandIn;
+  let receiver: Receiver;
+
+  before(async () => {
+    chats = generateChats({ count: 3000, seed: 7, start: new Date(end - 20 * 24 * hour), end: new Date(end), workspaces: 4, threadsPerWorkspace: 3, hiddenRate: 0.03, badRate: 0.01, realNowMs: Date.now() });
+    // Ten minutes after the newest valid chat: its conversation, at least, is still open.
+    nowMs = Math.max(...chats.filter((chat) => classifyGenerated(chat) !== 'bad').map((chat) => Date.parse(String(chat['createdAt'])))) + 10 * 60_000;
+    now = new Date(nowMs).toISOString();
+    standIn = await startStandIn({ chats });
+    receiver = await startWebhookReceiver({ secret });
+  });
+  after(async () => {
+    await standIn.close();
+    await receiver.close();
+  });
+
+  it('sends every closed conversation once, whole and signed, holds open ones, quarantines bad records, exits 0', async () => {
+    const result = await runCli(['run', '--now', now], env(standIn, receiver, await tempDir()));
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const expected = referenceConversations(chats, { gapMs: hour, nowMs });
+    assert.deepEqual(receivedOnce(receiver), expected.filter((c) => c.closed).map((c) => key(c.chatIds)).sort());
+    assert.ok(receiver.deliveries.every((d) => d.signatureValid === true), 'every delivery carries a valid signature');
+    assert.ok(receiver.deliveries.every((d) => d.idempotencyKey === d.body.id && d.headers['webhook-id'] === d.body.id));
+
+    const byId = new Map(chats.map((chat) => [chat['id'], chat]));
+    for (const { body } of receiver.deliveries) {
+      for (const message of body.messages) {
+        const chat = byId.get(message.chatId) as RawChat;
+        if (message.role === 'user') assert.equal(message.content, chat['prompt']);
+        else assert.ok(String(chat['response']).includes(JSON.stringify(message.content).slice(1, -1)) || chat['response'] === message.content, `reply text of chat ${message.chatId}`);
+      }
+    }
+    const summary = summaryOf(result);
+    const bad = chats.filter((chat) => classifyGenerated(chat) === 'bad').length;
+    const hidden = chats.filter((chat) => classifyGenerated(chat) === 'hidden').length;
+    assert.ok(bad > 0 && hidden > 0);
+    assert.deepEqual([summary?.['chats']['read'], summary?.['chats']['quarantined'], summary?.['chats']['skipped']], [3000, bad, hidden]);
+    assert.equal(summary?.['conversations']['open'], expected.filter((c) => !c.closed).length);
+    assert.ok(summary?.['conversations']['open'] > 0, 'the sample has open conversations to hold');
+    assert.ok(!result.stdout.includes(String(chats.find((c) => typeof c['prompt'] === 'string' && String(c['prompt']).length > 20)?.['prompt'])), 'no message text in the logs');
+  });
+});
+
+describe('two nights in a row', () => {
+  it('sends conversations open on night one whole on night two, and nothing twice', async () => {
+    const t1 = Date.parse('2026-11-23T09:00:00Z');
+    const t2 = t1 + 24 * hour;
+    const all = generateChats({ count: 1500, seed: 11, start: new Date(t1 - 5 * 24 * hour), end: new Date(t2), hiddenRate: 0.02, badRate: 0, realNowMs: Date.now() });
+    const standIn = await startStandIn({ chats: all.filter((chat) => Date.parse(String(chat['createdAt'])) <= t1) });
+    const receiver = await startWebhookReceiver({ secret });
+    try {
+      const stateDir = await tempDir();
+      const first = await runCli(['--now', new Date(t1).toISOString()], env(standIn, receiver, stateDir));
+      assert.equal(first.code, 0, first.stdout + first.stderr);
+      const openOnNightOne = referenceConversations(standIn.chats, { gapMs: hour, nowMs: t1 }).filter((c) => !c.closed);
+      assert.ok(openOnNightOne.length > 0, 'night one leaves conversations open');
+
+      standIn.add(...all.filter((chat) => Date.parse(String(chat['createdAt'])) > t1));
+      const second = await runCli(['--now', new Date(t2).toISOString()], env(standIn, receiver, stateDir));
+      assert.equal(second.code, 0, second.stdout + second.stderr);
+
+      const received = receivedOnce(receiver);
+      const expected = referenceConversations(all, { gapMs: hour, nowMs: t2 }).filter((c) => c.closed).map((c) => key(c.chatIds));
+      assert.deepEqual(received, expected.sort());
+      const grownOrWhole = openOnNightOne.filter((open) => received.some((k) => open.chatIds.every((id) => k.split(',').includes(String(id)))));
+      assert.ok(grownOrWhole.length > 0, 'conversations open on night one arrive whole on night two');
+    } finally {
+      await standIn.close();
+      await receiver.close();
+    }
+  });
+});
+
+describe('one run at a time', () => {
+  it('a second run started while one runs says who holds STATE_DIR, exits 3, and the first run is unharmed', async () => {
+    const end = Date.parse('2026-11-24T09:00:00Z');
+    const chats = generateChats({ count: 400, seed: 3, start: new Date(end - 3 * 24 * hour), end: new Date(end), realNowMs: Date.now() });
+    const standIn = await startStandIn({ chats, pageLatencyMs: 100 });
+    const receiver = await startWebhookReceiver({ secret });
+    try {
+      const stateDir = await tempDir();
+      const first = startCli(['--now', new Date(end).toISOString()], env(standIn, receiver, stateDir));
+      while (standIn.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      const second = await runCli(['--now', new Date(end).toISOString()], env(standIn, receiver, stateDir));
+      assert.equal(second.code, 3);
+      const complaints = second.lines.filter((line) => line['level'] >= 50);
+      assert.equal(complaints.length, 1, second.stdout);
+      assert.match(complaints[0]?.['msg'], /^another memory-cron run holds .* \(pid \d+, `memory-cron --now [^`]+`, since \d{4}-/);
+      const done = await first.done;
+      assert.equal(done.code, 0, done.stdout + done.stderr);
+      const expected = referenceConversations(chats, { gapMs: hour, nowMs: end }).filter((c) => c.closed).map((c) => key(c.chatIds));
+      assert.deepEqual(receivedOnce(receiver), expected.sort());
+    } finally {
+      await standIn.close();
+      await receiver.close();
+    }
+  });
+});
