@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { isatty } from 'node:tty';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { McError } from './errors.js';
 import { DailyFile, pruneDailyFiles } from './log/daily-file.js';
 import { isJournalStream, journalPrefix } from './log/journal.js';
 import { formatPretty } from './log/pretty.js';
@@ -23,6 +24,8 @@ export interface LogOptions {
   readonly base?: Record<string, unknown>;
   /** Environment read for `LOG_LEVEL`, `JOURNAL_STREAM` and `NO_COLOR`. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /** Called before each line reaches the console (the progress line clears itself there). */
+  readonly beforeWrite?: () => void;
 }
 
 /** The job's one logger and a way to make sure every line is out. */
@@ -37,9 +40,9 @@ export type LogMode = 'journal' | 'pretty' | 'json';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** An error in the logging options: the job exits 2 (`MC_CONFIG`) naming the setting. */
-function configError(message: string, cause?: unknown): Error {
-  return Object.assign(new Error(message, { cause }), { code: 'MC_CONFIG' });
+/** An error in the logging settings: the job exits 2 naming the setting. */
+function configError(message: string, cause?: unknown): McError {
+  return new McError('MC_CONFIG', message, { cause });
 }
 
 /** Picks how lines are shown on `fd` (1 or 2). */
@@ -83,13 +86,13 @@ export function createLog(options: LogOptions = {}): Log {
   }
 
   let consoleBroken = false;
-  let fileError: Error | undefined;
   const stream: DestinationStream & { lastLevel: number } = {
     [Symbol.for('pino.metadata')]: true,
     lastLevel: 30,
     write(line: string): void {
       const clean = scrub(line);
       if (!consoleBroken) {
+        options.beforeWrite?.();
         const text = mode === 'journal' ? journalPrefix(this.lastLevel) + clean : mode === 'pretty' ? formatPretty(clean, { colors, hide }) : clean;
         try {
           writeAllSync(fd, text);
@@ -102,9 +105,8 @@ export function createLog(options: LogOptions = {}): Log {
           file.write(clean);
         } catch (error) {
           // A full or vanished disk must not stop the job: say so once, on the console only.
-          fileError = error as Error;
           file = undefined;
-          logger.error({ err: fileError, logDir: options.logDir }, 'log file cannot be written; logging to the console only');
+          logger.error({ err: error, logDir: options.logDir }, 'log file cannot be written; logging to the console only');
         }
       }
     },

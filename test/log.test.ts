@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createLog } from '../src/log.ts';
-import { dailyFileName } from '../src/log/daily-file.ts';
+import { DailyFile, dailyFileName } from '../src/log/daily-file.ts';
 import { journalPrefix } from '../src/log/journal.ts';
 import { formatPretty } from '../src/log/pretty.ts';
 import { createScrubber } from '../src/log/scrub.ts';
@@ -262,6 +262,33 @@ describe('daily log file', () => {
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(readdirSync(logDir).sort(), [day(0), day(14), day(1), 'memory-cron-notes.log', 'other-2000-01-01.log', 'README'].sort());
     assert.ok(!existsSync(join(logDir, day(15))));
+  });
+
+  test('a run that crosses midnight moves on to the next day\'s file', () => {
+    const logDir = join(work, `midnight-${++serial}`);
+    const lateEvening = new Date(2026, 10, 23, 23, 59, 59);
+    const pastMidnight = new Date(2026, 10, 24, 0, 0, 1);
+    const file = new DailyFile(logDir, lateEvening);
+    file.write('{"a":1}\n', lateEvening);
+    file.write('{"a":2}\n', pastMidnight);
+    file.flush();
+    file.close();
+    assert.equal(readFileSync(join(logDir, 'memory-cron-2026-11-23.log'), 'utf8'), '{"a":1}\n');
+    assert.equal(readFileSync(join(logDir, 'memory-cron-2026-11-24.log'), 'utf8'), '{"a":2}\n');
+  });
+
+  test('a full disk stops the file, not the job: one error line, and the console goes on', { skip: !existsSync('/dev/full') && 'needs /dev/full' }, () => {
+    const logDir = join(work, `full-${++serial}`);
+    mkdirSync(logDir);
+    symlinkSync('/dev/full', join(logDir, `memory-cron-${new Date().toISOString().slice(0, 10)}.log`));
+    const run = runChild({ logDir }, { kind: 'many', count: 3 }, { TZ: 'UTC' });
+    assert.equal(run.status, 0, run.stderr);
+    const got = lines(run.stdout).map((line) => JSON.parse(line));
+    assert.deepEqual(
+      got.map((record) => record.msg),
+      ['line', 'log file cannot be written; logging to the console only', 'line', 'line'],
+    );
+    assert.equal(got[1].err.code, 'ENOSPC');
   });
 
   test('a LOG_DIR that cannot be created is a configuration error naming it', () => {

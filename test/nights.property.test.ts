@@ -23,7 +23,7 @@ const chatsArb = fc
   .array(fc.record({ workspaceId: fc.integer({ min: 1, max: 2 }), thread: fc.constantFrom(null, 1, 2), minuteAt: fc.integer({ min: 0, max: 600 }) }), { minLength: 1, maxLength: 60 })
   .map((rows) => rows.map((row, index) => ({ id: index + 1, workspaceId: row.workspaceId, thread_id: row.thread, prompt: `p${index}`, response: '{"text":"r"}', createdAt: new Date(base + row.minuteAt * minute).toISOString() })));
 
-type Raw = fc.Arbitrary<never> extends never ? ReturnType<typeof chatsArb.generate>['value'][number] : never;
+type Raw = { id: number; workspaceId: number; thread_id: number | null; prompt: string; response: string; createdAt: string };
 
 const key = (ids: readonly number[]) => [...ids].sort((a, b) => a - b).join(',');
 

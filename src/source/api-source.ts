@@ -58,7 +58,10 @@ function parsePage(offset: number, expectRows: boolean, status: number, text: st
   try {
     body = JSON.parse(text);
   } catch {
-    throw new BadPageError(`page ${offset} is not JSON (${text.trimStart().startsWith('<') ? 'HTML' : 'truncated or garbled'}, ${text.length} bytes)`);
+    // AnythingLLM answers unknown paths with its web page (200, HTML): on page 0 that is most likely a wrong BASE_URL.
+    const html = text.trimStart().startsWith('<');
+    const hint = html && offset === 0 ? '; if this persists, BASE_URL may point at the web UI or a proxy rather than the AnythingLLM server' : '';
+    throw new BadPageError(`page ${offset} is not JSON (${html ? 'HTML' : 'truncated or garbled'}, ${text.length} bytes${hint})`);
   }
   const { chats, hasPages } = (body ?? {}) as { chats?: unknown; hasPages?: unknown };
   if (!Array.isArray(chats) || typeof hasPages !== 'boolean') throw new BadPageError(`page ${offset} lacks "chats" or "hasPages"`);

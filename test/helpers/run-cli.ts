@@ -20,9 +20,18 @@ export interface CliRun {
   readonly done: Promise<CliResult>;
 }
 
+/** Which program to start: this node and the repo's dist/cli.js unless said otherwise (an installed copy). */
+export interface CliProgram {
+  readonly node: string;
+  readonly cli: string;
+  /** A command word put before `args` (e.g. `run` from a unit's ExecStart=). */
+  readonly command?: string;
+}
+
 /** Starts `node dist/cli.js ...args` with exactly `env` (plus PATH), capturing its output. */
-export function startCli(args: readonly string[], env: Record<string, string | undefined>): CliRun {
-  const child = spawn(process.execPath, [cliPath, ...args], { env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: readonly string[], env: Record<string, string | undefined>, program: CliProgram = { node: process.execPath, cli: cliPath }): CliRun {
+  const argv = [program.cli, ...(program.command === undefined ? [] : [program.command]), ...args];
+  const child = spawn(program.node, argv, { env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -35,8 +44,8 @@ export function startCli(args: readonly string[], env: Record<string, string | u
 }
 
 /** Runs the CLI to the end. */
-export function runCli(args: readonly string[], env: Record<string, string | undefined>): Promise<CliResult> {
-  return startCli(args, env).done;
+export function runCli(args: readonly string[], env: Record<string, string | undefined>, program?: CliProgram): Promise<CliResult> {
+  return startCli(args, env, program).done;
 }
 
 /** The run's summary (the `summary` field of its "run finished" line). */
