@@ -4,6 +4,8 @@ import { hideBin } from 'yargs/helpers';
 import { loadConfig, type ConfigFlags } from './config.js';
 import { McError, isMcError } from './errors.js';
 import { checkCommand } from './commands/check.js';
+import { deadLettersCommand, retryDeadLettersCommand } from './commands/dead-letters.js';
+import { quarantineCommand } from './commands/quarantine.js';
 import { exitCodeOf, version } from './commands/command-context.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -23,6 +25,22 @@ function runFlags<T>(argv: Argv<T>) {
     .option('now', { type: 'string', describe: 'ISO instant deciding which conversations are closed (tests, replays)' })
     .option('include-hidden', { type: 'boolean', describe: 'keep chats with include: false' })
     .option('source', { type: 'string', describe: 'file:PATH — read chat records from an NDJSON file instead of the API' })
+    .option('backfill', { type: 'string', describe: 'also take in every chat since DATE (2026-11-01 = midnight in --tz; or an ISO timestamp)' })
+    .option('tz', { type: 'string', describe: 'time zone of a plain --backfill date (else TZ, else America/Chicago)' })
+    .option('redeliver', { type: 'boolean', describe: 'with --backfill: send every conversation since DATE again, with new idempotency keys' })
+    .option('dry-run', { type: 'boolean', describe: 'print the conversations as NDJSON on stdout; post nothing, change nothing in STATE_DIR' })
+    .option('api-key', { type: 'string', hidden: true })
+    .option('webhook-secret', { type: 'string', hidden: true });
+}
+
+function webhookFlags<T>(argv: Argv<T>) {
+  return argv
+    .option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' })
+    .option('log-dir', { type: 'string', describe: 'also write a daily log file here (LOG_DIR)' })
+    .option('webhook-url', { type: 'string', describe: 'memory webhook (WEBHOOK_URL), for retry' })
+    .option('webhook-secret-file', { type: 'string', describe: 'file holding the Standard Webhooks secret, for retry' })
+    .option('concurrency', { type: 'number', describe: 'deliveries in flight (CONCURRENCY)' })
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' })
     .option('api-key', { type: 'string', hidden: true })
     .option('webhook-secret', { type: 'string', hidden: true });
 }
@@ -42,13 +60,21 @@ async function main(args: string[]): Promise<number> {
   await yargs(args)
     .scriptName('memory-cron')
     .command(['run', '$0'], 'the nightly job: page, stage, deliver closed conversations', runFlags, async (argv) => {
-      exitCode = await runCommand(loadConfig(flagsOf(argv), process.env), commandLine);
+      exitCode = await runCommand(loadConfig(flagsOf(argv), process.env, { source: true, webhook: argv.dryRun !== true }), commandLine);
     })
     .command('check', 'validate the settings and read page 0, sending nothing', runFlags, async (argv) => {
       exitCode = await checkCommand(loadConfig(flagsOf(argv), process.env, { source: true, webhook: true }));
     })
     .command('status', 'cursor, last run, open conversations, dead letters, quarantine', (y) => y.option('state-dir', { type: 'string' }).option('json', { type: 'boolean', default: false }), async (argv) => {
       exitCode = await statusCommand(loadConfig(argv, process.env, { source: false, webhook: false }).stateDir, argv.json);
+    })
+    .command('dead-letters [action]', 'list dead and parked conversations; `dead-letters retry` sends them now', (y) => webhookFlags(y).positional('action', { choices: ['retry'] as const, describe: 'retry: send every dead, parked and pending conversation now' }), async (argv) => {
+      const retry = argv.action === 'retry';
+      const config = loadConfig(flagsOf(argv), process.env, { source: false, webhook: retry });
+      exitCode = retry ? await retryDeadLettersCommand(config, commandLine) : await deadLettersCommand(config, commandLine, argv.json);
+    })
+    .command('quarantine', 'list quarantined records with their reason and the raw record', (y) => y.option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' }).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' }), async (argv) => {
+      exitCode = await quarantineCommand(loadConfig(argv, process.env, { source: false, webhook: false }), commandLine, argv.json);
     })
     .strict()
     .version(version)

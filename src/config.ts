@@ -1,4 +1,5 @@
 import { McError } from './errors.js';
+import { backfillTimeZone, parseBackfillDate } from './config/backfill-date.js';
 import { parseDuration } from './config/duration.js';
 import { readSecret } from './config/secrets.js';
 
@@ -38,6 +39,12 @@ export interface Config {
   readonly deadlineMs: number;
   /** pino level. @default info */
   readonly logLevel: string;
+  /** `--backfill DATE`: also take in every chat created at or after this instant (DESIGN §5). */
+  readonly backfill: Date | undefined;
+  /** `--redeliver` (only with `backfill`): send every conversation since `backfill` again, with fresh keys. @default false */
+  readonly redeliver: boolean;
+  /** `--dry-run`: print the conversations as NDJSON, post nothing, change nothing in STATE_DIR. @default false */
+  readonly dryRun: boolean;
 }
 
 /** The command-line values `loadConfig` reads (yargs' parsed argv; every flag optional). */
@@ -53,6 +60,10 @@ export interface ConfigFlags {
   readonly now?: string | undefined;
   readonly includeHidden?: boolean | undefined;
   readonly source?: string | undefined;
+  readonly backfill?: string | undefined;
+  readonly tz?: string | undefined;
+  readonly redeliver?: boolean | undefined;
+  readonly dryRun?: boolean | undefined;
 }
 
 /** What a command needs besides the flags: whether it reads the source and whether it posts. */
@@ -80,7 +91,15 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     retryAfterCapMs: optionalDuration(env['RETRY_AFTER_CAP'], 60_000, 'RETRY_AFTER_CAP'),
     deadlineMs: optionalDuration(env['RUN_DEADLINE'], 50 * 60_000, 'RUN_DEADLINE'),
     logLevel: logLevel(env['LOG_LEVEL']),
+    backfill: flags.backfill === undefined ? undefined : parseBackfillDate(flags.backfill, backfillTimeZone(flags.tz, env)),
+    redeliver: redeliver(flags),
+    dryRun: flags.dryRun ?? false,
   };
+}
+
+function redeliver(flags: ConfigFlags): boolean {
+  if (flags.redeliver === true && flags.backfill === undefined) fail('--redeliver needs --backfill DATE: it sends again every conversation since DATE');
+  return flags.redeliver ?? false;
 }
 
 function sourceConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): SourceConfig {
@@ -101,10 +120,17 @@ function httpUrl(value: string | undefined, envName: string, flag: string, examp
   try {
     url = new URL(value);
   } catch {
-    fail(`${envName} ${JSON.stringify(value)} is not a URL; set it to ${example}`);
+    fail(`${envName} ${JSON.stringify(withoutSecrets(value))} is not a URL; set it to ${example}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${envName} must be an http:// or https:// URL, not ${url.protocol}`);
+  // fetch refuses such URLs, and secrets put there would travel into error lines: say so now, showing none of it.
+  if (url.username !== '' || url.password !== '') fail(`${envName} must not carry a user name or password (${url.protocol}//…@${url.host}); ${envName === 'BASE_URL' ? 'the API key goes in API_KEY, --api-key-file or the api-key credential' : 'sign deliveries with WEBHOOK_SECRET instead'}`);
   return value.trim();
+}
+
+// A mistyped URL for an error line: what may hide a secret (user and password, query, fragment) left out.
+function withoutSecrets(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:?\/*)?[^?#]*@/i, '$1…@').replace(/[?#].*$/s, '?…');
 }
 
 function positiveDuration(text: string, bareUnit: 'h' | 'ms', name: string, shape: string): number {

@@ -40,6 +40,13 @@ export class McError extends Error {
   }
 }
 
+/** The exit code for an error (README "Exit codes"): ours by code, a stop by its signal (130/143), anything else is a bug (1). */
+export function exitCodeOf(error: unknown): number {
+  if (!isMcError(error)) return errorCodes.MC_INTERNAL;
+  if (error.code === 'MC_ABORTED') return error.details['signal'] === 'SIGTERM' ? 143 : 130;
+  return error.exitCode;
+}
+
 /** True for our own errors; p-retry rejects with the original error, so this is the check to use. */
 export function isMcError(error: unknown, ...codes: ErrorCode[]): error is McError {
   return error instanceof McError && (codes.length === 0 || codes.includes(error.code));

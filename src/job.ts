@@ -1,15 +1,24 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { webhookSender, type SendConversation } from './delivery/webhook-sender.js';
-import { McError, isMcError } from './errors.js';
+import { McError, exitCodeOf, isMcError } from './errors.js';
 import type { RetryOptions } from './http/retry.js';
 import { collect, type Collected } from './job/collect.js';
 import { deliver, type Delivered } from './job/deliver.js';
+import { killPoint } from './job/kill-point.js';
+import { nextFloor, pagingTarget, runScope, type Scope } from './job/backfill-scope.js';
+import type { ProgressDisplay } from './job/progress-display.js';
+import { replayConversations, replaySuffix, type Replayed } from './job/replay.js';
+import { deliveryProblem } from './job/run-outcome.js';
+import { countPage, enterPhase, startProgress } from './job/run-progress.js';
+import { StatusCheckpoints } from './job/status-checkpoints.js';
+import type { LastRun } from './job/status-shape.js';
 import { countTotals, type Totals } from './job/totals.js';
+import type { Page } from './source/page.js';
 import type { Cursor } from './state/records.js';
+import type { StageCounts } from './state/stage-page.js';
 import { stateError } from './state/state-error.js';
 import { State } from './state/state.js';
-import { writeStatusFile } from './state/status-file.js';
 
 /** What a run reports: the summary line and the status file's `lastRun` (DESIGN §6). */
 export interface RunSummary {
@@ -26,6 +35,12 @@ export interface RunSummary {
   readonly chats: Collected['counts'];
   readonly conversations: Delivered;
   readonly totals: Totals;
+  /** `--backfill` as an instant, or null. */
+  readonly backfill: string | null;
+  /** The oldest `createdAt` the state takes in (set by a first run with `--backfill`), or null for all history. */
+  readonly floor: string | null;
+  /** What a `--redeliver` replay did, or null. */
+  readonly replay: (Replayed & { readonly key: string }) | null;
 }
 
 /** What every command gets from the CLI: the logger, the stop signal, the version and the command line. */
@@ -37,6 +52,8 @@ export interface JobContext {
   readonly command: string;
   /** Replaces the webhook (tests, --dry-run). */
   readonly send?: SendConversation;
+  /** Shows the run's progress (a terminal line, or a log line every 30 s). */
+  readonly progress?: ProgressDisplay;
 }
 
 /** The nightly job (DESIGN §1–§4): page and stage, move the cursor, deliver closed conversations. */
@@ -45,19 +62,44 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
   const nowMs = config.now?.getTime() ?? started.getTime();
   const state = await State.open(config.stateDir, context.command);
   const log = context.log;
+  let checkpoints: StatusCheckpoints | undefined;
+  let floorMs: number | undefined;
   try {
     const cursor = await state.cursor();
+    floorMs = (await state.meta.get('floor')) as number | undefined;
+    const scope = runScope(cursor?.id, floorMs, config.backfill?.getTime());
     const retry = retryOptions(config, context, log);
-    await writeStatusFile(config.stateDir, { version: context.version, running: true, holder: { pid: process.pid, command: context.command, startedAt: started.toISOString() }, cursor: cursor ?? null });
-    const collected = await collect(state, { config, cursorId: cursor?.id, retry, log: log.child({ stage: 'source' }), realNow: Date.now });
+    const progress = startProgress(started.getTime(), pagingTarget(scope, cursor));
+    checkpoints = await StatusCheckpoints.start(config.stateDir, { version: context.version, holder: { pid: process.pid, command: context.command, startedAt: started.toISOString() }, cursor, floorMs }, { clock: Date.now, log });
+    const report = (): void => {
+      context.progress?.update(progress);
+      checkpoints?.progress(progress);
+    };
+    const replaySinceMs = config.redeliver ? config.backfill?.getTime() : undefined;
+    await state.replay.clear(); // what an interrupted replay left
+    const onPage = (page: Page, staged: StageCounts) => (countPage(progress, page, staged.staged), report());
+    const collected = await collect(state, { config, cursorId: cursor?.id, scope, replaySinceMs, onPage, retry, log: log.child({ stage: 'source' }), realNow: Date.now });
+    killPoint('paged');
     const cursorAfter = await moveCursor(state, cursor, collected);
+    floorMs = await moveFloor(state, scope, floorMs);
+    killPoint('cursor-written');
+    let replay: RunSummary['replay'] = null;
+    if (replaySinceMs !== undefined) {
+      enterPhase(progress, 'replaying', Date.now());
+      const key = replaySuffix(started);
+      const onConversation = () => (progress.replayed++, report());
+      replay = { key, ...(await replayConversations(state, { sinceMs: replaySinceMs, gapMs: config.gapMs, nowMs, replay: key, onConversation, log: log.child({ stage: 'replay' }) })) };
+    }
+    enterPhase(progress, 'delivering', Date.now());
     const delivered = await deliver(state, {
       send: context.send ?? webhookSender({ url: required(config.webhookUrl), secret: config.webhookSecret, timeoutMs: config.timeoutMs, retry, userAgent: `memory-cron/${context.version}` }),
       gapMs: config.gapMs,
       nowMs,
       concurrency: config.concurrency,
+      onDelivered: (ok) => (ok ? progress.sent++ : progress.failed++, report()),
       log: log.child({ stage: 'delivery' }),
     });
+    enterPhase(progress, 'done', Date.now());
     const finished = new Date();
     const summary: RunSummary = {
       version: context.version,
@@ -72,14 +114,19 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
       chats: collected.counts,
       conversations: delivered,
       totals: await countTotals(state),
+      backfill: config.backfill?.toISOString() ?? null,
+      floor: floorMs === undefined ? null : new Date(floorMs).toISOString(),
+      replay,
     };
     await state.meta.put('lastRun', summary);
-    await writeStatusFile(config.stateDir, { version: context.version, running: false, cursor: cursorAfter ?? null, lastRun: summary });
+    const problem = deliveryProblem(delivered);
+    const lastRun: LastRun = { command: context.command, startedAt: summary.startedAt, finishedAt: summary.finishedAt, exitCode: problem === undefined ? 0 : exitCodeOf(problem), error: problem === undefined ? null : { code: problem.code, message: problem.message }, summary };
+    await checkpoints.finish({ cursor: cursorAfter, floorMs, lastRun, totals: { ...summary.totals, openConversations: delivered.open, countedAt: summary.finishedAt } });
     return summary;
   } catch (caught) {
     const error = context.signal.aborted ? context.signal.reason : isMcError(caught) || !isLevelError(caught) ? caught : stateError(caught, config.stateDir, 'running the night');
-    const failure = { startedAt: started.toISOString(), finishedAt: new Date().toISOString(), failed: isMcError(error) ? error.code : 'MC_INTERNAL', message: (error as Error)?.message };
-    await writeStatusFile(config.stateDir, { version: context.version, running: false, cursor: (await state.cursor().catch(() => undefined)) ?? null, lastRun: failure }).catch(() => undefined);
+    const failure: LastRun = { command: context.command, startedAt: started.toISOString(), finishedAt: new Date().toISOString(), exitCode: exitCodeOf(error), error: { code: isMcError(error) ? error.code : 'MC_INTERNAL', message: String((error as Error)?.message ?? error) }, summary: null };
+    await checkpoints?.finish({ cursor: await state.cursor().catch(() => undefined), floorMs, lastRun: failure }).catch(() => undefined);
     throw error;
   } finally {
     await state.close();
@@ -105,6 +152,13 @@ async function moveCursor(state: State, cursor: Cursor | undefined, collected: C
   const moved: Cursor = { id: newest.id, createdAt: newest.createdAt, movedAt: new Date().toISOString() };
   await state.meta.put('cursor', moved);
   return moved;
+}
+
+// The floor only ever moves back (older), and only once paging reached it (DESIGN §5, README "Operations").
+async function moveFloor(state: State, scope: Scope, floorMs: number | undefined): Promise<number | undefined> {
+  const floor = nextFloor(scope, floorMs);
+  if (floor !== undefined && floor !== floorMs) await state.meta.put('floor', floor);
+  return floor;
 }
 
 function isLevelError(error: unknown): boolean {

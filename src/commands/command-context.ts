@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createLog, type Log } from '../log.js';
-import { McError, errorCodes, isMcError } from '../errors.js';
+import { McError, isMcError } from '../errors.js';
 import type { Config } from '../config.js';
 
 /** The package version, read once from package.json beside dist/. */
 export const version: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The logger of a command: JSON lines on stdout, or on stderr when stdout carries data (--json, --dry-run). */
-export function commandLog(config: Config, options: { toStderr: boolean; command: string }): Log {
+export function commandLog(config: Config, options: { toStderr: boolean; command: string; beforeWrite?: () => void }): Log {
   return createLog({
+    ...(options.beforeWrite === undefined ? {} : { beforeWrite: options.beforeWrite }),
     to: options.toStderr ? 'stderr' : 'stdout',
     logDir: config.logDir,
     level: config.logLevel,
@@ -43,12 +44,8 @@ export function stopSignal(deadlineMs: number): { signal: AbortSignal; dispose()
   };
 }
 
-/** The exit code for an error (README "Exit codes"): ours by code, anything else is a bug (1). */
-export function exitCodeOf(error: unknown): number {
-  if (!isMcError(error)) return errorCodes.MC_INTERNAL;
-  if (error.code === 'MC_ABORTED') return error.details['signal'] === 'SIGTERM' ? 143 : 130;
-  return error.exitCode;
-}
+/** The exit code for an error (README "Exit codes"); lives in errors.ts so the job can record it too. */
+export { exitCodeOf } from '../errors.js';
 
 /** Logs a failed command as one line: our errors by code and message, anything else as a bug with its stack. */
 export function logFailure(log: Logger, error: unknown): void {

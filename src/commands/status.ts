@@ -1,12 +1,22 @@
-import { readStatusFile } from '../state/status-file.js';
+import { McError } from '../errors.js';
+import type { StatusFile } from '../job/status-shape.js';
+import { readStatusFile, statusPath } from '../state/status-file.js';
+import { statusTable } from './status-table.js';
+import { statusView } from './status-view.js';
 
-/** `memory-cron status [--json]`: what the last checkpoint says, read from status.json (never opens LevelDB). */
+/**
+ * `memory-cron status [--json]` (DESIGN §4): reads STATE_DIR/status.json, which runs rewrite atomically at each
+ * checkpoint — never LevelDB and never the lock, so it answers while a run holds the state. Prints a table, or
+ * one JSON object with `--json`; on a STATE_DIR where nothing has run it says so and exits 0.
+ */
 export async function statusCommand(stateDir: string, json: boolean): Promise<number> {
-  const status = await readStatusFile<Record<string, unknown>>(stateDir);
-  if (status === undefined) {
-    process.stdout.write(json ? `${JSON.stringify({ stateDir, ranBefore: false })}\n` : `nothing has run in ${stateDir} yet\n`);
-    return 0;
+  let file: Partial<StatusFile> | undefined;
+  try {
+    file = await readStatusFile<Partial<StatusFile>>(stateDir);
+  } catch (error) {
+    throw new McError('MC_STATE_DAMAGED', `cannot read ${statusPath(stateDir)} (${(error as Error).message}); the next run rewrites it`, { cause: error });
   }
-  process.stdout.write(`${JSON.stringify({ stateDir, ranBefore: true, ...status }, null, json ? undefined : 2)}\n`);
+  const view = statusView(stateDir, file);
+  process.stdout.write(json ? `${JSON.stringify(view)}\n` : statusTable(view));
   return 0;
 }

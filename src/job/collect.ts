@@ -4,15 +4,19 @@ import type { Config } from '../config.js';
 import type { RetryOptions } from '../http/retry.js';
 import { apiPageReader } from '../source/api-source.js';
 import { filePageReader } from '../source/file-source.js';
+import { killPoint } from './kill-point.js';
 import { idsOf, type Page, type ReadPage } from '../source/page.js';
 import { pageThrough } from '../source/page-through.js';
+import { stageReplay } from '../state/replay-stage.js';
 import { stagePage, zeroCounts, type StageCounts } from '../state/stage-page.js';
+import { inScope, isLastApiPage, runScope, type Scope } from './backfill-scope.js';
 import type { State } from '../state/state.js';
 
 /** What the paging phase read and staged. */
 export interface Collected {
   readonly pages: number;
-  readonly counts: StageCounts;
+  /** `read` counts every record; `older` those left alone as older than the run's horizon (DESIGN §5). */
+  readonly counts: StageCounts & { readonly older: number };
   /** The newest chat seen this run (highest id), or undefined when the source had none. */
   readonly newest: Newest | undefined;
 }
@@ -30,6 +34,12 @@ export interface CollectOptions {
   readonly retry: RetryOptions;
   readonly log: Logger;
   readonly realNow: () => number;
+  /** Which chats to take in and where paging stops (`--backfill`, the floor). @default all history, down to the cursor */
+  readonly scope?: Scope;
+  /** `--redeliver`: also keep every chat since this instant (ms) in the replay sublevel. */
+  readonly replaySinceMs?: number | undefined;
+  /** Told after each page is staged (progress, checkpoints). */
+  readonly onPage?: (page: Page, staged: StageCounts) => void;
 }
 
 /** Pages through the source and stages every page (DESIGN §1); the caller moves the cursor once this resolves. */
@@ -38,21 +48,32 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
   const source = config.source;
   if (source === undefined) throw new TypeError('collect needs a source');
   const readPage: ReadPage = source.kind === 'api' ? apiPageReader({ baseUrl: source.baseUrl, apiKey: source.apiKey, timeoutMs: config.timeoutMs, retry: options.retry }) : filePageReader(source.path);
-  const isLastPage = (page: Page) => !page.hasPages || (source.kind === 'api' && cursorId !== undefined && isWholePageAtOrBelow(page, cursorId));
+  const scope = options.scope ?? runScope(cursorId, undefined, undefined);
+  const isLastPage = (page: Page) => (source.kind === 'api' ? isLastApiPage(page, scope) : !page.hasPages);
   const pages$ = pageThrough({
     readPage,
     isLastPage,
     expectRowsOnFirstPage: source.kind === 'api' && cursorId !== undefined,
-    stage: (page) => stagePage(state, page.records, { includeHidden: config.includeHidden, realNowMs: options.realNow() }),
+    newestFirst: source.kind === 'api',
+    stage: async (page) => {
+      killPoint('page-read');
+      const records = page.records.filter((record) => inScope(record, scope));
+      const realNowMs = options.realNow();
+      const staged = { ...(await stagePage(state, records, { includeHidden: config.includeHidden, realNowMs })), read: page.records.length };
+      if (options.replaySinceMs !== undefined) await stageReplay(state, page.records, { sinceMs: options.replaySinceMs, includeHidden: config.includeHidden, realNowMs });
+      options.onPage?.(page, staged);
+      killPoint('page-staged');
+      return { ...staged, older: page.records.length - records.length };
+    },
   });
   return lastValueFrom(
     pages$.pipe(
-      reduce<{ page: Page; staged: StageCounts }, Collected>(
+      reduce<{ page: Page; staged: StageCounts & { older: number } }, Collected>(
         (total, { page, staged }) => {
           if (page.offset === 0) warnIfBehindCursor(page, cursorId, log);
           return { pages: total.pages + 1, counts: add(total.counts, staged), newest: newer(total.newest, newestOf(page)) };
         },
-        { pages: 0, counts: zeroCounts(), newest: undefined },
+        { pages: 0, counts: { ...zeroCounts(), older: 0 }, newest: undefined },
       ),
     ),
   );
@@ -86,8 +107,9 @@ function warnIfBehindCursor(page: Page, cursorId: number | undefined, log: Logge
   }
 }
 
-function add(a: StageCounts, b: StageCounts): StageCounts {
+function add(a: Collected['counts'], b: Collected['counts']): Collected['counts'] {
   return {
+    older: a.older + b.older,
     read: a.read + b.read,
     staged: a.staged + b.staged,
     updated: a.updated + b.updated,

@@ -72,11 +72,18 @@ function isNonNegativeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-function parseTime(value: unknown): number | undefined {
+/** An ISO-8601 `createdAt`/`lastUpdatedAt` in ms since the epoch (UTC when it names no zone), or undefined. */
+export function parseTime(value: unknown): number | undefined {
   if (typeof value !== 'string' || !isoDateTime.test(value)) return undefined;
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(value);
   const ms = Date.parse(hasZone ? value : `${value}Z`);
-  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+  return Number.isFinite(ms) && ms >= 0 && isCalendarDay(value) ? ms : undefined;
+}
+
+// Date.parse rolls a day past the month's end over ("2026-02-30" is 2 March): such a date is bad, not moved.
+function isCalendarDay(value: string): boolean {
+  const [year = 0, month = 0, day = 0] = value.slice(0, 10).split('-').map(Number);
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate(); // day 0 of the next month: this month's last day
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {

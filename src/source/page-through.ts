@@ -15,6 +15,8 @@ export interface PagingOptions<R> {
   readonly isLastPage: (page: Page) => boolean;
   /** True when page 0 may not be empty (a cursor exists: the server had chats before). */
   readonly expectRowsOnFirstPage: boolean;
+  /** True when pages come newest first (the API, DESIGN §1): a page wholly newer than the one before is then refused. */
+  readonly newestFirst?: boolean;
 }
 
 interface Step<R> {
@@ -40,10 +42,19 @@ async function stageAndReadNext<R>(page: Page, options: PagingOptions<R>): Promi
   nextRead?.catch(() => undefined); // awaited below; staging this page finishes first either way
   const staged = await options.stage(page);
   const next = await nextRead;
-  if (next !== undefined && sameIds(page, next)) {
-    throw new McError('MC_SOURCE_LOOP', `AnythingLLM served page ${next.offset} identical to page ${page.offset}: it is ignoring the page offset (does a proxy drop "Content-Type: application/json"?); the cursor was not moved`, { details: { offset: next.offset } });
+  if (next !== undefined && (sameIds(page, next) || (options.newestFirst === true && isWhollyNewer(next, page)))) {
+    throw new McError('MC_SOURCE_LOOP', `AnythingLLM served page ${next.offset} as a repeat of an earlier page (${sameIds(page, next) ? `identical to page ${page.offset}` : `every chat newer than page ${page.offset}'s`}): it is ignoring the page offset (does a proxy drop "Content-Type: application/json"?); the cursor was not moved`, { details: { offset: next.offset } });
   }
   return next === undefined ? { done: { page, staged } } : { done: { page, staged }, next };
+}
+
+// Offset paging on a live table only pushes rows down: the next page starts at or below this page's newest row unless
+// some 40 chats were written between the two reads. A page wholly newer than this one is an earlier page served again
+// (page 0, when the offset is ignored); reading on would skip the rows of the page asked for, under a moving cursor.
+function isWhollyNewer(next: Page, page: Page): boolean {
+  const ids = idsOf(page);
+  const nextIds = idsOf(next);
+  return ids.length > 0 && nextIds.length > 0 && Math.min(...nextIds) > Math.max(...ids);
 }
 
 function sameIds(a: Page, b: Page): boolean {

@@ -11,7 +11,7 @@ export function stateError(error: unknown, stateDir: string, doing: string): McE
   if (codes.includes('LEVEL_DECODE_ERROR') || codes.includes('LEVEL_CORRUPTION') || /corrupt/i.test(text)) {
     return new McError('MC_STATE_DAMAGED', `state in ${stateDir} is damaged (${doing}: ${firstLine(text)}); restore ${stateDir} from a backup — nothing was rewritten`, { cause: error });
   }
-  if (/read-only|EROFS|EACCES|permission denied|ENOSPC|no space/i.test(text)) {
+  if (/read-only|EROFS|EACCES|EPERM|permission denied|ENOSPC|no space|EDQUOT|quota/i.test(text)) {
     return new McError('MC_STATE_UNWRITABLE', `cannot write state in ${stateDir} (${doing}: ${firstLine(text)}); free space or fix permissions, then run again — nothing was lost`, { cause: error });
   }
   return new McError('MC_STATE_DAMAGED', `state in ${stateDir} cannot be used (${doing}: ${firstLine(text)}); check the folder, restore it from a backup if needed`, { cause: error });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import { McError } from '../errors.js';
 import type { Turn } from '../source/turn.js';
+import { refuseDroppedRecords, refuseMarkedDamaged } from './damage-marker.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
 import type { ChatMark, Cursor, LastSent, OutboxEntry, QuarantineRecord, SentRecord } from './records.js';
 import { stateError } from './state-error.js';
@@ -23,6 +24,8 @@ function sublevel<V>(db: Root, name: string) {
 export interface Meta {
   schema: number;
   cursor: Cursor;
+  /** The oldest `createdAt` (ms) taken in when the first run was a `--backfill`; absent = all history. */
+  floor: number;
   lastRun: unknown;
 }
 
@@ -35,6 +38,8 @@ export class State {
   readonly sent: Sub<SentRecord>;
   readonly threads: Sub<LastSent>;
   readonly quarantine: Sub<QuarantineRecord>;
+  /** The chats a `--redeliver` run regroups, in turn-key order; emptied when the replay is done. */
+  readonly replay: Sub<Turn>;
 
   private constructor(readonly db: Root, readonly stateDir: string) {
     this.meta = sublevel(db, 'meta');
@@ -44,6 +49,7 @@ export class State {
     this.sent = sublevel(db, 'sent');
     this.threads = sublevel(db, 'threads');
     this.quarantine = sublevel(db, 'quarantine');
+    this.replay = sublevel(db, 'replay');
   }
 
   /** Opens and locks STATE_DIR; refuses a locked, damaged or newer state with a clear McError. */
@@ -54,6 +60,7 @@ export class State {
     } catch (error) {
       throw stateError(error, stateDir, 'creating the folder');
     }
+    await refuseMarkedDamaged(stateDir);
     await refuseHeadlessDatabase(stateDir, dbDir);
     const db = new Level<string, unknown>(dbDir, { valueEncoding: 'json' });
     try {
@@ -66,6 +73,7 @@ export class State {
     }
     const state = new State(db, stateDir);
     try {
+      await refuseDroppedRecords(stateDir, dbDir);
       await state.checkSchema();
       await writeHolder(stateDir, command);
     } catch (error) {

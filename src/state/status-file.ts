@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stateError } from './state-error.js';
 
 const fileName = 'status.json';
 
@@ -15,6 +16,8 @@ export async function writeStatusFile(stateDir: string, status: unknown): Promis
   try {
     await writeFile(tmp, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o600 });
     await rename(tmp, statusPath(stateDir));
+  } catch (error) {
+    throw stateError(error, stateDir, `writing ${fileName}`); // a full disk or a read-only folder is not a bug
   } finally {
     await rm(tmp, { force: true });
   }

@@ -1,0 +1,118 @@
+import type { Config } from '../config.js';
+import { webhookSender } from '../delivery/webhook-sender.js';
+import { McError } from '../errors.js';
+import { deliver } from '../job/deliver.js';
+import { deliveryProblem } from '../job/run-outcome.js';
+import { updateStatusTotals } from '../job/status-checkpoints.js';
+import { countTotals } from '../job/totals.js';
+import { outboxEntries } from '../state/outbox.js';
+import type { OutboxEntry } from '../state/records.js';
+import type { State } from '../state/state.js';
+import { commandLog, exitCodeOf, logFailure, stopSignal, version } from './command-context.js';
+import { nothingRanLine, openExistingState } from './open-existing-state.js';
+import { textTable } from './text-table.js';
+
+/** One dead letter as `dead-letters --json` lists it. */
+export interface DeadLetterView {
+  readonly conversation: string;
+  readonly workspace: { readonly id: number; readonly name: string; readonly slug: string };
+  readonly threadId: number | null;
+  readonly status: 'dead' | 'parked';
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly failedAt: string | null;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly messages: number;
+}
+
+/** `memory-cron dead-letters [--json]`: lists the dead and parked conversations (takes the lock; exit 3 while a run holds it). */
+export async function deadLettersCommand(config: Config, commandLine: string, json: boolean): Promise<number> {
+  const state = await openExistingState(config.stateDir, commandLine);
+  if (state === undefined) {
+    process.stdout.write(json ? `${JSON.stringify({ stateDir: config.stateDir, ranBefore: false, count: 0, pending: 0, deadLetters: [] })}\n` : nothingRanLine(config.stateDir));
+    return 0;
+  }
+  try {
+    const letters: DeadLetterView[] = [];
+    let pending = 0;
+    for await (const entry of outboxEntries(state, ['pending', 'dead', 'parked'])) {
+      if (entry.status === 'pending') pending++;
+      else letters.push(view(entry));
+    }
+    if (json) process.stdout.write(`${JSON.stringify({ stateDir: config.stateDir, ranBefore: true, count: letters.length, pending, deadLetters: letters })}\n`);
+    else process.stdout.write(table(config.stateDir, letters, pending));
+    return 0;
+  } finally {
+    await state.close();
+  }
+}
+
+/** `memory-cron dead-letters retry`: sends every dead, parked and pending conversation now; exit 6 if some still fail. */
+export async function retryDeadLettersCommand(config: Config, commandLine: string): Promise<number> {
+  const log = commandLog(config, { toStderr: false, command: 'dead-letters' });
+  const stop = stopSignal(config.deadlineMs);
+  try {
+    const state = await openExistingState(config.stateDir, commandLine);
+    if (state === undefined) {
+      log.logger.info({ stateDir: config.stateDir }, 'nothing has run here yet: no dead letters');
+      return 0;
+    }
+    try {
+      const delivered = await retryAll(state, config, stop.signal, log.logger);
+      const totals = await countTotals(state);
+      await updateStatusTotals(config.stateDir, totals).catch(() => undefined);
+      log.logger.info({ conversations: delivered, totals }, `dead letters retried: ${delivered.sent} sent, ${delivered.dead} dead, ${delivered.parked} parked`);
+      const problem = deliveryProblem(delivered);
+      if (problem === undefined) return 0;
+      logFailure(log.logger, problem);
+      return exitCodeOf(problem);
+    } finally {
+      await state.close();
+    }
+  } catch (error) {
+    logFailure(log.logger, error);
+    return exitCodeOf(error);
+  } finally {
+    stop.dispose();
+    await log.flush();
+  }
+}
+
+async function retryAll(state: State, config: Config, signal: AbortSignal, log: ReturnType<typeof commandLog>['logger']) {
+  if (config.webhookUrl === undefined) throw new McError('MC_CONFIG', 'WEBHOOK_URL is missing; set WEBHOOK_URL or --webhook-url');
+  const retry = { retries: config.retries, minDelayMs: config.retryMinMs, maxDelayMs: Math.max(config.retryMinMs, 30_000), retryAfterCapMs: config.retryAfterCapMs, signal };
+  return deliver(state, {
+    send: webhookSender({ url: config.webhookUrl, secret: config.webhookSecret, timeoutMs: config.timeoutMs, retry, userAgent: `memory-cron/${version}` }),
+    gapMs: config.gapMs,
+    nowMs: Date.now(),
+    concurrency: config.concurrency,
+    retryStatuses: ['pending', 'dead', 'parked'],
+    newConversations: false,
+    log: log.child({ stage: 'delivery' }),
+  });
+}
+
+function view(entry: OutboxEntry): DeadLetterView {
+  const { conversation } = entry;
+  return {
+    conversation: conversation.id,
+    workspace: conversation.workspace,
+    threadId: conversation.threadId,
+    status: entry.status === 'parked' ? 'parked' : 'dead',
+    attempts: entry.attempts,
+    lastError: entry.lastError ?? null,
+    failedAt: entry.failedAt ?? null,
+    startedAt: conversation.startedAt,
+    endedAt: conversation.endedAt,
+    messages: conversation.messages.length,
+  };
+}
+
+function table(stateDir: string, letters: readonly DeadLetterView[], pending: number): string {
+  const dead = letters.filter((letter) => letter.status === 'dead').length;
+  const head = `${letters.length} dead letters in ${stateDir} (${dead} dead: retried by the next run; ${letters.length - dead} parked: refused by the webhook)${pending > 0 ? `, ${pending} pending` : ''}`;
+  if (letters.length === 0) return `${head}\n`;
+  const rows = letters.map((l) => [l.conversation, `${l.workspace.name} (${l.workspace.id})`, l.threadId === null ? 'default' : String(l.threadId), l.status, String(l.attempts), l.failedAt ?? '-', l.lastError ?? '-']);
+  return `${head}\n${textTable(['CONVERSATION', 'WORKSPACE', 'THREAD', 'STATUS', 'ATTEMPTS', 'FAILED AT', 'LAST ERROR'], rows, 80)}send them now: memory-cron dead-letters retry\n`;
+}

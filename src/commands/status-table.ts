@@ -1,0 +1,61 @@
+import type { StatusView } from './status-view.js';
+
+/** `memory-cron status` for a person: one labelled row per fact, numbers grouped, times in UTC. */
+export function statusTable(view: StatusView): string {
+  if (!view.ranBefore) return `nothing has run in ${view.stateDir} yet: no cursor, no conversations (the first run reads all history, or from --backfill DATE)\n`;
+  const rows: [string, string][] = [['state dir', view.stateDir], ['state', stateText(view)]];
+  if (view.progress !== null) rows.push(['progress', progressText(view.progress)]);
+  rows.push(['cursor', view.cursor === null ? 'none yet (no night has finished paging)' : `chat ${view.cursor.id}, created ${view.cursor.createdAt ?? '?'} (moved ${view.cursor.movedAt})`]);
+  rows.push(['history from', view.floor === null ? 'all history' : `${view.floor} (the first run was a --backfill; older chats are not taken in)`]);
+  const last = view.lastRun;
+  if (last === null) rows.push(['last run', 'none finished yet']);
+  else {
+    const took = last.durationMs === null ? '' : ` (${seconds(last.durationMs)})`;
+    const how = last.exitCode === 0 ? 'exit 0' : `exit ${last.exitCode ?? '?'}${last.error === null ? '' : ` ${last.error.code}: ${last.error.message}`}`;
+    rows.push(['last run', `${last.startedAt ?? '?'} → ${last.finishedAt ?? '?'}${took}, ${how}`]);
+    if (last.command !== null) rows.push(['  command', last.command]);
+    if (last.backfill !== null) rows.push(['  backfill', `from ${last.backfill}${last.replay === null ? '' : `, redelivered (${n(last.replay.frozen)} conversations, key suffix ${last.replay.key})`}`]);
+    if (last.chats !== null) {
+      const c = last.chats;
+      rows.push(['  chats', `${n(c.read)} read · ${n(c.staged)} staged · ${n(c.updated)} updated · ${n(c.skipped)} hidden · ${n(c.quarantined)} quarantined · ${n(c.ignored)} seen before${c.older ? ` · ${n(c.older)} older than the backfill` : ''}`]);
+    }
+    if (last.conversations !== null) {
+      const c = last.conversations;
+      rows.push(['  conversations', `${n(c.sent)} sent (${n(c.resent)} from earlier) · ${n(c.dead)} dead · ${n(c.parked)} parked · ${n(c.open)} open${c.webhookDown ? ' · webhook taken to be down' : ''}`]);
+    }
+  }
+  const counts = view.counts;
+  if (counts !== null) {
+    rows.push(['open', `${counts.openConversations === null ? '?' : n(counts.openConversations)} conversations, ${n(counts.stagedChats)} staged chats`]);
+    rows.push(['sent', `${n(counts.sentConversations)} conversations`]);
+    rows.push(['dead letters', `${n(counts.deadLetters)} dead · ${n(counts.parked)} parked · ${n(counts.pending)} pending${counts.deadLetters + counts.parked > 0 ? '  (memory-cron dead-letters)' : ''}`]);
+    rows.push(['quarantined', `${n(counts.quarantined)} records${counts.quarantined > 0 ? '  (memory-cron quarantine)' : ''}`]);
+    if (counts.countedAt !== null) rows.push(['counted at', `${counts.countedAt}${view.running ? ' (the end of the last run; the running one counts when it ends)' : ''}`]);
+  }
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+  return rows.map(([label, value]) => `${label.padEnd(width)}${value}\n`).join('');
+}
+
+function stateText(view: StatusView): string {
+  const holder = view.holder;
+  if (view.state === 'running' && holder !== null) return `running: pid ${holder.pid}, \`${holder.command}\`, since ${holder.startedAt}`;
+  if (view.state === 'interrupted') return `interrupted: the run${holder === null ? '' : ` pid ${holder.pid} started ${holder.startedAt}`} ended without its last checkpoint (killed?); the next run finishes its work`;
+  return `idle (status.json written ${view.updatedAt ?? '?'})`;
+}
+
+function progressText(progress: Record<string, unknown>): string {
+  const get = (name: string) => (typeof progress[name] === 'number' ? (progress[name] as number) : undefined);
+  const parts = [String(progress['phase'] ?? '?'), `${n(get('pages') ?? 0)} pages`, `${n(get('chats') ?? 0)} chats`, `${n(get('conversations') ?? 0)} conversations sent`];
+  if (get('percent') !== undefined) parts.push(`${get('percent')}%`);
+  if (get('etaSeconds') !== undefined) parts.push(`ETA ${seconds((get('etaSeconds') ?? 0) * 1000)}`);
+  return parts.join(' · ');
+}
+
+function n(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+function seconds(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
+}

@@ -1,0 +1,107 @@
+import type { RunSummary } from '../job.js';
+import type { LastRun, StatusFile } from '../job/status-shape.js';
+import type { Holder } from '../state/holder.js';
+import type { Cursor } from '../state/records.js';
+import { holderAlive } from '../state/state-copy.js';
+
+/** What `memory-cron status --json` prints: one object, the same fields whether a run is going or not. */
+export interface StatusView {
+  readonly stateDir: string;
+  /** False on a STATE_DIR where nothing has run yet (then every other field is null). */
+  readonly ranBefore: boolean;
+  /** never-ran · idle · running (a live run holds STATE_DIR) · interrupted (a run died without its last checkpoint). */
+  readonly state: 'never-ran' | 'idle' | 'running' | 'interrupted';
+  readonly running: boolean;
+  readonly holder: Holder | null;
+  /** The running run's counters at its last checkpoint (at most a second old). */
+  readonly progress: Record<string, unknown> | null;
+  /** When status.json was last rewritten. */
+  readonly updatedAt: string | null;
+  readonly cursor: Cursor | null;
+  readonly floor: string | null;
+  readonly lastRun: LastRunView | null;
+  /** Counted at the end of the last run (`countedAt`). */
+  readonly counts: CountsView | null;
+}
+
+/** The last finished run: when, how it ended, what it counted. */
+export interface LastRunView {
+  readonly command: string | null;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly durationMs: number | null;
+  readonly exitCode: number | null;
+  readonly error: { readonly code: string; readonly message: string } | null;
+  readonly chats: RunSummary['chats'] | null;
+  readonly conversations: RunSummary['conversations'] | null;
+  readonly backfill: string | null;
+  readonly replay: RunSummary['replay'];
+}
+
+/** What the state held, counted. */
+export interface CountsView {
+  readonly openConversations: number | null;
+  readonly stagedChats: number;
+  readonly sentConversations: number;
+  readonly pending: number;
+  readonly deadLetters: number;
+  readonly parked: number;
+  readonly quarantined: number;
+  readonly countedAt: string | null;
+}
+
+/** Builds the status view from status.json (undefined: nothing has run); `alive` tells whether a holder's process lives. */
+export function statusView(stateDir: string, file: Partial<StatusFile> | undefined, alive: (holder: Holder | undefined) => boolean = holderAlive): StatusView {
+  if (file === undefined) {
+    return { stateDir, ranBefore: false, state: 'never-ran', running: false, holder: null, progress: null, updatedAt: null, cursor: null, floor: null, lastRun: null, counts: null };
+  }
+  const holder = file.holder ?? null;
+  const live = file.running === true && alive(holder ?? undefined);
+  return {
+    stateDir,
+    ranBefore: true,
+    state: live ? 'running' : file.running === true ? 'interrupted' : 'idle',
+    running: live,
+    holder: file.running === true ? holder : null,
+    progress: live ? (file.progress ?? null) : null,
+    updatedAt: file.updatedAt ?? null,
+    cursor: file.cursor ?? null,
+    floor: file.floor ?? null,
+    lastRun: lastRunView(file.lastRun ?? null),
+    counts: countsView(file),
+  };
+}
+
+function lastRunView(lastRun: LastRun | null): LastRunView | null {
+  if (lastRun === null || typeof lastRun !== 'object') return null;
+  const summary = lastRun.summary ?? null;
+  const started = lastRun.startedAt ?? null;
+  const finished = lastRun.finishedAt ?? null;
+  return {
+    command: lastRun.command ?? null,
+    startedAt: started,
+    finishedAt: finished,
+    durationMs: started !== null && finished !== null ? Date.parse(finished) - Date.parse(started) : null,
+    exitCode: typeof lastRun.exitCode === 'number' ? lastRun.exitCode : null,
+    error: lastRun.error ?? null,
+    chats: summary?.chats ?? null,
+    conversations: summary?.conversations ?? null,
+    backfill: summary?.backfill ?? null,
+    replay: summary?.replay ?? null,
+  };
+}
+
+function countsView(file: Partial<StatusFile>): CountsView | null {
+  const totals = file.totals;
+  if (totals === null || totals === undefined) return null;
+  return {
+    openConversations: totals.openConversations ?? null,
+    stagedChats: totals.stagedTurns,
+    sentConversations: totals.sentConversations,
+    pending: totals.pending,
+    deadLetters: totals.deadLetters,
+    parked: totals.parked,
+    quarantined: totals.quarantined,
+    countedAt: totals.countedAt ?? null,
+  };
+}

@@ -1,0 +1,76 @@
+import { parseTime } from '../source/normalise-record.js';
+import { idsOf, type Page } from '../source/page.js';
+import type { PagingTarget } from './run-progress.js';
+
+/**
+ * Which chats a run takes in, and where its paging may stop (DESIGN §1, §5). A first run without `--backfill`
+ * takes in all history; a first run with `--backfill DATE` takes in only chats created since DATE and records
+ * DATE as the state's *floor*, so later nights do not stage older chats they meet on the overlap page.
+ */
+export interface Scope {
+  /** The cursor before this run. */
+  readonly cursorId: number | undefined;
+  /** Chats created before this (ms) are left alone unless newer than the cursor; −Infinity = all history. */
+  readonly horizonMs: number;
+  /** `--backfill` (ms): paging goes on until a whole page is older. */
+  readonly backfillMs: number | undefined;
+}
+
+/** The scope of a run from the cursor, the stored floor and `--backfill` (all optional). */
+export function runScope(cursorId: number | undefined, floorMs: number | undefined, backfillMs: number | undefined): Scope {
+  const horizonMs = backfillMs !== undefined ? Math.min(backfillMs, floorMs ?? backfillMs) : (floorMs ?? Number.NEGATIVE_INFINITY);
+  return { cursorId, horizonMs, backfillMs };
+}
+
+/** The floor to store once the run has paged down to its horizon: only ever lowered; none while all history is in. */
+export function nextFloor(scope: Scope, floorMs: number | undefined): number | undefined {
+  const horizon = Number.isFinite(scope.horizonMs) ? scope.horizonMs : undefined;
+  if (scope.cursorId === undefined) return horizon === undefined ? undefined : Math.min(horizon, floorMs ?? horizon);
+  if (floorMs === undefined) return undefined;
+  return horizon === undefined ? floorMs : Math.min(floorMs, horizon);
+}
+
+/** True when a raw record is this run's to stage: newer than the cursor, created at or after the horizon, or unreadable (quarantined as usual). */
+export function inScope(record: unknown, scope: Scope): boolean {
+  if (!Number.isFinite(scope.horizonMs)) return true;
+  const { id, createdAt } = (record ?? {}) as { id?: unknown; createdAt?: unknown };
+  if (typeof id === 'number' && scope.cursorId !== undefined && id > scope.cursorId) return true;
+  const created = parseTime(createdAt);
+  return created === undefined || created >= scope.horizonMs;
+}
+
+/** The API's last page of this run: no more pages, or one wholly at or below the cursor and wholly older than the backfill (or, on a first run, than the horizon). */
+export function isLastApiPage(page: Page, scope: Scope): boolean {
+  if (!page.hasPages) return true;
+  const { cursorId } = scope;
+  if (cursorId !== undefined && !idsOf(page).every((id) => id <= cursorId)) return false;
+  const floor = cursorId !== undefined ? scope.backfillMs : Number.isFinite(scope.horizonMs) ? scope.horizonMs : undefined;
+  if (floor === undefined) return cursorId !== undefined;
+  return isWholePageOlderThan(page, floor);
+}
+
+/** True when the page holds dated records and every one is older than `ms` ("createdAt only roughly follows id"). */
+export function isWholePageOlderThan(page: Page, ms: number): boolean {
+  const times = createdTimes(page);
+  return times.length > 0 && times.every((time) => time < ms);
+}
+
+/** The readable `createdAt` values of a page's records, in ms. */
+export function createdTimes(page: Page): number[] {
+  const times: number[] = [];
+  for (const record of page.records) {
+    const time = parseTime((record as { createdAt?: unknown } | null)?.createdAt);
+    if (time !== undefined) times.push(time);
+  }
+  return times;
+}
+
+/** Where paging will stop, for the progress ETA: the older of `--backfill` and the cursor's `createdAt`, the floor on a first run, else chat id 0. */
+export function pagingTarget(scope: Scope, cursor: { readonly createdAt: string | null } | undefined): PagingTarget | undefined {
+  const cursorMs = cursor === undefined ? undefined : parseTime(cursor.createdAt);
+  if (scope.cursorId !== undefined) {
+    if (cursorMs === undefined) return scope.backfillMs === undefined ? undefined : { kind: 'time', ms: scope.backfillMs };
+    return { kind: 'time', ms: Math.min(cursorMs, scope.backfillMs ?? cursorMs) };
+  }
+  return Number.isFinite(scope.horizonMs) ? { kind: 'time', ms: scope.horizonMs } : { kind: 'id' };
+}

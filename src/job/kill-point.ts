@@ -1,0 +1,32 @@
+// TEST-ONLY. The crash tests (test/crash.e2e.test.ts) set MEMORY_CRON_TEST_KILL_AT=name[:n] to SIGKILL the job at
+// the n-th pass (default 1) of a named stage boundary, proving DESIGN §4 ("a kill -9 at any instant loses no chat").
+// Production never sets the variable; unset, every killPoint() is one comparison. Read once, at load.
+
+/** The stage boundaries a crash test can stop the job at, in the order a night passes them. */
+export const killPoints = [
+  'page-read', //      a page came back, not yet staged (the next one is being fetched)
+  'page-staged', //    a page's batch is written
+  'paged', //          every page is staged, the cursor not yet written
+  'cursor-written', // the cursor moved, nothing frozen yet
+  'frozen', //         a conversation is frozen in the outbox, before its POST
+  'posted', //         the webhook answered 2xx, the conversation is not yet marked sent
+  'marked-sent', //    the conversation is marked sent
+] as const;
+
+/** One of {@link killPoints}. */
+export type KillPoint = (typeof killPoints)[number];
+
+const target = parse(process.env['MEMORY_CRON_TEST_KILL_AT']);
+let hits = 0;
+
+/** Test-only: SIGKILLs this process on the n-th pass of `point` when MEMORY_CRON_TEST_KILL_AT names it; else nothing. */
+export function killPoint(point: KillPoint): void {
+  if (target === undefined || target.point !== point) return;
+  if (++hits === target.nth) process.kill(process.pid, 'SIGKILL');
+}
+
+function parse(value: string | undefined): { point: string; nth: number } | undefined {
+  if (value === undefined || value === '') return undefined;
+  const [point = '', nth = '1'] = value.split(':');
+  return { point, nth: Number(nth) };
+}

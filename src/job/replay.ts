@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import { conversationId } from '../conversations/conversation-id.js';
+import { toConversation } from '../conversations/conversation.js';
+import { continuesFrom, rollingGap } from '../conversations/rolling-gap.js';
+import { threadKey } from '../state/keys.js';
+import type { LastSent } from '../state/records.js';
+import { freezeReplayed, reopenReplayed, replacedBy } from '../state/replay-freeze.js';
+import type { State } from '../state/state.js';
+
+/** What a `--redeliver` replay needs besides the state. */
+export interface ReplayOptions {
+  /** `--backfill` (ms): the replay regroups the chats created since. */
+  readonly sinceMs: number;
+  readonly gapMs: number;
+  /** The instant that decides which conversations are closed. */
+  readonly nowMs: number;
+  /** This replay's Idempotency-Key suffix (new for every replay). */
+  readonly replay: string;
+  readonly log: Logger;
+  /** Told after each regrouped conversation. */
+  readonly onConversation?: (closed: boolean) => void;
+}
+
+/** What the replay did. */
+export interface Replayed {
+  /** Closed conversations frozen in the outbox with the replay's key, sent by the delivery that follows. */
+  frozen: number;
+  /** Open conversations whose chats were staged again, to be sent whole once closed. */
+  reopened: number;
+  /** Earlier conversations (sent or waiting) that the regrouped ones replace. */
+  superseded: number;
+}
+
+/**
+ * The `--redeliver` phase (DESIGN §5): regroups the chats collected in the replay sublevel by the rolling gap as
+ * if none had been sent, freezes each closed conversation with the replay's key suffix (same chats, same id) and
+ * re-stages each open one; then empties the replay sublevel. Runs after paging and before delivery.
+ */
+export async function replayConversations(state: State, options: ReplayOptions): Promise<Replayed> {
+  const result: Replayed = { frozen: 0, reopened: 0, superseded: 0 };
+  let thread: string | undefined;
+  let before: LastSent | undefined; // the thread's latest conversation before the replay
+  let previous: LastSent | undefined; // the thread's latest conversation frozen by this replay
+  for await (const run of rollingGap(state.replay.values(), { gapMs: options.gapMs, nowMs: options.nowMs })) {
+    const first = run.turns[0];
+    if (first === undefined) continue;
+    const key = threadKey(first.workspaceId, first.threadId);
+    if (key !== thread) {
+      thread = key;
+      before = await state.threads.get(key);
+      previous = undefined;
+    }
+    const id = conversationId(first.workspaceId, first.threadId, run.turns.map((turn) => turn.id));
+    const replaced = await replacedBy(state, run.turns, id);
+    result.superseded += replaced.conversations.size;
+    if (!run.closed) {
+      await reopenReplayed(state, run.turns, replaced, { sinceMs: options.sinceMs });
+      result.reopened++;
+      options.onConversation?.(false);
+      continue;
+    }
+    // `continues`: the replay's own previous conversation of the thread, else one that ended before DATE's cut.
+    const earlier = previous ?? (before !== undefined && before.endedAt < first.createdAt && !replaced.conversations.has(before.id) ? before : undefined);
+    const conversation = toConversation(id, run.turns, continuesFrom(earlier, first.createdAt, options.gapMs));
+    await freezeReplayed(state, conversation, run.turns, replaced, { replay: options.replay, sinceMs: options.sinceMs, now: new Date() });
+    previous = { id, endedAt: Date.parse(conversation.endedAt) };
+    result.frozen++;
+    options.onConversation?.(true);
+  }
+  await state.replay.clear();
+  options.log.info({ ...result, replay: options.replay }, `replay regrouped the chats since ${new Date(options.sinceMs).toISOString()}: ${result.frozen} conversations to send again, ${result.reopened} still open`);
+  return result;
+}
+
+/** A fresh Idempotency-Key suffix for a replay started at `started`: `replay-20261124T090000123Z`. */
+export function replaySuffix(started: Date): string {
+  return `replay-${started.toISOString().replace(/[-:.]/g, '')}`;
+}

@@ -1,0 +1,106 @@
+import type { Logger } from 'pino';
+import type { Holder } from '../state/holder.js';
+import type { Cursor } from '../state/records.js';
+import { readStatusFile, writeStatusFile } from '../state/status-file.js';
+import { progressFields } from './progress-display.js';
+import type { RunProgress } from './run-progress.js';
+import type { LastRun, StatusFile, StatusTotals } from './status-shape.js';
+import type { Totals } from './totals.js';
+
+/** What a run says about itself when it starts. */
+export interface CheckpointStart {
+  readonly version: string;
+  readonly holder: Holder;
+  readonly cursor: Cursor | undefined;
+  readonly floorMs: number | undefined;
+}
+
+/** How the run ended, for the final rewrite; `totals` undefined keeps the last known ones. */
+export interface CheckpointEnd {
+  readonly cursor: Cursor | undefined;
+  readonly floorMs: number | undefined;
+  readonly lastRun: LastRun;
+  readonly totals?: StatusTotals | undefined;
+}
+
+/**
+ * Rewrites STATE_DIR/status.json at a run's checkpoints (DESIGN §4): at the start (running, who holds the
+ * state, the previous run and totals kept), with the counters at most every `everyMs` while it works, and at
+ * the end. Writes are queued one after another, so the final one is the last on disk.
+ */
+export class StatusCheckpoints {
+  private current: StatusFile;
+  private queue: Promise<void> = Promise.resolve();
+  private lastWrite = Number.NEGATIVE_INFINITY;
+  private failed = false;
+
+  private constructor(private readonly stateDir: string, start: CheckpointStart, previous: Partial<StatusFile> | undefined, private readonly clock: () => number, private readonly log: Logger, private readonly everyMs: number) {
+    this.current = {
+      format: 2,
+      version: start.version,
+      updatedAt: new Date(clock()).toISOString(),
+      running: true,
+      holder: start.holder,
+      progress: null,
+      cursor: start.cursor ?? null,
+      floor: floorText(start.floorMs),
+      lastRun: isLastRun(previous?.lastRun) ? previous.lastRun : null,
+      totals: previous?.totals ?? null,
+    };
+  }
+
+  /** Writes the "running" checkpoint; a status file that cannot be written fails the run as before. */
+  static async start(stateDir: string, start: CheckpointStart, options: { clock: () => number; log: Logger; everyMs?: number }): Promise<StatusCheckpoints> {
+    const previous = await readStatusFile<Partial<StatusFile>>(stateDir).catch(() => undefined);
+    const checkpoints = new StatusCheckpoints(stateDir, start, previous, options.clock, options.log, options.everyMs ?? 1000);
+    await writeStatusFile(stateDir, checkpoints.current);
+    checkpoints.lastWrite = options.clock();
+    return checkpoints;
+  }
+
+  /** Records the counters, writing at most every `everyMs` (a failed write is logged once; the run goes on). */
+  progress(progress: Readonly<RunProgress>, cursor?: Cursor): void {
+    const now = this.clock();
+    if (now - this.lastWrite < this.everyMs) return;
+    this.lastWrite = now;
+    this.current = { ...this.current, updatedAt: new Date(now).toISOString(), progress: progressFields(progress, now), ...(cursor === undefined ? {} : { cursor }) };
+    const snapshot = this.current;
+    this.queue = this.queue.then(() => writeStatusFile(this.stateDir, snapshot)).catch((error: unknown) => {
+      if (!this.failed) this.log.warn({ err: error }, 'status.json could not be rewritten; `memory-cron status` shows an older checkpoint');
+      this.failed = true;
+    });
+  }
+
+  /** Writes the final checkpoint: not running, the last run, the totals. */
+  async finish(end: CheckpointEnd): Promise<void> {
+    await this.queue;
+    this.current = {
+      ...this.current,
+      updatedAt: new Date(this.clock()).toISOString(),
+      running: false,
+      holder: null,
+      progress: null,
+      cursor: end.cursor ?? null,
+      floor: floorText(end.floorMs),
+      lastRun: end.lastRun,
+      totals: end.totals ?? this.current.totals,
+    };
+    await writeStatusFile(this.stateDir, this.current);
+  }
+}
+
+function floorText(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+function isLastRun(value: unknown): value is LastRun {
+  return value !== null && typeof value === 'object' && typeof (value as LastRun).exitCode === 'number';
+}
+
+/** Rewrites the totals of an existing status.json after a command changed the state (`dead-letters retry`); keeps the rest. */
+export async function updateStatusTotals(stateDir: string, totals: Totals): Promise<void> {
+  const previous = await readStatusFile<Partial<StatusFile>>(stateDir);
+  if (previous === undefined) return;
+  const countedAt = new Date().toISOString();
+  await writeStatusFile(stateDir, { ...previous, updatedAt: countedAt, totals: { ...totals, openConversations: previous.totals?.openConversations ?? null, countedAt } });
+}

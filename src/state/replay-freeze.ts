@@ -1,0 +1,79 @@
+import type { Conversation } from '../conversations/conversation.js';
+import type { Turn } from '../source/turn.js';
+import { padId, threadKey, turnKey } from './keys.js';
+import type { ChatMark, LastSent, OutboxEntry } from './records.js';
+import type { State } from './state.js';
+
+/** What a replayed conversation replaces: the per-chat marks before it, and the conversations they named. */
+export interface Replaced {
+  readonly marks: readonly (ChatMark | undefined)[];
+  /** Conversation ids the chats were marked with, other than the replayed conversation's own. */
+  readonly conversations: ReadonlySet<string>;
+}
+
+/** Reads the marks of a replayed conversation's chats. */
+export async function replacedBy(state: State, turns: readonly Turn[], id: string | undefined): Promise<Replaced> {
+  const marks = await state.chats.getMany(turns.map((turn) => padId(turn.id)));
+  const conversations = new Set<string>();
+  for (const mark of marks) if (mark?.s === 'conv' && mark.c !== id) conversations.add(mark.c);
+  return { marks, conversations };
+}
+
+/**
+ * Freezes a closed replayed conversation in one batch (DESIGN §4–§5): the outbox entry with the replay's key
+ * suffix, its chats out of staging and marked with it, the thread's latest conversation set to it (replays go
+ * in time order), and the conversations it supersedes — those that started at or after `sinceMs` — forgotten.
+ */
+export async function freezeReplayed(state: State, conversation: Conversation, turns: readonly Turn[], replaced: Replaced, options: { replay: string; sinceMs: number; now: Date }): Promise<void> {
+  const entry: OutboxEntry = { conversation, status: 'pending', attempts: 0, frozenAt: options.now.toISOString(), replay: options.replay };
+  const batch = state.db.batch();
+  batch.put(conversation.id, entry, { sublevel: state.outbox });
+  turns.forEach((turn, i) => {
+    const mark = replaced.marks[i];
+    if (mark?.s === 'staged') batch.del(mark.k, { sublevel: state.turns });
+    batch.del(turnKey(turn), { sublevel: state.turns });
+    batch.put(padId(turn.id), { s: 'conv', c: conversation.id } satisfies ChatMark, { sublevel: state.chats });
+  });
+  const last: LastSent = { id: conversation.id, endedAt: Date.parse(conversation.endedAt) };
+  batch.put(threadKey(conversation.workspace.id, conversation.threadId), last, { sublevel: state.threads });
+  await forgetSuperseded(state, batch, replaced.conversations, options.sinceMs);
+  await batch.write();
+}
+
+/**
+ * Stages the chats of a replayed conversation that is still open, so it is sent whole once it closes; forgets
+ * what it supersedes, and the thread's latest conversation when that is one of them.
+ */
+export async function reopenReplayed(state: State, turns: readonly Turn[], replaced: Replaced, options: { sinceMs: number }): Promise<void> {
+  const batch = state.db.batch();
+  turns.forEach((turn, i) => {
+    const mark = replaced.marks[i];
+    if (mark?.s === 'staged' && mark.u >= turn.updatedAt) return; // the staged copy is as new: keep it
+    if (mark?.s === 'staged' && mark.k !== turnKey(turn)) batch.del(mark.k, { sublevel: state.turns });
+    batch.put(turnKey(turn), turn, { sublevel: state.turns });
+    batch.put(padId(turn.id), { s: 'staged', k: turnKey(turn), u: turn.updatedAt } satisfies ChatMark, { sublevel: state.chats });
+  });
+  const first = turns[0];
+  if (first !== undefined) {
+    const thread = threadKey(first.workspaceId, first.threadId);
+    const last = await state.threads.get(thread);
+    if (last !== undefined && replaced.conversations.has(last.id)) batch.del(thread, { sublevel: state.threads });
+  }
+  await forgetSuperseded(state, batch, replaced.conversations, options.sinceMs);
+  await batch.write();
+}
+
+type Batch = ReturnType<State['db']['batch']>;
+
+// A superseded conversation that started before the replay's DATE keeps its older chats, so it is kept.
+async function forgetSuperseded(state: State, batch: Batch, ids: ReadonlySet<string>, sinceMs: number): Promise<void> {
+  if (ids.size === 0) return;
+  const keys = [...ids];
+  const [waiting, sent] = await Promise.all([state.outbox.getMany(keys), state.sent.getMany(keys)]);
+  keys.forEach((id, i) => {
+    const entry = waiting[i];
+    if (entry !== undefined && Date.parse(entry.conversation.startedAt) >= sinceMs) batch.del(id, { sublevel: state.outbox });
+    const record = sent[i];
+    if (record !== undefined && Date.parse(record.startedAt) >= sinceMs) batch.del(id, { sublevel: state.sent });
+  });
+}

@@ -1,0 +1,66 @@
+import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { McError } from '../errors.js';
+import { describeHolder, readHolder, type Holder } from './holder.js';
+
+/** A throw-away copy of STATE_DIR for `--dry-run` (DESIGN §4): run the real job on `dir`, then `remove()` it. */
+export interface StateCopy {
+  readonly dir: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * Copies STATE_DIR into a fresh temporary folder without opening its LevelDB (opening rewrites files, and a dry
+ * run must leave every byte as it was). Copying files another process is writing gives a torn database, so a
+ * live holder — before or after the copy — refuses with MC_LOCKED (exit 3); a holder whose process is gone
+ * (a run killed with -9) does not. A STATE_DIR that does not exist yet copies as an empty one.
+ */
+export async function copyStateDir(stateDir: string): Promise<StateCopy> {
+  await refuseIfHeld(stateDir, 'is held by a run');
+  const dir = await mkdtemp(join(tmpdir(), 'memory-cron-dry-run-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    if (await exists(stateDir)) {
+      await cp(stateDir, dir, { recursive: true, filter: (source) => !isRunFile(basename(source)) });
+    }
+    await refuseIfHeld(stateDir, 'was taken by a run while it was being copied');
+  } catch (error) {
+    await remove();
+    if (error instanceof McError) throw error;
+    throw new McError('MC_STATE_UNWRITABLE', `cannot copy ${stateDir} for the dry run (${(error as Error).message}); free space in ${tmpdir()} (TMPDIR) or check permissions`, { cause: error });
+  }
+  return { dir, remove };
+}
+
+/** True when the recorded holder's process is still alive (EPERM: alive, owned by someone else). */
+export function holderAlive(holder: Holder | undefined): boolean {
+  if (holder === undefined || !Number.isSafeInteger(holder.pid) || holder.pid <= 0) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function refuseIfHeld(stateDir: string, what: string): Promise<void> {
+  const holder = await readHolder(stateDir);
+  if (holderAlive(holder)) {
+    throw new McError('MC_LOCKED', `${stateDir} ${what} (${describeHolder(holder)}); a dry run copies the state and cannot do so safely while it is written — try again when that run has finished`);
+  }
+}
+
+// The holder file and half-written status files belong to the process that wrote them, not to the copy.
+function isRunFile(name: string): boolean {
+  return name === 'holder.json' || /^\.status\.json\..*\.tmp$/.test(name);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
+import { classifyGenerated, generateChats } from './fixtures/chat-generator.ts';
+import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
+import { cliEnv } from './helpers/cli-env.js';
+import { runCli, startCli, summaryOf } from './helpers/run-cli.js';
+import { tempDir } from './helpers/temp-dir.js';
+
+const hour = 3_600_000;
+const day = 24 * hour;
+const end = Math.floor(Date.now() / hour) * hour - 2 * day;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function statusJson(stateDir: string): Promise<Record<string, any>> {
+  const result = await runCli(['status', '--json'], { STATE_DIR: stateDir });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout.trim().split('\n').length, 1, 'one JSON object on one line');
+  return JSON.parse(result.stdout) as Record<string, any>;
+}
+
+describe('memory-cron status', () => {
+  it('on a STATE_DIR where nothing has run says so, exits 0 and creates nothing', async () => {
+    const stateDir = join(await tempDir(), 'state');
+    const table = await runCli(['status'], { STATE_DIR: stateDir });
+    assert.equal(table.code, 0);
+    assert.match(table.stdout, /^nothing has run in .*state yet/);
+    const json = await statusJson(stateDir);
+    assert.deepEqual([json['ranBefore'], json['state'], json['cursor'], json['lastRun']], [false, 'never-ran', null, null]);
+    assert.equal(existsSync(stateDir), false);
+  });
+
+  it('after a run shows the cursor, the last run with its exit and counts, open, staged, sent, dead letters and quarantine', async () => {
+    const chats = generateChats({ count: 600, seed: 21, start: new Date(end - 4 * day), end: new Date(end), badRate: 0.02, realNowMs: Date.now() });
+    const standIn = await startStandIn({ chats });
+    const receiver = await startWebhookReceiver({ respond: (delivery) => (delivery.body.messages[0].chatId % 13 === 0 ? { status: 422 } : { status: 200 }) });
+    try {
+      const stateDir = await tempDir();
+      const newestMs = Math.max(...chats.filter((c) => classifyGenerated(c) !== 'bad').map((c) => Date.parse(String(c['createdAt']))));
+      const run = await runCli(['run', '--now', new Date(newestMs + 10 * 60_000).toISOString()], cliEnv(standIn, receiver, stateDir));
+      assert.equal(run.code, 6, 'a parked conversation makes the run exit 6');
+      const summary = summaryOf(run) as Record<string, any>;
+      const status = await statusJson(stateDir);
+      assert.equal(status['ranBefore'], true);
+      assert.equal(status['state'], 'idle');
+      assert.equal(status['running'], false);
+      const newest = Math.max(...chats.filter((c) => classifyGenerated(c) !== 'bad').map((c) => c['id'] as number));
+      assert.equal(status['cursor']['id'], newest);
+      assert.equal(status['cursor']['createdAt'], chats.find((c) => c['id'] === newest)?.['createdAt']);
+      const last = status['lastRun'];
+      assert.deepEqual([last['startedAt'], last['finishedAt'], last['exitCode'], last['error']['code']], [summary['startedAt'], summary['finishedAt'], 6, 'MC_DEAD_LETTERS']);
+      assert.deepEqual(last['chats'], summary['chats']);
+      assert.deepEqual(last['conversations'], summary['conversations']);
+      const counts = status['counts'];
+      assert.ok(counts['openConversations'] > 0 && counts['stagedChats'] >= counts['openConversations']);
+      assert.equal(counts['sentConversations'], summary['conversations']['sent']);
+      assert.equal(counts['parked'], summary['conversations']['parked']);
+      assert.ok(counts['parked'] > 0);
+      assert.equal(counts['deadLetters'], 0);
+      assert.equal(counts['quarantined'], chats.filter((c) => classifyGenerated(c) === 'bad').length);
+
+      const table = await runCli(['status'], { STATE_DIR: stateDir });
+      assert.equal(table.code, 0);
+      for (const label of ['state', 'cursor', 'last run', 'open', 'sent', 'dead letters', 'quarantined']) assert.match(table.stdout, new RegExp(`^${label} +\\S`, 'm'));
+      assert.match(table.stdout, new RegExp(`^cursor +chat ${newest}, created `, 'm'));
+      assert.match(table.stdout, /^last run +.*, exit 6 MC_DEAD_LETTERS/m);
+    } finally {
+      await standIn.close();
+      await receiver.close();
+    }
+  });
+
+  it('answers while a run holds STATE_DIR, from the run’s checkpoints, without waiting for the lock', async () => {
+    const chats = generateChats({ count: 700, seed: 22, start: new Date(end - 4 * day), end: new Date(end), realNowMs: Date.now() });
+    const standIn = await startStandIn({ chats, pageLatencyMs: 60 });
+    const receiver = await startWebhookReceiver();
+    try {
+      const stateDir = await tempDir();
+      const running = startCli(['run'], cliEnv(standIn, receiver, stateDir));
+      let seen: Record<string, any> | undefined;
+      while (seen === undefined && running.child.exitCode === null) {
+        const status = await statusJson(stateDir).catch(() => undefined);
+        if (status?.['running'] === true && status['progress'] !== null) seen = status;
+        else await sleep(50);
+      }
+      assert.ok(seen !== undefined, 'status showed the run in progress');
+      assert.equal(seen['state'], 'running');
+      assert.equal(seen['holder']['pid'], running.child.pid);
+      assert.equal(seen['holder']['command'], 'memory-cron run');
+      assert.equal(seen['progress']['phase'], 'paging');
+      assert.ok(seen['progress']['pages'] > 0 && seen['progress']['chats'] > 0);
+      const table = await runCli(['status'], { STATE_DIR: stateDir });
+      assert.match(table.stdout, new RegExp(`^state +running: pid ${running.child.pid}`, 'm'));
+      assert.equal((await running.done).code, 0);
+      const after = await statusJson(stateDir);
+      assert.deepEqual([after['state'], after['holder'], after['progress'], after['lastRun']['exitCode']], ['idle', null, null, 0]);
+    } finally {
+      await standIn.close();
+      await receiver.close();
+    }
+  });
+
+  it('says a run was interrupted when the process that held STATE_DIR is gone, and shows the last failure', async () => {
+    const chats = generateChats({ count: 400, seed: 23, start: new Date(end - 4 * day), end: new Date(end), realNowMs: Date.now() });
+    const standIn = await startStandIn({ chats, pageLatencyMs: 60 });
+    const receiver = await startWebhookReceiver();
+    try {
+      const stateDir = await tempDir();
+      const refused = await runCli(['run'], cliEnv(standIn, receiver, stateDir, { API_KEY: 'wrong' }));
+      assert.equal(refused.code, 4);
+      const failed = await statusJson(stateDir);
+      assert.deepEqual([failed['lastRun']['exitCode'], failed['lastRun']['error']['code']], [4, 'MC_SOURCE_AUTH']);
+
+      const running = startCli(['run'], cliEnv(standIn, receiver, stateDir));
+      while (standIn.requests.filter((r) => r.status === 200).length < 3) await sleep(20);
+      running.child.kill('SIGKILL');
+      await running.done;
+      const status = await statusJson(stateDir);
+      assert.equal(status['state'], 'interrupted');
+      assert.equal(status['running'], false);
+      assert.equal(status['lastRun']['exitCode'], 4, 'the last finished run is still the one shown');
+      const table = await runCli(['status'], { STATE_DIR: stateDir });
+      assert.match(table.stdout, /^state +interrupted: .*the next run finishes its work/m);
+    } finally {
+      await standIn.close();
+      await receiver.close();
+    }
+  });
+});
