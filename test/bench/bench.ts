@@ -1,0 +1,198 @@
+// `npm run bench`: the night job against the floor (test/bench/floor.ts) on the same generated history, then on
+// 2× and 4× the history, an incremental night (1% new chats on top of 4×), and a night with latency per page.
+// Prints one table and one JSON line. Flags: --chats N (default 100000), --skip-4x (no 2×/4×/incremental),
+// --skip-latency, --latency-ms MS (default 10), --cpu-prof DIR (profiles every CLI run into DIR), --verbose (each run's own report, on stderr),
+// --node-options STRING (NODE_OPTIONS for the CLI runs, e.g. a diagnostic --import).
+// The stand-in and the receiver run in one child process, the job and the floor each in another, and this
+// driver only waits while they run: on 2 cores the job gets one, the servers the other.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { measureNode, type Measured } from './measure.ts';
+import type { ServerReply, ServerRequest, Tally } from './servers.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const cli = join(root, 'dist', 'cli.js');
+const day = 86_400_000;
+const year = 365 * day;
+
+const { values: flags } = parseArgs({
+  options: {
+    chats: { type: 'string', default: '100000' },
+    'skip-4x': { type: 'boolean', default: false },
+    'skip-latency': { type: 'boolean', default: false },
+    'latency-ms': { type: 'string', default: '10' },
+    'cpu-prof': { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+    'node-options': { type: 'string' },
+  },
+});
+const chats = Number(flags.chats);
+const latencyMs = Number(flags['latency-ms']);
+if (!Number.isSafeInteger(chats) || chats < 100) throw new Error('--chats must be an integer ≥ 100');
+if (!existsSync(cli)) throw new Error('dist/cli.js not found: run `npm run build` first (npm run bench does)');
+
+/** One measured run: a row of the table. */
+interface Row {
+  readonly name: string;
+  readonly chats: number;
+  readonly conversations: number;
+  readonly pages: number;
+  readonly wallSeconds: number;
+  readonly peakRssMb: number;
+  readonly digest: string;
+}
+
+const servers = await startServers();
+const stateDirs: string[] = [];
+const rows = new Map<string, Row>();
+try {
+  const historyEnd = Date.now() - day; // every conversation of the history is closed
+  const load = (count: number, years: number) => servers.ask({ type: 'load', count, seed: 2026, startMs: historyEnd - years * year, endMs: historyEnd, firstId: 1, append: false });
+
+  await load(chats, 1);
+  rows.set('floor', await runFloor('floor', chats));
+  rows.set('cli', await runCliNight('cli', chats, await freshStateDir()));
+  check(rows.get('cli')!.digest === rows.get('floor')!.digest, 'the job and the floor delivered different conversations');
+  if (!flags['skip-latency']) {
+    await servers.ask({ type: 'latency', ms: latencyMs });
+    rows.set('latency', await runCliNight(`cli, ${latencyMs} ms/page`, chats, await freshStateDir()));
+    await servers.ask({ type: 'latency', ms: 0 });
+  }
+  if (!flags['skip-4x']) {
+    await load(2 * chats, 2);
+    rows.set('cli2x', await runCliNight('cli 2×', 2 * chats, await freshStateDir()));
+    await load(4 * chats, 4);
+    const stateDir = await freshStateDir();
+    rows.set('cli4x', await runCliNight('cli 4×', 4 * chats, stateDir));
+    const added = Math.round(chats * 4 * 0.01);
+    await servers.ask({ type: 'load', count: added, seed: 7, startMs: historyEnd + 60_000, endMs: Date.now() - 2 * 3_600_000, firstId: 4 * chats + 1, append: true });
+    rows.set('incremental', await runCliNight('cli 4× +1%', added, stateDir));
+  }
+  report(chats, rows);
+} finally {
+  servers.child.disconnect();
+  await Promise.all(stateDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+async function freshStateDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'memory-cron-bench-state-'));
+  stateDirs.push(dir);
+  return dir;
+}
+
+async function runCliNight(name: string, count: number, stateDir: string): Promise<Row> {
+  const profile = flags['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', flags['cpu-prof']];
+  const nodeOptions = flags['node-options'] === undefined ? {} : { NODE_OPTIONS: flags['node-options'] };
+  const run = await measureNode([...profile, cli, 'run'], { ...envOf(), ...nodeOptions, STATE_DIR: stateDir }, root);
+  const summary = run.stdout.split('\n').flatMap((line) => (line.includes('"summary"') ? [JSON.parse(line).summary] : [])).at(-1);
+  const tally = await takeTally();
+  if (flags.verbose) console.error(`${name}: ${JSON.stringify(summary)}`);
+  check(run.code === 0 && summary !== undefined, `${name}: the CLI exited ${run.code}\n${run.stdout.slice(-2000)}${run.stderr.slice(-2000)}`);
+  check(tally.failed === 0 && tally.conversations === summary.conversations.sent, `${name}: the receiver saw ${tally.conversations} conversations, the CLI says it sent ${summary.conversations.sent}`);
+  return rowOf(name, count, tally, summary.pages, run);
+}
+
+async function runFloor(name: string, count: number): Promise<Row> {
+  const run = await measureNode(['--import', 'tsx', join(root, 'test', 'bench', 'floor.ts')], envOf(), root);
+  const tally = await takeTally();
+  check(run.code === 0, `${name}: exited ${run.code}\n${run.stderr.slice(-2000)}`);
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { pages: number; conversations: number; failed: number };
+  if (flags.verbose) console.error(`${name}: ${JSON.stringify(result)}`);
+  check(result.failed === 0 && tally.conversations === result.conversations, `${name}: the receiver saw ${tally.conversations} conversations, the floor sent ${result.conversations}`);
+  return rowOf(name, count, tally, result.pages, run);
+}
+
+function envOf(): NodeJS.ProcessEnv {
+  return { PATH: process.env['PATH'], BASE_URL: servers.ready.apiUrl, API_KEY: servers.ready.apiKey, WEBHOOK_URL: servers.ready.webhookUrl, CONVERSATION_HOUR_WINDOW: '1', CONCURRENCY: '4' };
+}
+
+async function takeTally(): Promise<Tally> {
+  const reply = await servers.ask({ type: 'tally' });
+  if (reply.type !== 'tally') throw new Error(`unexpected reply ${reply.type}`);
+  return reply.tally;
+}
+
+function rowOf(name: string, count: number, tally: Tally, pages: number, run: Measured): Row {
+  return { name, chats: count, conversations: tally.conversations, pages, wallSeconds: run.wallSeconds, peakRssMb: run.peakRssMb, digest: tally.digest };
+}
+
+function report(n: number, all: Map<string, Row>): void {
+  const get = (key: string) => all.get(key);
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : round(a / b, 3));
+  const latency = get('latency');
+  const ratios = {
+    cliVsFloor: ratio(get('cli')?.wallSeconds, get('floor')?.wallSeconds),
+    rss4xMb: get('cli4x') === undefined ? undefined : round(get('cli4x')!.peakRssMb, 1),
+    rssGrowth1xTo4x: ratio(get('cli4x')?.peakRssMb, get('cli')?.peakRssMb),
+    incrementalVsFull4x: ratio(get('incremental')?.wallSeconds, get('cli4x')?.wallSeconds),
+    latencyVsPagesTimesLatency: latency === undefined ? undefined : ratio(latency.wallSeconds, (latency.pages * latencyMs) / 1000),
+  };
+  const goals = {
+    cliVsFloor: ratios.cliVsFloor === undefined ? undefined : ratios.cliVsFloor <= 1.3,
+    rss4x: ratios.rss4xMb === undefined ? undefined : ratios.rss4xMb <= 200,
+    rssGrowth: ratios.rssGrowth1xTo4x === undefined ? undefined : ratios.rssGrowth1xTo4x <= 1.15,
+    incremental: ratios.incrementalVsFull4x === undefined ? undefined : ratios.incrementalVsFull4x <= 0.05,
+    latency: ratios.latencyVsPagesTimesLatency === undefined ? undefined : ratios.latencyVsPagesTimesLatency <= 1.1,
+  };
+  const header = ['run', 'chats', 'conversations', 'pages', 'wall s', 'chats/s', 'conv/s', 'peak RSS MB'];
+  const lines = [...all.values()].map((row) => [
+    row.name,
+    String(row.chats),
+    String(row.conversations),
+    String(row.pages),
+    row.wallSeconds.toFixed(2),
+    String(Math.round(row.chats / row.wallSeconds)),
+    String(Math.round(row.conversations / row.wallSeconds)),
+    row.peakRssMb.toFixed(0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
+  const format = (cells: string[]) => `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
+  console.log(format(header));
+  console.log(`|${widths.map((w, i) => '-' + '-'.repeat(w) + (i === 0 ? '-' : ':')).join('|')}|`);
+  for (const line of lines) console.log(format(line));
+  console.log('');
+  const describe = (label: string, value: number | undefined, goal: string, met: boolean | undefined) => value !== undefined && console.log(`${label.padEnd(44)} ${String(value).padStart(7)}  (goal ${goal}: ${met ? 'met' : 'NOT met'})`);
+  describe('job / floor wall time', ratios.cliVsFloor, '≤ 1.3', goals.cliVsFloor);
+  describe('peak RSS at 4× (MB)', ratios.rss4xMb, '≤ 200', goals.rss4x);
+  describe('peak RSS 4× / 1×', ratios.rssGrowth1xTo4x, '≤ 1.15', goals.rssGrowth);
+  describe('incremental night / full 4× night', ratios.incrementalVsFull4x, '≤ 0.05', goals.incremental);
+  describe(`${latencyMs} ms/page night / (pages × ${latencyMs} ms)`, ratios.latencyVsPagesTimesLatency, '≤ 1.1', goals.latency);
+  const runs = Object.fromEntries([...all].map(([key, row]) => [key, { chats: row.chats, conversations: row.conversations, pages: row.pages, wallSeconds: round(row.wallSeconds, 2), chatsPerSecond: Math.round(row.chats / row.wallSeconds), conversationsPerSecond: Math.round(row.conversations / row.wallSeconds), peakRssMb: round(row.peakRssMb, 1) }]));
+  console.log(JSON.stringify({ bench: 'memory-cron', chats: n, latencyMs, node: process.version, runs, ratios, goals }));
+}
+
+function round(value: number, digits: number): number {
+  return Number(value.toFixed(digits));
+}
+
+function check(ok: boolean, message: string): asserts ok {
+  if (!ok) throw new Error(`bench: ${message}`);
+}
+
+// Starts test/bench/servers.ts in its own process and returns a way to ask it things.
+async function startServers() {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'test', 'bench', 'servers.ts')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting = new Map<number, (reply: ServerReply) => void>();
+  let nextId = 0;
+  const ready = await new Promise<Extract<ServerReply, { type: 'ready' }>>((resolve, reject) => {
+    child.once('error', reject).once('exit', (code) => reject(new Error(`bench servers exited ${code}`)));
+    child.on('message', (reply: ServerReply) => {
+      if (reply.type === 'ready') resolve(reply);
+      else waiting.get(reply.id)?.(reply);
+    });
+  });
+  const ask = (request: DistributiveOmit<ServerRequest, 'id'>) =>
+    new Promise<ServerReply>((resolve) => {
+      const id = nextId++;
+      waiting.set(id, (reply) => (waiting.delete(id), resolve(reply)));
+      child.send({ ...request, id });
+    });
+  return { child, ready, ask };
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,0 +1,98 @@
+// The bench's servers, in a process of their own so they do not share the driver's event loop: the AnythingLLM
+// stand-in (test/fixtures) and a lean webhook receiver. The driver steers them over IPC (see ServerRequest).
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startStandIn, type StandInOptions } from '../fixtures/anythingllm-stand-in.ts';
+import { generateChats } from '../fixtures/chat-generator.ts';
+
+/** What the driver asks for; each request is answered with one ServerReply. */
+export type ServerRequest =
+  | { readonly id: number; readonly type: 'load'; readonly count: number; readonly seed: number; readonly startMs: number; readonly endMs: number; readonly firstId: number; readonly append: boolean }
+  | { readonly id: number; readonly type: 'latency'; readonly ms: number }
+  | { readonly id: number; readonly type: 'tally' };
+
+/** What the receiver saw since the last tally: POSTs, distinct Idempotency-Keys, and an order-free digest of them. */
+export interface Tally {
+  readonly posts: number;
+  readonly failed: number;
+  readonly conversations: number;
+  readonly bytes: number;
+  /** XOR of the first 8 bytes of sha256(key) over distinct keys, as hex: the same set of conversations, the same digest. */
+  readonly digest: string;
+}
+
+/** The answer to a request, or the first message (`ready`). */
+export type ServerReply =
+  | { readonly type: 'ready'; readonly apiUrl: string; readonly apiKey: string; readonly webhookUrl: string }
+  | { readonly type: 'loaded'; readonly id: number; readonly chats: number; readonly newestId: number }
+  | { readonly type: 'ok'; readonly id: number }
+  | { readonly type: 'tally'; readonly id: number; readonly tally: Tally };
+
+// Mutated by 'latency': the stand-in reads `pageLatencyMs` on every request.
+const standInOptions: StandInOptions = { chats: [] };
+const standIn = await startStandIn(standInOptions);
+const receiver = await startLeanReceiver();
+
+process.on('message', (request: ServerRequest) => {
+  const reply = (message: ServerReply) => process.send?.(message);
+  if (request.type === 'load') {
+    const chats = generateChats({ count: request.count, seed: request.seed, start: new Date(request.startMs), end: new Date(request.endMs), firstId: request.firstId });
+    if (request.append) for (const chat of chats) standIn.chats.push(chat);
+    else standIn.chats = chats;
+    standIn.requests.length = 0;
+    reply({ type: 'loaded', id: request.id, chats: standIn.chats.length, newestId: request.firstId + request.count - 1 });
+  } else if (request.type === 'latency') {
+    standInOptions.pageLatencyMs = request.ms;
+    reply({ type: 'ok', id: request.id });
+  } else {
+    standIn.requests.length = 0;
+    reply({ type: 'tally', id: request.id, tally: receiver.takeTally() });
+  }
+});
+process.on('disconnect', () => void Promise.all([standIn.close(), receiver.close()]).finally(() => process.exit(0)));
+process.send?.({ type: 'ready', apiUrl: standIn.url, apiKey: standIn.apiKey, webhookUrl: receiver.url } satisfies ServerReply);
+
+// A memory webhook that accepts everything and keeps only counts and the set of keys: the fixture receiver keeps
+// every body, parsed, which at 400k chats is gigabytes and would compete with the job for the CPU.
+async function startLeanReceiver() {
+  let keys = new Set<string>();
+  let posts = 0;
+  let failed = 0;
+  let bytes = 0;
+  let digest = 0n;
+  const server = createServer((req, res) => {
+    let size = 0;
+    req.on('data', (chunk: Buffer) => (size += chunk.length));
+    req.on('end', () => {
+      posts++;
+      bytes += size;
+      const key = req.headers['idempotency-key'];
+      if (req.method !== 'POST' || typeof key !== 'string' || req.headers['content-type'] !== 'application/json') {
+        failed++;
+        res.writeHead(400).end();
+        return;
+      }
+      if (!keys.has(key)) {
+        keys.add(key);
+        digest ^= createHash('sha256').update(key).digest().readBigUInt64BE(0);
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 }).end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    takeTally(): Tally {
+      const tally: Tally = { posts, failed, conversations: keys.size, bytes, digest: digest.toString(16).padStart(16, '0') };
+      keys = new Set();
+      posts = failed = bytes = 0;
+      digest = 0n;
+      return tally;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
