@@ -5,6 +5,7 @@ import { McError, exitCodeOf, isMcError } from './errors.js';
 import type { RetryOptions } from './http/retry.js';
 import { collect, type Collected } from './job/collect.js';
 import { deliver, type Delivered } from './job/deliver.js';
+import { DeliverWhilePaging } from './job/deliver-while-paging.js';
 import { killPoint } from './job/kill-point.js';
 import { nextFloor, pagingTarget, runScope, type Scope } from './job/backfill-scope.js';
 import type { ProgressDisplay } from './job/progress-display.js';
@@ -41,6 +42,8 @@ export interface RunSummary {
   readonly floor: string | null;
   /** What a `--redeliver` replay did, or null. */
   readonly replay: (Replayed & { readonly key: string }) | null;
+  /** Milliseconds spent paging (and delivering alongside), then delivering the rest; conversations sent while paging. */
+  readonly phases: { readonly pagingMs: number; readonly deliveryMs: number; readonly sentWhilePaging: number };
 }
 
 /** What every command gets from the CLI: the logger, the stop signal, the version and the command line. */
@@ -77,8 +80,29 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
     };
     const replaySinceMs = config.redeliver ? config.backfill?.getTime() : undefined;
     await state.replay.clear(); // what an interrupted replay left
-    const onPage = (page: Page, staged: StageCounts) => (countPage(progress, page, staged.staged), report());
-    const collected = await collect(state, { config, cursorId: cursor?.id, scope, replaySinceMs, onPage, retry, log: log.child({ stage: 'source' }), realNow: Date.now });
+    const deliveryOptions = {
+      send: context.send ?? webhookSender({ url: required(config.webhookUrl), secret: config.webhookSecret, timeoutMs: config.timeoutMs, retry, userAgent: `memory-cron/${context.version}` }),
+      gapMs: config.gapMs,
+      nowMs,
+      concurrency: config.concurrency,
+      onDelivered: (ok: boolean) => (ok ? progress.sent++ : progress.failed++, report()),
+      log: log.child({ stage: 'delivery' }),
+    };
+    // A replay regroups after paging, before anything is sent; otherwise delivery starts while paging goes on.
+    const early = replaySinceMs === undefined ? new DeliverWhilePaging(state, deliveryOptions) : undefined;
+    const onPage = (page: Page, staged: StageCounts) => (countPage(progress, page, staged.staged), early?.pageStaged(page), report());
+    const collecting = collect(state, { config, cursorId: cursor?.id, scope, replaySinceMs, onPage, retry, log: log.child({ stage: 'source' }), realNow: Date.now });
+    // Whatever paging does, the pass under way finishes before the state closes.
+    const finishingEarly = collecting.then(
+      () => early?.finish(),
+      () => early?.finish(),
+    );
+    const [collectedOutcome, earlyOutcome] = await Promise.allSettled([collecting, finishingEarly]);
+    if (collectedOutcome.status === 'rejected') throw collectedOutcome.reason;
+    if (earlyOutcome.status === 'rejected') throw earlyOutcome.reason;
+    const collected = collectedOutcome.value;
+    const deliveredEarly = earlyOutcome.value;
+    const pagingMs = Date.now() - started.getTime();
     killPoint('paged');
     const cursorAfter = await moveCursor(state, cursor, collected);
     floorMs = await moveFloor(state, scope, floorMs);
@@ -91,15 +115,10 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
       replay = { key, ...(await replayConversations(state, { sinceMs: replaySinceMs, gapMs: config.gapMs, nowMs, replay: key, onConversation, log: log.child({ stage: 'replay' }) })) };
     }
     enterPhase(progress, 'delivering', Date.now());
-    const delivered = await deliver(state, {
-      send: context.send ?? webhookSender({ url: required(config.webhookUrl), secret: config.webhookSecret, timeoutMs: config.timeoutMs, retry, userAgent: `memory-cron/${context.version}` }),
-      gapMs: config.gapMs,
-      nowMs,
-      concurrency: config.concurrency,
-      onDelivered: (ok) => (ok ? progress.sent++ : progress.failed++, report()),
-      log: log.child({ stage: 'delivery' }),
-    });
+    const deliveryStarted = Date.now();
+    const delivered = addDelivered(await deliver(state, { ...deliveryOptions, ...(early === undefined ? {} : { breaker: early.breaker }) }), deliveredEarly);
     enterPhase(progress, 'done', Date.now());
+    const deliveryMs = Date.now() - deliveryStarted;
     const finished = new Date();
     const summary: RunSummary = {
       version: context.version,
@@ -117,6 +136,7 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
       backfill: config.backfill?.toISOString() ?? null,
       floor: floorMs === undefined ? null : new Date(floorMs).toISOString(),
       replay,
+      phases: { pagingMs, deliveryMs, sentWhilePaging: deliveredEarly?.sent ?? 0 },
     };
     await state.meta.put('lastRun', summary);
     const problem = deliveryProblem(delivered);
@@ -131,6 +151,12 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
   } finally {
     await state.close();
   }
+}
+
+// The final pass's counts plus what was delivered while paging (its open counts are the final pass's alone).
+function addDelivered(final: Delivered, early: Delivered | undefined): Delivered {
+  if (early === undefined) return final;
+  return { ...final, sent: final.sent + early.sent, resent: final.resent + early.resent, dead: final.dead + early.dead, parked: final.parked + early.parked };
 }
 
 /** The retry settings shared by the source and the webhook, logging each retry. */

@@ -25,13 +25,19 @@ function accepted(receiver: Receiver, from = 0): Delivery[] {
 const keysOf = (deliveries: readonly Delivery[]) => deliveries.map((d) => chatKey(chatIdsOf(d.body))).sort();
 
 describe('backfill and redeliver against the AnythingLLM stand-in', () => {
-  // All in the real past, so no chat is "more than a day in the future".
-  const end = Math.floor(Date.now() / hour) * hour - 2 * day;
+  // A fixed instant in the real past (no chat is "more than a day in the future"), so the conversations that
+  // straddle DAY1 are the same whenever the test runs.
+  const end = Date.parse('2026-11-20T15:00:00Z');
   const day1 = dayIn(end - 9 * day);
   const day0 = dayIn(end - 19 * day);
   const d1 = parseBackfillDate(day1, 'America/Chicago').getTime();
   const d0 = parseBackfillDate(day0, 'America/Chicago').getTime();
   const old = generateChats({ count: 2000, seed: 31, start: new Date(end - 30 * day), end: new Date(end), hiddenRate: 0.02, badRate: 0, realNowMs: Date.now() });
+  // One conversation straddles DAY1 for sure: the last chat before it and the first after it, ten minutes apart in one thread.
+  const byTime = [...old].sort((a, b) => createdMs(a) - createdMs(b));
+  const [lastBefore, firstAfter] = [byTime.filter((chat) => createdMs(chat) < d1).at(-1) as RawChat, byTime.find((chat) => createdMs(chat) >= d1) as RawChat];
+  Object.assign(lastBefore, { workspaceId: firstAfter['workspaceId'], thread_id: firstAfter['thread_id'], workspace: firstAfter['workspace'], include: true, createdAt: new Date(d1 - 5 * 60_000).toISOString() });
+  Object.assign(firstAfter, { include: true, createdAt: new Date(d1 + 5 * 60_000).toISOString() });
   const t1 = Math.max(...old.map(createdMs)) + 10 * 60_000; // the newest conversation is still open on night one
   const fresh = generateChats({ count: 150, seed: 32, start: new Date(t1 + 60_000), end: new Date(t1 + 20 * hour), firstId: 2001, workspaces: 2, realNowMs: Date.now() });
   const t2 = Math.max(...fresh.map(createdMs)) + 10 * 60_000;
@@ -83,6 +89,8 @@ describe('backfill and redeliver against the AnythingLLM stand-in', () => {
     assert.deepEqual(keysOf(accepted(receiver, at.backfill0)), expectedClosed(since(old, d0, d1), t2));
     assert.equal(summaryOf(result)?.['floor'], new Date(d0).toISOString(), 'the floor moved back to the earlier day');
     assert.equal(summaryOf(result)?.['cursorAfter'], 2150, 'the cursor did not move back');
+    const older = accepted(receiver, at.backfill0);
+    assert.ok(older.length > 0 && older.every((d) => d.body.continues === null), 'older conversations never continue a later one');
   });
 
   it('after the memory store lost everything, --backfill --redeliver sends every conversation since DATE again, regrouped, with new keys', async () => {

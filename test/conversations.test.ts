@@ -40,14 +40,21 @@ describe('rolling gap', () => {
 });
 
 describe('continues', () => {
+  const sent = { id: 'conv_a', startedAt: t0 - hour, endedAt: t0 };
+
   it("names the thread's last sent conversation when it ended within the gap", () => {
-    assert.equal(continuesFrom({ id: 'conv_a', endedAt: t0 }, t0 + hour, hour), 'conv_a');
-    assert.equal(continuesFrom({ id: 'conv_a', endedAt: t0 }, t0 + hour + 1, hour), null);
-    assert.equal(continuesFrom(undefined, t0, hour), null);
+    assert.equal(continuesFrom(sent, t0 + hour, t0 + 2 * hour, hour), 'conv_a');
+    assert.equal(continuesFrom(sent, t0 + hour + 1, t0 + 2 * hour, hour), null);
+    assert.equal(continuesFrom(undefined, t0, t0, hour), null);
   });
 
-  it('names it too for a late turn older than its end', () => {
-    assert.equal(continuesFrom({ id: 'conv_a', endedAt: t0 }, t0 - minute, hour), 'conv_a');
+  it('names it too for a late turn that falls inside it', () => {
+    assert.equal(continuesFrom(sent, t0 - minute, t0 - minute, hour), 'conv_a');
+  });
+
+  it('never names a conversation that starts after this one ends (a backfill of older history)', () => {
+    assert.equal(continuesFrom(sent, t0 - 3 * hour, t0 - 2 * hour, hour), null);
+    assert.equal(continuesFrom({ id: 'conv_old', endedAt: t0 }, t0 - 3 * hour, t0 - 2 * hour, hour), null);
   });
 });
 

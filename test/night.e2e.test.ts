@@ -129,3 +129,34 @@ describe('one run at a time', () => {
     }
   });
 });
+
+describe('delivering while paging', () => {
+  it('sends early only what no older page can extend: a conversation spanning the whole history arrives whole, once', async () => {
+    const start = Date.parse('2026-10-01T00:00:00Z');
+    const rows: { workspaceId: number; thread_id: number; at: number }[] = [];
+    // Thread 1: a turn every 50 minutes for 120 hours — one conversation, its turns spread thin over every page.
+    for (let i = 0; i < 144; i++) rows.push({ workspaceId: 1, thread_id: 1, at: start + i * 50 * 60_000 });
+    // Threads 2–11: sessions of five turns a minute apart, every two hours, staggered — the bulk of each page.
+    for (let thread = 2; thread <= 11; thread++) {
+      for (let session = 0; session < 60; session++) {
+        for (let turn = 0; turn < 5; turn++) rows.push({ workspaceId: 1, thread_id: thread, at: start + session * 2 * hour + thread * 11 * 60_000 + turn * 60_000 });
+      }
+    }
+    rows.sort((a, b) => a.at - b.at);
+    const chats = rows.map((row, index) => ({ id: index + 1, workspaceId: row.workspaceId, thread_id: row.thread_id, prompt: `p${index}`, response: '{"text":"r"}', include: true, workspace: { name: 'W', slug: 'w' }, createdAt: new Date(row.at).toISOString() }));
+    const nowMs = start + 122 * hour;
+    const standIn = await startStandIn({ chats });
+    const receiver = await startWebhookReceiver({ secret });
+    try {
+      const result = await runCli(['--now', new Date(nowMs).toISOString()], env(standIn, receiver, await tempDir()));
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.ok(summaryOf(result)?.['phases']['sentWhilePaging'] > 0, 'some conversations went out while paging');
+      const expected = referenceConversations(chats, { gapMs: hour, nowMs }).filter((c) => c.closed);
+      assert.ok(expected.some((c) => c.threadId === 1 && c.chatIds.length === 144), 'the long conversation is one');
+      assert.deepEqual(receivedOnce(receiver), expected.map((c) => key(c.chatIds)).sort());
+    } finally {
+      await standIn.close();
+      await receiver.close();
+    }
+  });
+});

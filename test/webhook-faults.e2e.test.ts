@@ -125,7 +125,7 @@ describe('webhook faults', { concurrency: 2 }, () => {
       assert.ok(receiver.deliveries.length === 2 * tried.size, 'each tried conversation was retried once (RETRIES=1)');
       const state = await snapshotState(stateDir);
       assert.equal(state.outbox.filter((e) => e.status === 'dead').length, tried.size, 'every failed conversation is a dead letter');
-      assert.ok(state.turns.length > 0, 'the rest waits, staged, for the next run');
+      assert.ok(state.turns.length > 0 || state.outbox.some((e) => e.status === 'pending'), 'the rest waits, staged or frozen in the outbox, for the next run');
 
       down = false;
       const next = await runCli(['--now', now], env);

@@ -35,9 +35,14 @@ export function joins(previous: Turn, turn: Turn, gapMs: number): boolean {
   return previous.workspaceId === turn.workspaceId && previous.threadId === turn.threadId && turn.createdAt - previous.createdAt <= gapMs;
 }
 
-/** The `continues` field: the thread's last sent conversation when it ended within `gapMs` before `startedAt`. */
-export function continuesFrom(lastSent: { id: string; endedAt: number } | undefined, startedAt: number, gapMs: number): string | null {
-  return lastSent !== undefined && startedAt - lastSent.endedAt <= gapMs ? lastSent.id : null;
+/**
+ * The `continues` field (DESIGN §2): the thread's last sent conversation when it ended within `gapMs` before this
+ * one (from `startedAt` to `endedAt`) starts, or when a late turn falls inside it; never one that starts after
+ * this one ends (a backfill of older history).
+ */
+export function continuesFrom(lastSent: { id: string; startedAt?: number; endedAt: number } | undefined, startedAt: number, endedAt: number, gapMs: number): string | null {
+  if (lastSent === undefined) return null;
+  return startedAt - lastSent.endedAt <= gapMs && endedAt >= (lastSent.startedAt ?? lastSent.endedAt) ? lastSent.id : null;
 }
 
 function finish(turns: Turn[], { gapMs, nowMs }: RollingGapOptions): TurnRun {

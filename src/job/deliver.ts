@@ -7,7 +7,8 @@ import type { SendConversation } from '../delivery/webhook-sender.js';
 import { pullConcurrently } from '../delivery/pull-concurrently.js';
 import { killPoint } from './kill-point.js';
 import { threadKey } from '../state/keys.js';
-import { freeze, latestSent, markFailed, markSent, outboxEntries } from '../state/outbox.js';
+import { GroupCommit } from '../state/group-commit.js';
+import { freeze, latestSent, markFailed, markSent, outboxEntries, type ToFreeze } from '../state/outbox.js';
 import type { LastSent, OutboxEntry, OutboxStatus } from '../state/records.js';
 import type { State } from '../state/state.js';
 
@@ -29,6 +30,12 @@ export interface Delivered {
   webhookDown: boolean;
 }
 
+/** Shared by the delivery passes of one night: failures in a row, and whether the webhook was taken to be down. */
+export interface Breaker {
+  consecutiveFailures: number;
+  down: boolean;
+}
+
 /** What delivery needs besides the state. */
 export interface DeliverOptions {
   readonly send: SendConversation;
@@ -40,6 +47,13 @@ export interface DeliverOptions {
   readonly retryStatuses?: readonly OutboxStatus[];
   /** Also form and send the closed conversations among the staged turns (false: the outbox only, `dead-letters retry`). @default true */
   readonly newConversations?: boolean;
+  /**
+   * Deliver only conversations whose first turn is after this instant, leaving the rest staged and uncounted: a
+   * pass while paging still goes on, over what no unread (older) page can extend (DESIGN §2).
+   */
+  readonly startsAfterMs?: number;
+  /** Carried from an earlier pass of the same night. @default a fresh one */
+  readonly breaker?: Breaker;
   /** Told after each delivery (progress, checkpoints). */
   readonly onDelivered?: (ok: boolean) => void;
   readonly log: Logger;
@@ -51,15 +65,16 @@ export interface DeliverOptions {
  */
 export async function deliver(state: State, options: DeliverOptions): Promise<Delivered> {
   const result: Delivered = { sent: 0, resent: 0, dead: 0, parked: 0, open: 0, openTurns: 0, webhookDown: false };
-  let consecutiveFailures = 0;
+  const breaker = options.breaker ?? { consecutiveFailures: 0, down: false };
+  const commits = new GroupCommit(state);
   const deliverOne = async ({ entry, earlier }: Queued): Promise<void> => {
     const { conversation } = entry;
     const key = entry.replay === undefined ? conversation.id : `${conversation.id}.${entry.replay}`;
     const outcome = await options.send(conversation, key);
     if (outcome.ok) {
-      consecutiveFailures = 0;
+      breaker.consecutiveFailures = 0;
       killPoint('posted');
-      await markSent(state, entry, new Date());
+      await markSent(commits, state, entry, new Date());
       killPoint('marked-sent');
       result.sent++;
       if (earlier) result.resent++;
@@ -67,17 +82,18 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
       return;
     }
     const status = outcome.permanent ? 'parked' : 'dead';
-    await markFailed(state, entry, status, outcome.error, new Date());
+    await markFailed(commits, state, entry, status, outcome.error, new Date());
     result[status]++;
     options.onDelivered?.(false);
     options.log.warn({ conversation: conversation.id, status, error: outcome.error }, outcome.permanent ? 'webhook refused a conversation: parked' : 'delivery failed after retries: dead letter');
-    if (++consecutiveFailures >= webhookDownAfter && !result.webhookDown) {
-      result.webhookDown = true;
-      options.log.error({ failures: consecutiveFailures }, 'webhook taken to be down: delivery stopped, the rest waits for the next run');
+    if (++breaker.consecutiveFailures >= webhookDownAfter && !breaker.down) {
+      breaker.down = true;
+      options.log.error({ failures: breaker.consecutiveFailures }, 'webhook taken to be down: delivery stopped, the rest waits for the next run');
     }
   };
   const entries = conversationsToSend(state, options, result);
-  await lastValueFrom(pullConcurrently(entries, options.concurrency, deliverOne, () => result.webhookDown).pipe(defaultIfEmpty(undefined)));
+  if (!breaker.down) await lastValueFrom(pullConcurrently(entries, options.concurrency, deliverOne, () => breaker.down).pipe(defaultIfEmpty(undefined)));
+  result.webhookDown = breaker.down;
   return result;
 }
 
@@ -87,37 +103,46 @@ interface Queued {
   readonly earlier: boolean;
 }
 
+// Closed conversations frozen in one batch: few enough to bound what waits in the outbox when the webhook goes down.
+const freezeChunk = 16;
+
 async function* conversationsToSend(state: State, options: DeliverOptions, result: Delivered): AsyncGenerator<Queued> {
   for await (const entry of outboxEntries(state, options.retryStatuses ?? ['pending', 'dead'])) yield { entry, earlier: true };
   if (options.newConversations === false) return;
-  // rollingGap yields a thread's conversations together and in time order: its latest sent one is read once.
+  let chunk: ToFreeze[] = [];
+  // Each thread's latest conversation: read once per thread (rollingGap yields a thread's conversations together).
+  const latest = new Map<string, LastSent>();
   let thread: string | undefined;
   let lastSent: LastSent | undefined;
-  const runs = rollingGap(state.turns.values(), { gapMs: options.gapMs, nowMs: options.nowMs });
-  try {
-    for (let next = runs.next(); ; ) {
-      const { done, value: run } = await next;
-      if (done === true) return;
-      // The next conversation's turns are read while this one is frozen.
-      next = runs.next();
-      next.catch(() => undefined); // awaited next time round; this only keeps a failure meanwhile from counting as unhandled
-      if (!run.closed) {
+  for await (const run of rollingGap(state.turns.values(), { gapMs: options.gapMs, nowMs: options.nowMs })) {
+    const first = run.turns[0];
+    if (first === undefined) continue;
+    if (options.startsAfterMs !== undefined && first.createdAt <= options.startsAfterMs) continue;
+    if (!run.closed) {
+      if (options.startsAfterMs === undefined) {
         result.open++;
         result.openTurns += run.turns.length;
-        continue;
       }
-      const first = run.turns[0];
-      if (first === undefined) continue;
-      const key = threadKey(first.workspaceId, first.threadId);
-      if (key !== thread) [thread, lastSent] = [key, await state.threads.get(key)];
-      const id = conversationId(first.workspaceId, first.threadId, run.turns.map((turn) => turn.id));
-      const conversation = toConversation(id, run.turns, continuesFrom(lastSent, first.createdAt, options.gapMs));
-      const entry = await freeze(state, conversation, run.turns, new Date(), lastSent);
-      lastSent = latestSent(lastSent, conversation);
-      killPoint('frozen');
-      yield { entry, earlier: false };
+      continue;
     }
-  } finally {
-    await runs.return(undefined);
+    const key = threadKey(first.workspaceId, first.threadId);
+    if (key !== thread) [thread, lastSent] = [key, await state.threads.get(key)];
+    const id = conversationId(first.workspaceId, first.threadId, run.turns.map((turn) => turn.id));
+    const conversation = toConversation(id, run.turns, continuesFrom(lastSent, first.createdAt, (run.turns.at(-1) ?? first).createdAt, options.gapMs));
+    lastSent = latestSent(lastSent, conversation);
+    latest.set(key, lastSent);
+    chunk.push({ conversation, turns: run.turns });
+    if (chunk.length >= freezeChunk) {
+      const entries = await freeze(state, chunk, latest, new Date());
+      chunk = [];
+      latest.clear();
+      yield* frozen(entries);
+    }
   }
+  if (chunk.length > 0) yield* frozen(await freeze(state, chunk, latest, new Date()));
+}
+
+function* frozen(entries: readonly OutboxEntry[]): Generator<Queued> {
+  killPoint('frozen');
+  for (const entry of entries) yield { entry, earlier: false };
 }

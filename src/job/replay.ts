@@ -61,9 +61,9 @@ export async function replayConversations(state: State, options: ReplayOptions):
     }
     // `continues`: the replay's own previous conversation of the thread, else one that ended before DATE's cut.
     const earlier = previous ?? (before !== undefined && before.endedAt < first.createdAt && !replaced.conversations.has(before.id) ? before : undefined);
-    const conversation = toConversation(id, run.turns, continuesFrom(earlier, first.createdAt, options.gapMs));
+    const conversation = toConversation(id, run.turns, continuesFrom(earlier, first.createdAt, (run.turns.at(-1) ?? first).createdAt, options.gapMs));
     await freezeReplayed(state, conversation, run.turns, replaced, { replay: options.replay, sinceMs: options.sinceMs, now: new Date() });
-    previous = { id, endedAt: Date.parse(conversation.endedAt) };
+    previous = { id, startedAt: Date.parse(conversation.startedAt), endedAt: Date.parse(conversation.endedAt) };
     result.frozen++;
     options.onConversation?.(true);
   }

@@ -1,58 +1,60 @@
 import type { Conversation } from '../conversations/conversation.js';
 import type { Turn } from '../source/turn.js';
 import { padId, threadKey, turnKey } from './keys.js';
-import type { LastSent, OutboxEntry, OutboxStatus } from './records.js';
+import type { GroupCommit } from './group-commit.js';
+import type { LastSent, OutboxEntry, OutboxStatus, SentRecord } from './records.js';
 import type { State } from './state.js';
 
+/** A closed conversation about to be frozen, with its turns. */
+export interface ToFreeze {
+  readonly conversation: Conversation;
+  readonly turns: readonly Turn[];
+}
+
 /**
- * Freezes a closed conversation before its first POST (DESIGN §4), in one atomic batch: the outbox entry, its
- * turns out of staging, each chat marked with the conversation id, and the thread's latest conversation.
- * `lastSent` is that thread's latest conversation as stored (the caller reads it once per thread).
+ * Freezes closed conversations before their first POST (DESIGN §4), in one atomic batch: the outbox entries, their
+ * turns out of staging, each chat marked with its conversation id, and each thread's latest conversation
+ * (`latest`, worked out by the caller, which reads each thread's stored one once).
  */
-export async function freeze(state: State, conversation: Conversation, turns: readonly Turn[], now: Date, lastSent: LastSent | undefined): Promise<OutboxEntry> {
-  const entry: OutboxEntry = { conversation, status: 'pending', attempts: 0, frozenAt: now.toISOString() };
+export async function freeze(state: State, items: readonly ToFreeze[], latest: ReadonlyMap<string, LastSent>, now: Date): Promise<OutboxEntry[]> {
   const batch = state.db.batch();
-  batch.put(conversation.id, entry, { sublevel: state.outbox });
-  for (const turn of turns) {
-    batch.del(turnKey(turn), { sublevel: state.turns });
-    batch.put(padId(turn.id), { s: 'conv', c: conversation.id }, { sublevel: state.chats });
-  }
-  const latest = latestSent(lastSent, conversation);
-  if (latest !== lastSent) batch.put(threadKey(conversation.workspace.id, conversation.threadId), latest, { sublevel: state.threads });
-  await batch.write();
-  return entry;
+  const entries = items.map(({ conversation, turns }) => {
+    const entry: OutboxEntry = { conversation, status: 'pending', attempts: 0, frozenAt: now.toISOString() };
+    batch.put(conversation.id, entry, { sublevel: state.outbox });
+    for (const turn of turns) {
+      batch.del(turnKey(turn), { sublevel: state.turns });
+      batch.put(padId(turn.id), { s: 'conv', c: conversation.id }, { sublevel: state.chats });
+    }
+    return entry;
+  });
+  for (const [thread, lastSent] of latest) batch.put(thread, lastSent, { sublevel: state.threads });
+  await state.exclusive(() => batch.write());
+  return entries;
 }
 
 /** A thread's latest conversation once `conversation` is frozen: it, unless `lastSent` ended later. */
 export function latestSent(lastSent: LastSent | undefined, conversation: Conversation): LastSent {
   const endedAt = Date.parse(conversation.endedAt);
-  return lastSent === undefined || lastSent.endedAt <= endedAt ? { id: conversation.id, endedAt } : lastSent;
+  return lastSent === undefined || lastSent.endedAt <= endedAt ? { id: conversation.id, startedAt: Date.parse(conversation.startedAt), endedAt } : lastSent;
 }
 
-/** Records an accepted delivery: out of the outbox, into the sent conversations, in one batch. */
-export async function markSent(state: State, entry: OutboxEntry, now: Date): Promise<void> {
+/** Records an accepted delivery: out of the outbox, into the sent conversations, in one (group) commit. */
+export function markSent(commits: GroupCommit, state: State, entry: OutboxEntry, now: Date): Promise<void> {
   const { conversation } = entry;
-  await state.db
-    .batch()
-    .del(conversation.id, { sublevel: state.outbox })
-    .put(
-      conversation.id,
-      {
-        thread: threadKey(conversation.workspace.id, conversation.threadId),
-        startedAt: conversation.startedAt,
-        endedAt: conversation.endedAt,
-        chats: new Set(conversation.messages.map((message) => message.chatId)).size,
-        sentAt: now.toISOString(),
-      },
-      { sublevel: state.sent },
-    )
-    .write();
+  const sent: SentRecord = {
+    thread: threadKey(conversation.workspace.id, conversation.threadId),
+    startedAt: conversation.startedAt,
+    endedAt: conversation.endedAt,
+    chats: new Set(conversation.messages.map((message) => message.chatId)).size,
+    sentAt: now.toISOString(),
+  };
+  return commits.commit((batch) => batch.del(conversation.id, { sublevel: state.outbox }).put(conversation.id, sent, { sublevel: state.sent }));
 }
 
 /** Keeps a failed conversation in the outbox as a dead letter (retried next run) or parked (until retried by hand). */
-export async function markFailed(state: State, entry: OutboxEntry, status: Exclude<OutboxStatus, 'pending'>, error: string, now: Date): Promise<OutboxEntry> {
+export async function markFailed(commits: GroupCommit, state: State, entry: OutboxEntry, status: Exclude<OutboxStatus, 'pending'>, error: string, now: Date): Promise<OutboxEntry> {
   const failed: OutboxEntry = { ...entry, status, attempts: entry.attempts + 1, lastError: error, failedAt: now.toISOString() };
-  await state.outbox.put(entry.conversation.id, failed);
+  await commits.commit((batch) => batch.put(entry.conversation.id, failed, { sublevel: state.outbox }));
   return failed;
 }
 

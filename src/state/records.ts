@@ -34,6 +34,8 @@ export interface SentRecord {
 /** A thread's latest conversation handed to delivery, for `continues` (DESIGN §2). */
 export interface LastSent {
   readonly id: string;
+  /** Absent in records written before it was kept; then taken as `endedAt`. */
+  readonly startedAt?: number;
   readonly endedAt: number;
 }
 

@@ -34,7 +34,7 @@ export async function freezeReplayed(state: State, conversation: Conversation, t
     batch.del(turnKey(turn), { sublevel: state.turns });
     batch.put(padId(turn.id), { s: 'conv', c: conversation.id } satisfies ChatMark, { sublevel: state.chats });
   });
-  const last: LastSent = { id: conversation.id, endedAt: Date.parse(conversation.endedAt) };
+  const last: LastSent = { id: conversation.id, startedAt: Date.parse(conversation.startedAt), endedAt: Date.parse(conversation.endedAt) };
   batch.put(threadKey(conversation.workspace.id, conversation.threadId), last, { sublevel: state.threads });
   await forgetSuperseded(state, batch, replaced.conversations, options.sinceMs);
   await batch.write();

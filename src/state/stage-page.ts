@@ -38,7 +38,11 @@ export function zeroCounts(): StageCounts {
  * deduplicating against the per-chat marks (DESIGN §1: a newer `lastUpdatedAt` replaces a staged copy, a copy
  * of an already-sent chat is ignored).
  */
-export async function stagePage(state: State, records: readonly unknown[], options: StageOptions): Promise<StageCounts> {
+export function stagePage(state: State, records: readonly unknown[], options: StageOptions): Promise<StageCounts> {
+  return state.exclusive(() => stageExclusively(state, records, options));
+}
+
+async function stageExclusively(state: State, records: readonly unknown[], options: StageOptions): Promise<StageCounts> {
   const counts = { ...zeroCounts(), read: records.length };
   const normalised = records.map((raw) => ({ raw, result: normaliseRecord(raw, options.realNowMs) }));
   const ids = [...new Set(normalised.map(({ result }) => (result.kind === 'turn' ? result.turn.id : result.id)).filter((id) => id !== null))];

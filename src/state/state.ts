@@ -41,6 +41,18 @@ export class State {
   /** The chats a `--redeliver` run regroups, in turn-key order; emptied when the replay is done. */
   readonly replay: Sub<Turn>;
 
+  private writing: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `work` alone among the other exclusive sections: staging a page (read the marks, then write) and freezing
+   * conversations, which run side by side while the night delivers during paging, never interleave.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.writing.then(work);
+    this.writing = result.catch(() => undefined);
+    return result;
+  }
+
   private constructor(readonly db: Root, readonly stateDir: string) {
     this.meta = sublevel(db, 'meta');
     this.turns = sublevel(db, 'turns');
