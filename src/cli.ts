@@ -12,37 +12,34 @@ import { statusCommand } from './commands/status.js';
 
 // The CLI only parses, builds one Config, calls a command, and turns what comes back into the exit code.
 
-function runFlags<T>(argv: Argv<T>) {
+// The flags of every command that may deliver: state, logs, webhook; secrets as values are caught to be refused.
+function deliveryFlags<T>(argv: Argv<T>) {
   return argv
-    .option('base-url', { type: 'string', describe: "AnythingLLM server root (BASE_URL)" })
-    .option('api-key-file', { type: 'string', describe: 'file holding the API key (else $CREDENTIALS_DIRECTORY/api-key, else API_KEY)' })
+    .option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' })
+    .option('log-dir', { type: 'string', describe: 'also write a daily log file here (LOG_DIR)' })
     .option('webhook-url', { type: 'string', describe: 'memory webhook (WEBHOOK_URL)' })
     .option('webhook-secret-file', { type: 'string', describe: 'file holding the Standard Webhooks secret (else $CREDENTIALS_DIRECTORY/webhook-secret, else WEBHOOK_SECRET)' })
-    .option('gap', { type: 'string', describe: 'conversation gap: 90m, 1h, 1.5h (CONVERSATION_HOUR_WINDOW, hours)' })
-    .option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)', default: undefined })
-    .option('log-dir', { type: 'string', describe: 'also write a daily log file here (LOG_DIR)' })
     .option('concurrency', { type: 'number', describe: 'deliveries in flight (CONCURRENCY)' })
+    .option('api-key', { type: 'string', hidden: true })
+    .option('webhook-secret', { type: 'string', hidden: true });
+}
+
+function runFlags<T>(argv: Argv<T>) {
+  return deliveryFlags(argv)
+    .option('base-url', { type: 'string', describe: "AnythingLLM server root (BASE_URL)" })
+    .option('api-key-file', { type: 'string', describe: 'file holding the API key (else $CREDENTIALS_DIRECTORY/api-key, else API_KEY)' })
+    .option('gap', { type: 'string', describe: 'conversation gap: 90m, 1h, 1.5h (CONVERSATION_HOUR_WINDOW, hours)' })
     .option('now', { type: 'string', describe: 'ISO instant deciding which conversations are closed (tests, replays)' })
     .option('include-hidden', { type: 'boolean', describe: 'keep chats with include: false' })
     .option('source', { type: 'string', describe: 'file:PATH — read chat records from an NDJSON file instead of the API' })
     .option('backfill', { type: 'string', describe: 'also take in every chat since DATE (2026-11-01 = midnight in --tz; or an ISO timestamp)' })
     .option('tz', { type: 'string', describe: 'time zone of a plain --backfill date (else TZ, else America/Chicago)' })
     .option('redeliver', { type: 'boolean', describe: 'with --backfill: send every conversation since DATE again, with new idempotency keys' })
-    .option('dry-run', { type: 'boolean', describe: 'print the conversations as NDJSON on stdout; post nothing, change nothing in STATE_DIR' })
-    .option('api-key', { type: 'string', hidden: true })
-    .option('webhook-secret', { type: 'string', hidden: true });
+    .option('dry-run', { type: 'boolean', describe: 'print the conversations as NDJSON on stdout; post nothing, change nothing in STATE_DIR' });
 }
 
 function webhookFlags<T>(argv: Argv<T>) {
-  return argv
-    .option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' })
-    .option('log-dir', { type: 'string', describe: 'also write a daily log file here (LOG_DIR)' })
-    .option('webhook-url', { type: 'string', describe: 'memory webhook (WEBHOOK_URL), for retry' })
-    .option('webhook-secret-file', { type: 'string', describe: 'file holding the Standard Webhooks secret, for retry' })
-    .option('concurrency', { type: 'number', describe: 'deliveries in flight (CONCURRENCY)' })
-    .option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' })
-    .option('api-key', { type: 'string', hidden: true })
-    .option('webhook-secret', { type: 'string', hidden: true });
+  return deliveryFlags(argv).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' });
 }
 
 function flagsOf(argv: Record<string, unknown>): ConfigFlags {

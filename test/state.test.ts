@@ -126,3 +126,14 @@ describe('opening the state', () => {
     await assert.rejects(State.open(dir, 'test'), (error) => isMcError(error, 'MC_STATE_DAMAGED'));
   });
 });
+
+describe('temporary files', () => {
+  it('a run removes the temporary status files a killed run left behind', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, '.status.json.deadbeef.tmp'), '{');
+    const state = await State.open(dir, 'test');
+    await state.close();
+    const { readdir } = await import('node:fs/promises');
+    assert.deepEqual((await readdir(dir)).filter((name) => name.endsWith('.tmp')), []);
+  });
+});

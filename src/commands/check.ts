@@ -1,13 +1,13 @@
 import type { Config } from '../config.js';
 import { apiPageReader } from '../source/api-source.js';
 import { filePageReader } from '../source/file-source.js';
-import { commandLog, exitCodeOf, logFailure, stopSignal } from './command-context.js';
+import { commandLog, loggedCommand, stopSignal } from './command-context.js';
 
 /** `memory-cron check`: validates the settings and reads page 0, sending nothing; resolves to the exit code. */
 export async function checkCommand(config: Config): Promise<number> {
   const log = commandLog(config, { toStderr: false, command: 'check' });
   const stop = stopSignal(config.deadlineMs);
-  try {
+  return loggedCommand(log, stop, async () => {
     const source = config.source;
     if (source === undefined) throw new TypeError('check needs a source');
     const readPage = source.kind === 'api'
@@ -16,11 +16,5 @@ export async function checkCommand(config: Config): Promise<number> {
     const page = await readPage(0, false);
     log.logger.info({ source: source.kind, rows: page.records.length, hasPages: page.hasPages, webhook: config.webhookUrl !== undefined, signed: config.webhookSecret !== undefined, stateDir: config.stateDir }, 'settings are valid and page 0 was read; nothing was sent');
     return 0;
-  } catch (error) {
-    logFailure(log.logger, error);
-    return exitCodeOf(error);
-  } finally {
-    stop.dispose();
-    await log.flush();
-  }
+  });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createLog, type Log } from '../log.js';
-import { McError, isMcError } from '../errors.js';
+import { McError, exitCodeOf, isMcError } from '../errors.js';
 import type { Config } from '../config.js';
 
 /** The package version, read once from package.json beside dist/. */
@@ -51,4 +51,24 @@ export { exitCodeOf } from '../errors.js';
 export function logFailure(log: Logger, error: unknown): void {
   if (isMcError(error)) log.error({ code: error.code, ...error.details }, error.message);
   else log.error({ code: 'MC_INTERNAL', err: error }, `unexpected internal error (a bug — please report it): ${(error as Error)?.message ?? String(error)}`);
+}
+
+/** Runs a command's body: a failure becomes one log line and its exit code; the stop signal and log are released either way. */
+export async function loggedCommand(log: Log, stop: { dispose(): void }, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    logFailure(log.logger, error);
+    return exitCodeOf(error);
+  } finally {
+    stop.dispose();
+    await log.flush();
+  }
+}
+
+/** The exit code of a finished run: 0, or the problem's code after logging it as one line. */
+export function exitFor(log: Logger, problem: McError | undefined): number {
+  if (problem === undefined) return 0;
+  logFailure(log, problem);
+  return exitCodeOf(problem);
 }

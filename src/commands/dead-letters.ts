@@ -8,7 +8,7 @@ import { countTotals } from '../job/totals.js';
 import { outboxEntries } from '../state/outbox.js';
 import type { OutboxEntry } from '../state/records.js';
 import type { State } from '../state/state.js';
-import { commandLog, exitCodeOf, logFailure, stopSignal, version } from './command-context.js';
+import { commandLog, exitFor, loggedCommand, stopSignal, version } from './command-context.js';
 import { nothingRanLine, openExistingState } from './open-existing-state.js';
 import { textTable } from './text-table.js';
 
@@ -52,7 +52,7 @@ export async function deadLettersCommand(config: Config, commandLine: string, js
 export async function retryDeadLettersCommand(config: Config, commandLine: string): Promise<number> {
   const log = commandLog(config, { toStderr: false, command: 'dead-letters' });
   const stop = stopSignal(config.deadlineMs);
-  try {
+  return loggedCommand(log, stop, async () => {
     const state = await openExistingState(config.stateDir, commandLine);
     if (state === undefined) {
       log.logger.info({ stateDir: config.stateDir }, 'nothing has run here yet: no dead letters');
@@ -63,20 +63,11 @@ export async function retryDeadLettersCommand(config: Config, commandLine: strin
       const totals = await countTotals(state);
       await updateStatusTotals(config.stateDir, totals).catch(() => undefined);
       log.logger.info({ conversations: delivered, totals }, `dead letters retried: ${delivered.sent} sent, ${delivered.dead} dead, ${delivered.parked} parked`);
-      const problem = deliveryProblem(delivered);
-      if (problem === undefined) return 0;
-      logFailure(log.logger, problem);
-      return exitCodeOf(problem);
+      return exitFor(log.logger, deliveryProblem(delivered));
     } finally {
       await state.close();
     }
-  } catch (error) {
-    logFailure(log.logger, error);
-    return exitCodeOf(error);
-  } finally {
-    stop.dispose();
-    await log.flush();
-  }
+  });
 }
 
 async function retryAll(state: State, config: Config, signal: AbortSignal, log: ReturnType<typeof commandLog>['logger']) {

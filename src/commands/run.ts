@@ -3,7 +3,7 @@ import { runNight } from '../job.js';
 import { progressDisplay, type ProgressDisplay } from '../job/progress-display.js';
 import { deliveryProblem } from '../job/run-outcome.js';
 import { copyStateDir, type StateCopy } from '../state/state-copy.js';
-import { commandLog, exitCodeOf, logFailure, stopSignal, version } from './command-context.js';
+import { commandLog, exitCodeOf, exitFor, logFailure, stopSignal, version } from './command-context.js';
 import { dryRunSender } from './dry-run-sender.js';
 
 /**
@@ -24,10 +24,7 @@ export async function runCommand(config: Config, commandLine: string): Promise<n
     const { conversations } = summary;
     const what = copy === undefined ? `${conversations.sent} conversations sent` : `${conversations.sent} conversations printed (dry run: nothing posted, ${config.stateDir} unchanged)`;
     log.logger.info({ summary }, `run finished: ${summary.chats.read} chats read, ${what}, ${conversations.open} open, ${conversations.dead + conversations.parked} dead`);
-    const problem = deliveryProblem(conversations);
-    if (problem === undefined) return 0;
-    logFailure(log.logger, problem);
-    return exitCodeOf(problem);
+    return exitFor(log.logger, deliveryProblem(conversations));
   } catch (error) {
     display.done();
     logFailure(log.logger, error);

@@ -79,11 +79,6 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
   );
 }
 
-/** True when every id on the page is at or below the cursor: the overlap page, the last one a night reads. */
-export function isWholePageAtOrBelow(page: Page, cursorId: number): boolean {
-  return idsOf(page).every((id) => id <= cursorId);
-}
-
 function newestOf(page: Page): Newest | undefined {
   let found: Newest | undefined;
   for (const record of page.records) {

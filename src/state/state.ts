@@ -7,7 +7,7 @@ import { refuseDroppedRecords, refuseMarkedDamaged } from './damage-marker.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
 import type { ChatMark, Cursor, LastSent, OutboxEntry, QuarantineRecord, SentRecord } from './records.js';
 import { stateError } from './state-error.js';
-import { readStatusFile } from './status-file.js';
+import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
 
 /** The state layout this code writes; a state with a higher number is refused, never rewritten. */
 export const schemaVersion = 1;
@@ -88,6 +88,7 @@ export class State {
       await refuseDroppedRecords(stateDir, dbDir);
       await state.checkSchema();
       await writeHolder(stateDir, command);
+      await removeStaleStatusTemporaries(stateDir);
     } catch (error) {
       await db.close();
       throw stateError(error, stateDir, 'checking the schema');

@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stateError } from './state-error.js';
 
 const fileName = 'status.json';
+
+/** Deletes temporary status files a killed run left behind (call while holding the lock). */
+export async function removeStaleStatusTemporaries(stateDir: string): Promise<void> {
+  const names = await readdir(stateDir).catch(() => []);
+  await Promise.all(names.filter((name) => name.startsWith(`.${fileName}.`) && name.endsWith('.tmp')).map((name) => rm(join(stateDir, name), { force: true })));
+}
 
 /** Path of the status file that `memory-cron status` reads instead of opening LevelDB. */
 export function statusPath(stateDir: string): string {
