@@ -2,17 +2,15 @@
 // src/job/kill-point.ts), from the webhook while a POST is in flight, and at random instants over two nights; after
 // each kill the state must be consistent, and after the last (unkilled) run every chat must have arrived once.
 import { strict as assert } from 'node:assert';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { cp, rm } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
 import { killPoints } from '../src/job/kill-point.js';
 import { startStandIn, type StandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats, prng } from './fixtures/chat-generator.ts';
 import { numericId, type RawChat } from './fixtures/raw-chat.ts';
 import { referenceConversations } from './fixtures/reference-conversations.ts';
 import { startWebhookReceiver, type Receiver, type Reply } from './fixtures/webhook-receiver.ts';
-import { assertDeliveredExactly, assertStateConsistent, chatIdsOf, cliEnv, hour, outcome, secret, snapshotState, type StateSnapshot } from './helpers/promises.ts';
+import { assertDeliveredExactly, baselineNight, assertStateConsistent, cliEnv, hour, outcome, secret, snapshotState, type StateSnapshot } from './helpers/promises.ts';
 import { runCli, startCli, type CliRun } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -49,16 +47,7 @@ describe('kill -9 at every stage boundary', () => {
 
   before(async () => {
     // Night one, run cleanly once: the starting point of every night-two kill.
-    const standIn = await startStandIn({ chats: [...nightOne] });
-    const receiver = await startWebhookReceiver({ secret });
-    try {
-      baselineDir = await mkdtemp(join(tmpdir(), 'memory-cron-baseline-'));
-      const night = await runCli(['--now', new Date(t1).toISOString()], cliEnv(standIn, receiver, baselineDir));
-      assert.equal(night.code, 0, outcome(night));
-      baselineSent = [...receiver.accepted.values()].map((body) => chatIdsOf(body));
-    } finally {
-      await Promise.all([standIn.close(), receiver.close()]);
-    }
+    ({ dir: baselineDir, sent: baselineSent } = await baselineNight(nightOne, t1));
   });
 
   after(async () => {

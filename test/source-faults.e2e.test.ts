@@ -2,15 +2,13 @@
 // the second night. The run either finishes correctly or fails with the exit code of the README table, never moving
 // the cursor past anything unstaged; the next run completes the work, and nothing arrives twice.
 import { strict as assert } from 'node:assert';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cp, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { startStandIn, type Fault, type StandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
-import { makeChat, type RawChat } from './fixtures/raw-chat.ts';
+import { makeChat } from './fixtures/raw-chat.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
-import { assertDeliveredExactly, assertStateConsistent, chatIdsOf, cliEnv, errorCodes, hour, outcome, secret, snapshotState } from './helpers/promises.ts';
+import { assertDeliveredExactly, baselineNight, assertStateConsistent, cliEnv, errorCodes, hour, outcome, secret, snapshotState } from './helpers/promises.ts';
 import { runCli, summaryOf, type CliResult } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -78,16 +76,7 @@ describe('source faults on night two', { concurrency: 2 }, () => {
   let baselineSent: number[][];
 
   before(async () => {
-    const standIn = await startStandIn({ chats: [...nightOne] });
-    const receiver = await startWebhookReceiver({ secret });
-    try {
-      baselineDir = await mkdtemp(join(tmpdir(), 'memory-cron-baseline-'));
-      const night = await runCli(['--now', new Date(t1).toISOString()], cliEnv(standIn, receiver, baselineDir));
-      assert.equal(night.code, 0, outcome(night));
-      baselineSent = [...receiver.accepted.values()].map((body) => chatIdsOf(body));
-    } finally {
-      await Promise.all([standIn.close(), receiver.close()]);
-    }
+    ({ dir: baselineDir, sent: baselineSent } = await baselineNight(nightOne, t1));
   });
 
   after(async () => {

@@ -26,7 +26,7 @@ export function chatKey(ids: readonly number[]): string {
 }
 
 /** The chat ids of a webhook body. */
-export function chatIdsOf(body: { messages: { chatId: number }[] }): number[] {
+export function chatIdsOf(body: { messages: readonly { chatId: number }[] }): number[] {
   return [...new Set(body.messages.map((message) => message.chatId))];
 }
 

@@ -7,29 +7,36 @@ import { join } from 'node:path';
 import type { Turn } from '../../src/source/turn.js';
 import type { ChatMark, Cursor, OutboxEntry, QuarantineRecord, SentRecord } from '../../src/state/records.js';
 import { State } from '../../src/state/state.js';
-import type { StandIn } from '../fixtures/anythingllm-stand-in.ts';
+import { startStandIn, type StandIn } from '../fixtures/anythingllm-stand-in.ts';
 import type { RawChat } from '../fixtures/raw-chat.ts';
 import { referenceConversations, referenceFate, type ReferenceConversation } from '../fixtures/reference-conversations.ts';
-import type { Delivery, Receiver } from '../fixtures/webhook-receiver.ts';
-import type { CliResult } from './run-cli.js';
+import { startWebhookReceiver, type Delivery, type Receiver } from '../fixtures/webhook-receiver.ts';
+import { chatIdsOf, cliEnv as baseCliEnv } from './cli-env.js';
+import { runCli, type CliResult } from './run-cli.js';
+
+export { chatIdsOf };
 
 export const hour = 3_600_000;
 /** The webhook secret every suite signs with. */
 export const secret = 'whsec_' + Buffer.from('promises test secret, 32 bytes!!').toString('base64');
 
-/** The child CLI's environment: fast retries, short timeouts, so faults cost milliseconds, not seconds. */
+/** The child CLI's environment, signed, with fast retries and short timeouts: faults cost milliseconds, not seconds. */
 export function cliEnv(standIn: StandIn, receiver: Receiver, stateDir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    BASE_URL: standIn.url,
-    API_KEY: standIn.apiKey,
-    WEBHOOK_URL: receiver.url,
-    WEBHOOK_SECRET: secret,
-    STATE_DIR: stateDir,
-    RETRY_MIN_DELAY: '5',
-    RETRIES: '2',
-    HTTP_TIMEOUT: '2000',
-    ...extra,
-  };
+  return baseCliEnv(standIn, receiver, stateDir, { WEBHOOK_SECRET: secret, RETRY_MIN_DELAY: '5', RETRIES: '2', HTTP_TIMEOUT: '2000', ...extra });
+}
+
+/** Night one run cleanly into a fresh folder: the starting point the night-two suites copy. */
+export async function baselineNight(chats: readonly RawChat[], nowMs: number): Promise<{ dir: string; sent: number[][] }> {
+  const standIn = await startStandIn({ chats: [...chats] });
+  const receiver = await startWebhookReceiver({ secret });
+  try {
+    const dir = await mkdtemp(join(tmpdir(), 'memory-cron-baseline-'));
+    const night = await runCli(['--now', new Date(nowMs).toISOString()], cliEnv(standIn, receiver, dir));
+    assert.equal(night.code, 0, outcome(night));
+    return { dir, sent: [...receiver.accepted.values()].map((body) => chatIdsOf(body)) };
+  } finally {
+    await Promise.all([standIn.close(), receiver.close()]);
+  }
 }
 
 /** "exit 0" or "killed by SIGKILL", with the output when it was not what a test expected. */
@@ -77,10 +84,6 @@ export async function snapshotState(stateDir: string): Promise<StateSnapshot> {
   }
 }
 
-/** The chat ids of a webhook body or frozen conversation, each once. */
-export function chatIdsOf(body: { messages: readonly { chatId: number }[] }): number[] {
-  return [...new Set(body.messages.map((m) => m.chatId))];
-}
 
 const setKey = (ids: readonly number[]) => [...ids].sort((a, b) => a - b).join(',');
 const validId = (chat: RawChat): number | undefined => {
