@@ -6,7 +6,7 @@ import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { classifyGenerated, generateChats } from './fixtures/chat-generator.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
 import { cliEnv } from './helpers/cli-env.js';
-import { runCli, startCli, summaryOf } from './helpers/run-cli.js';
+import { runCli, startHoldingRun, summaryOf } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const hour = 3_600_000;
@@ -139,8 +139,7 @@ describe('operator commands while a run holds STATE_DIR', () => {
     const receiver = await startWebhookReceiver();
     try {
       const stateDir = await tempDir();
-      const running = startCli(['run'], cliEnv(standIn, receiver, stateDir));
-      while (!existsSync(join(stateDir, 'holder.json'))) await new Promise((resolve) => setTimeout(resolve, 20));
+      const running = await startHoldingRun(cliEnv(standIn, receiver, stateDir), stateDir);
       for (const args of [['dead-letters'], ['dead-letters', 'retry'], ['quarantine', '--json']]) {
         const result = await runCli(args, { STATE_DIR: stateDir, WEBHOOK_URL: receiver.url });
         assert.equal(result.code, 3, args.join(' '));

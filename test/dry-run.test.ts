@@ -8,7 +8,7 @@ import { generateChats } from './fixtures/chat-generator.ts';
 import { referenceConversations } from './fixtures/reference-conversations.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
 import { chatIdsOf, chatKey, cliEnv, createdMs, hashTree } from './helpers/cli-env.js';
-import { runCli, startCli, summaryOf } from './helpers/run-cli.js';
+import { runCli, startHoldingRun, summaryOf } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const hour = 3_600_000;
@@ -76,8 +76,7 @@ describe('--dry-run', () => {
     const receiver = await startWebhookReceiver();
     try {
       const stateDir = await tempDir();
-      const running = startCli(['run'], cliEnv(standIn, receiver, stateDir));
-      while (!existsSync(join(stateDir, 'holder.json'))) await new Promise((resolve) => setTimeout(resolve, 20));
+      const running = await startHoldingRun(cliEnv(standIn, receiver, stateDir), stateDir);
       const dry = await runCli(['run', '--dry-run'], cliEnv(standIn, undefined, stateDir));
       assert.equal(dry.code, 3);
       assert.equal(dry.stdout, '', 'no conversations printed');

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI (`npm test` builds first). */
@@ -41,6 +43,13 @@ export function startCli(args: readonly string[], env: Record<string, string | u
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, lines: parseLines(stdout) }));
   });
   return { child, done };
+}
+
+/** Starts `run` and resolves once it holds STATE_DIR (it has written holder.json); give it a slow stand-in. */
+export async function startHoldingRun(env: Record<string, string | undefined>, stateDir: string): Promise<CliRun> {
+  const run = startCli(['run'], env);
+  while (!existsSync(join(stateDir, 'holder.json'))) await new Promise((resolve) => setTimeout(resolve, 20));
+  return run;
 }
 
 /** Runs the CLI to the end. */
