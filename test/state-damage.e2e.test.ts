@@ -3,7 +3,7 @@
 // problem and what to do, never starting afresh; doing what the line says (restore the backup, free space) then lets
 // the next run finish with nothing lost and nothing sent twice.
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,21 +170,25 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
 
   it('a read-only STATE_DIR: exit 7 saying to fix permissions, and the run after the fix finishes the night', async (t) => {
     const night = await nightTwoOn();
-    // Root writes through chmod: as root, run the CLI as "nobody" instead, which the mode bits do stop.
+    // Root writes through chmod: as root, make the folder a read-only bind mount (which stops root too), or,
+    // where mounting is not allowed, run the CLI as "nobody", whom the mode bits do stop.
     const asRoot = process.getuid?.() === 0;
+    const mounted = asRoot && readOnlyBindMount(night.stateDir);
     try {
-      await chmodTree(night.stateDir, 0o555, 0o444); // the folder itself stays traversable: only writes are refused
-      const result = await runCliAs(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir), asRoot ? 65_534 : undefined);
+      if (!mounted) await chmodTree(night.stateDir, 0o555, 0o444); // the folder itself stays traversable: only writes are refused
+      const result = await runCliAs(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir), asRoot && !mounted ? 65_534 : undefined);
       if (asRoot && /Cannot find module|EACCES.*cli\.js|permission denied.*dist/i.test(result.stderr)) {
         t.skip('running as root, and user "nobody" cannot read dist/: the read-only case needs an unprivileged user');
         return;
       }
       await assertRefused(result, 'MC_STATE_UNWRITABLE', /fix permissions/, night, 'read-only STATE_DIR');
-      await chmodTree(night.stateDir, 0o755, 0o644);
+      if (mounted) execFileSync('umount', [night.stateDir]);
+      else await chmodTree(night.stateDir, 0o755, 0o644);
       const next = await runCli(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir));
       assert.equal(next.code, 0, outcome(next));
       assertDeliveredExactly(night.receiver, all, t2, await snapshotState(night.stateDir), { realNowMs, sentBefore: baselineSent });
     } finally {
+      if (mounted) spawnSyncQuiet('umount', [night.stateDir]);
       await chmodTree(night.stateDir, 0o755, 0o644).catch(() => undefined);
       await night.close();
     }
@@ -292,3 +296,22 @@ function runCliAs(args: readonly string[], env: Record<string, string>, uid: num
   });
 }
 
+// Makes `dir` a read-only bind mount of itself; false where mounting is not allowed.
+function readOnlyBindMount(dir: string): boolean {
+  try {
+    execFileSync('mount', ['--bind', dir, dir], { stdio: 'ignore' });
+  } catch {
+    return false;
+  }
+  try {
+    execFileSync('mount', ['-o', 'remount,bind,ro', dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    spawnSyncQuiet('umount', [dir]);
+    return false;
+  }
+}
+
+function spawnSyncQuiet(command: string, args: readonly string[]): void {
+  spawnSync(command, args, { stdio: 'ignore' });
+}
