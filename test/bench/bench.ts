@@ -44,6 +44,7 @@ interface Row {
   readonly pages: number;
   readonly wallSeconds: number;
   readonly peakRssMb: number;
+  readonly peakAnonMb: number;
   readonly digest: string;
 }
 
@@ -118,7 +119,7 @@ async function takeTally(): Promise<Tally> {
 }
 
 function rowOf(name: string, count: number, tally: Tally, pages: number, run: Measured): Row {
-  return { name, chats: count, conversations: tally.conversations, pages, wallSeconds: run.wallSeconds, peakRssMb: run.peakRssMb, digest: tally.digest };
+  return { name, chats: count, conversations: tally.conversations, pages, wallSeconds: run.wallSeconds, peakRssMb: run.peakRssMb, peakAnonMb: run.peakAnonMb, digest: tally.digest };
 }
 
 function report(n: number, all: Map<string, Row>): void {
@@ -129,6 +130,8 @@ function report(n: number, all: Map<string, Row>): void {
     cliVsFloor: ratio(get('cli')?.wallSeconds, get('floor')?.wallSeconds),
     rss4xMb: get('cli4x') === undefined ? undefined : round(get('cli4x')!.peakRssMb, 1),
     rssGrowth1xTo4x: ratio(get('cli4x')?.peakRssMb, get('cli')?.peakRssMb),
+    anon4xMb: get('cli4x') === undefined ? undefined : round(get('cli4x')!.peakAnonMb, 1),
+    anonGrowth1xTo4x: ratio(get('cli4x')?.peakAnonMb, get('cli')?.peakAnonMb),
     incrementalVsFull4x: ratio(get('incremental')?.wallSeconds, get('cli4x')?.wallSeconds),
     latencyVsPagesTimesLatency: latency === undefined ? undefined : ratio(latency.wallSeconds, (latency.pages * latencyMs) / 1000),
   };
@@ -139,7 +142,7 @@ function report(n: number, all: Map<string, Row>): void {
     incremental: ratios.incrementalVsFull4x === undefined ? undefined : ratios.incrementalVsFull4x <= 0.05,
     latency: ratios.latencyVsPagesTimesLatency === undefined ? undefined : ratios.latencyVsPagesTimesLatency <= 1.1,
   };
-  const header = ['run', 'chats', 'conversations', 'pages', 'wall s', 'chats/s', 'conv/s', 'peak RSS MB'];
+  const header = ['run', 'chats', 'conversations', 'pages', 'wall s', 'chats/s', 'conv/s', 'peak RSS MB', 'peak anon MB'];
   const lines = [...all.values()].map((row) => [
     row.name,
     String(row.chats),
@@ -149,6 +152,7 @@ function report(n: number, all: Map<string, Row>): void {
     String(Math.round(row.chats / row.wallSeconds)),
     String(Math.round(row.conversations / row.wallSeconds)),
     row.peakRssMb.toFixed(0),
+    row.peakAnonMb.toFixed(0),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
   const format = (cells: string[]) => `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
@@ -160,9 +164,10 @@ function report(n: number, all: Map<string, Row>): void {
   describe('job / floor wall time', ratios.cliVsFloor, '≤ 1.3', goals.cliVsFloor);
   describe('peak RSS at 4× (MB)', ratios.rss4xMb, '≤ 200', goals.rss4x);
   describe('peak RSS 4× / 1×', ratios.rssGrowth1xTo4x, '≤ 1.15', goals.rssGrowth);
+  if (ratios.anon4xMb !== undefined) console.log(`${'peak anon RSS at 4× (MB), 4× / 1× (not goals)'.padEnd(44)} ${String(ratios.anon4xMb).padStart(7)}  ${ratios.anonGrowth1xTo4x}`);
   describe('incremental night / full 4× night', ratios.incrementalVsFull4x, '≤ 0.05', goals.incremental);
   describe(`${latencyMs} ms/page night / (pages × ${latencyMs} ms)`, ratios.latencyVsPagesTimesLatency, '≤ 1.1', goals.latency);
-  const runs = Object.fromEntries([...all].map(([key, row]) => [key, { chats: row.chats, conversations: row.conversations, pages: row.pages, wallSeconds: round(row.wallSeconds, 2), chatsPerSecond: Math.round(row.chats / row.wallSeconds), conversationsPerSecond: Math.round(row.conversations / row.wallSeconds), peakRssMb: round(row.peakRssMb, 1) }]));
+  const runs = Object.fromEntries([...all].map(([key, row]) => [key, { chats: row.chats, conversations: row.conversations, pages: row.pages, wallSeconds: round(row.wallSeconds, 2), chatsPerSecond: Math.round(row.chats / row.wallSeconds), conversationsPerSecond: Math.round(row.conversations / row.wallSeconds), peakRssMb: round(row.peakRssMb, 1), peakAnonMb: round(row.peakAnonMb, 1) }]));
   console.log(JSON.stringify({ bench: 'memory-cron', chats: n, latencyMs, node: process.version, runs, ratios, goals }));
 }
 

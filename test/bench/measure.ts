@@ -12,6 +12,8 @@ export interface Measured {
   readonly code: number | null;
   readonly wallSeconds: number;
   readonly peakRssMb: number;
+  /** Peak RssAnon: RSS without file-backed pages (LevelDB's mapped tables); 0 where /proc is missing. */
+  readonly peakAnonMb: number;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -23,11 +25,12 @@ const maxRssPreload = fileURLToPath(new URL('./max-rss-preload.mjs', import.meta
 export async function measureNode(nodeArgs: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Measured> {
   const dir = await mkdtemp(join(tmpdir(), 'memory-cron-bench-rss-'));
   const rssFile = join(dir, 'rss');
+  const anonFile = join(dir, 'anon');
   const useTime = existsSync(gnuTime);
   const [command, args] = useTime
-    ? [gnuTime, ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs]]
+    ? [gnuTime, ['-f', '%M', '-o', rssFile, process.execPath, '--import', maxRssPreload, ...nodeArgs]]
     : [process.execPath, ['--import', maxRssPreload, ...nodeArgs]];
-  const childEnv = useTime ? env : { ...env, BENCH_MAX_RSS_FILE: rssFile };
+  const childEnv = { ...env, BENCH_ANON_FILE: anonFile, ...(useTime ? {} : { BENCH_MAX_RSS_FILE: rssFile }) };
   try {
     const started = performance.now();
     const child = spawn(command, args, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -38,7 +41,8 @@ export async function measureNode(nodeArgs: readonly string[], env: NodeJS.Proce
     const code = await new Promise<number | null>((resolve, reject) => child.on('error', reject).on('close', (c) => resolve(c)));
     const wallSeconds = (performance.now() - started) / 1000;
     const kb = Number.parseInt((await readFile(rssFile, 'utf8').catch(() => '0')).trim().split('\n').at(-1) ?? '0', 10);
-    return { code, wallSeconds, peakRssMb: kb / 1024, stdout, stderr };
+    const anonKb = Number.parseInt((await readFile(anonFile, 'utf8').catch(() => '0')).trim(), 10);
+    return { code, wallSeconds, peakRssMb: kb / 1024, peakAnonMb: anonKb / 1024, stdout, stderr };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
