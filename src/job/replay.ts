@@ -4,6 +4,7 @@ import { toConversation } from '../conversations/conversation.js';
 import { continuesFrom, rollingGap } from '../conversations/rolling-gap.js';
 import { threadKey } from '../state/keys.js';
 import type { LastSent } from '../state/records.js';
+import { lastSentOf } from '../state/outbox.js';
 import { freezeReplayed, reopenReplayed, replacedBy } from '../state/replay-freeze.js';
 import type { State } from '../state/state.js';
 
@@ -63,7 +64,7 @@ export async function replayConversations(state: State, options: ReplayOptions):
     const earlier = previous ?? (before !== undefined && before.endedAt < first.createdAt && !replaced.conversations.has(before.id) ? before : undefined);
     const conversation = toConversation(id, run.turns, continuesFrom(earlier, first.createdAt, (run.turns.at(-1) ?? first).createdAt, options.gapMs));
     await freezeReplayed(state, conversation, run.turns, replaced, { replay: options.replay, sinceMs: options.sinceMs, now: new Date() });
-    previous = { id, startedAt: Date.parse(conversation.startedAt), endedAt: Date.parse(conversation.endedAt) };
+    previous = lastSentOf(conversation);
     result.frozen++;
     options.onConversation?.(true);
   }

@@ -32,10 +32,15 @@ export async function freeze(state: State, items: readonly ToFreeze[], latest: R
   return entries;
 }
 
+/** The record of `conversation` as its thread's latest one. */
+export function lastSentOf(conversation: Conversation): LastSent {
+  return { id: conversation.id, startedAt: Date.parse(conversation.startedAt), endedAt: Date.parse(conversation.endedAt) };
+}
+
 /** A thread's latest conversation once `conversation` is frozen: it, unless `lastSent` ended later. */
 export function latestSent(lastSent: LastSent | undefined, conversation: Conversation): LastSent {
-  const endedAt = Date.parse(conversation.endedAt);
-  return lastSent === undefined || lastSent.endedAt <= endedAt ? { id: conversation.id, startedAt: Date.parse(conversation.startedAt), endedAt } : lastSent;
+  const candidate = lastSentOf(conversation);
+  return lastSent === undefined || lastSent.endedAt <= candidate.endedAt ? candidate : lastSent;
 }
 
 /** Records an accepted delivery: out of the outbox, into the sent conversations, in one (group) commit. */

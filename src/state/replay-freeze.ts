@@ -1,7 +1,8 @@
 import type { Conversation } from '../conversations/conversation.js';
 import type { Turn } from '../source/turn.js';
 import { padId, threadKey, turnKey } from './keys.js';
-import type { ChatMark, LastSent, OutboxEntry } from './records.js';
+import { lastSentOf } from './outbox.js';
+import type { ChatMark, OutboxEntry } from './records.js';
 import type { State } from './state.js';
 
 /** What a replayed conversation replaces: the per-chat marks before it, and the conversations they named. */
@@ -34,8 +35,7 @@ export async function freezeReplayed(state: State, conversation: Conversation, t
     batch.del(turnKey(turn), { sublevel: state.turns });
     batch.put(padId(turn.id), { s: 'conv', c: conversation.id } satisfies ChatMark, { sublevel: state.chats });
   });
-  const last: LastSent = { id: conversation.id, startedAt: Date.parse(conversation.startedAt), endedAt: Date.parse(conversation.endedAt) };
-  batch.put(threadKey(conversation.workspace.id, conversation.threadId), last, { sublevel: state.threads });
+  batch.put(threadKey(conversation.workspace.id, conversation.threadId), lastSentOf(conversation), { sublevel: state.threads });
   await forgetSuperseded(state, batch, replaced.conversations, options.sinceMs);
   await batch.write();
 }
