@@ -1,10 +1,17 @@
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { RetryableError } from './retry.js';
 import { safeUrl } from './response-class.js';
+
+/** Read access to a reply's headers; `get` takes any case and answers null for an absent header. */
+export interface ReplyHeaders {
+  get(name: string): string | null;
+}
 
 /** What came back from one POST: the status, the headers and the whole body as text. */
 export interface Reply {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: ReplyHeaders;
   readonly text: string;
 }
 
@@ -14,24 +21,114 @@ export interface PostOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+// One keep-alive pool per protocol, shared by every call. Idle sockets are unref'd by the agent (they never hold the
+// process open) and honour the server's `Keep-Alive: timeout=` hint.
+const agentOptions = { keepAlive: true, maxSockets: 16 };
+const httpAgent = new HttpAgent(agentOptions);
+const httpsAgent = new HttpsAgent(agentOptions);
+
 /**
  * POSTs `body` once and reads the whole reply. Network errors, resets, timeouts and a body cut short become
  * RetryableErrors; an abort of `signal` is rethrown as is.
  */
-export async function post(url: string, body: string, headers: Record<string, string>, options: PostOptions): Promise<Reply> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
-  try {
-    const response = await fetch(url, { method: 'POST', body, headers, signal });
-    return { status: response.status, headers: response.headers, text: await response.text() };
-  } catch (error) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    const what = timeout.aborted ? `no reply within ${options.timeoutMs} ms` : describeNetworkError(error);
-    throw new RetryableError(`POST ${safeUrl(url)}: ${what}`, undefined, { cause: error });
-  }
+export function post(url: string, body: string, headers: Record<string, string>, options: PostOptions): Promise<Reply> {
+  const { signal, timeoutMs } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<Reply>((resolve, reject) => {
+    let req: ClientRequest | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+
+    const finish = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const fail = (what: string, cause: unknown): void => {
+      if (!finish()) return;
+      req?.destroy();
+      reject(new RetryableError(`POST ${safeUrl(url)}: ${what}`, undefined, { cause }));
+    };
+    const failNetwork = (error: unknown): void => fail(describeNetworkError(error), error);
+    function onAbort(): void {
+      if (!finish()) return;
+      req?.destroy();
+      reject(signal!.reason);
+    }
+
+    let target: URL;
+    try {
+      target = new URL(url);
+      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`unsupported protocol ${target.protocol}`);
+    } catch (error) {
+      return failNetwork(error);
+    }
+    const https = target.protocol === 'https:';
+    const requestOptions = {
+      method: 'POST',
+      agent: https ? httpsAgent : httpAgent,
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+    };
+
+    timer = setTimeout(() => {
+      const what = `no reply within ${timeoutMs} ms`;
+      fail(what, Object.assign(new Error(what), { code: 'ETIMEDOUT' }));
+    }, timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    try {
+      req = https ? httpsRequest(target, requestOptions) : httpRequest(target, requestOptions);
+    } catch (error) {
+      return failNetwork(error);
+    }
+    // These listeners stay for the request's life: a late 'error' (e.g. after our own destroy) must find one.
+    req.on('error', failNetwork);
+    req.on('response', (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => void chunks.push(chunk));
+      res.on('error', failNetwork);
+      res.on('end', () => {
+        // Node destroys an incomplete reply with 'aborted' (ECONNRESET); `complete` guards any other early end.
+        if (!res.complete) return failNetwork(cutShort());
+        if (!finish()) return;
+        resolve({ status: res.statusCode ?? 0, headers: replyHeaders(res.headers), text: decodeUtf8(Buffer.concat(chunks)) });
+      });
+      res.on('close', () => failNetwork(cutShort()));
+    });
+    req.end(body);
+  });
 }
 
+/** The error Node itself gives a reply whose connection closed before its end. */
+function cutShort(): Error {
+  return Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+}
+
+function replyHeaders(raw: IncomingHttpHeaders): ReplyHeaders {
+  return {
+    get(name) {
+      const value = raw[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+}
+
+/** UTF-8 text without a leading byte order mark, as fetch's `text()` gave it. */
+function decodeUtf8(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** The error's code (ECONNRESET, ECONNREFUSED, …), the first code inside an AggregateError, or its message. */
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
+  const { code, message, errors } = (error ?? {}) as { code?: unknown; message?: unknown; errors?: unknown };
+  if (typeof code === 'string') return code;
+  if (Array.isArray(errors)) {
+    const inner = (errors as { code?: unknown }[]).find((e) => typeof e?.code === 'string');
+    if (inner) return inner.code as string;
+  }
+  return typeof message === 'string' ? message : String(error);
 }
