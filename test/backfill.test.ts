@@ -196,4 +196,30 @@ describe('--redeliver and the outbox', () => {
       await receiver.close();
     }
   });
+
+  it('a dead letter that started before DATE keeps its chats and is sent whole once more, beside the replayed conversation', async () => {
+    const end = Math.floor(Date.now() / hour) * hour - 3 * day;
+    const chats = [0, 10, 20].map((m, i) => makeChat({ id: i + 1, thread_id: 1, createdAt: new Date(end - 5 * hour + m * 60_000).toISOString() }));
+    let failing = true;
+    const receiver = await startWebhookReceiver({ respond: () => (failing ? { status: 503 } : { status: 200 }) });
+    const standIn = await startStandIn({ chats });
+    try {
+      const stateDir = await tempDir();
+      const env = cliEnv(standIn, receiver, stateDir, { RETRIES: '0' });
+      const now = new Date(end).toISOString();
+      assert.equal((await runCli(['run', '--now', now], env)).code, 6, 'the conversation ends as a dead letter');
+      failing = false;
+      receiver.clear();
+      // DATE falls between chats 1 and 2: the replay regroups chats 2 and 3 and takes their turns over.
+      const replay = await runCli(['run', '--backfill', new Date(end - 5 * hour + 5 * 60_000).toISOString(), '--redeliver', '--now', now], env);
+      assert.equal(replay.code, 0, replay.stdout);
+      const sent = accepted(receiver).map((d) => `${chatKey(chatIdsOf(d.body))} ${d.idempotencyKey === d.body.id ? 'own key' : 'replay key'}`).sort();
+      assert.deepEqual(sent, ['1,2,3 own key', '2,3 replay key']);
+      const letters = JSON.parse((await runCli(['dead-letters', '--json'], { STATE_DIR: stateDir })).stdout) as { count: number; pending: number };
+      assert.deepEqual([letters.count, letters.pending], [0, 0]);
+    } finally {
+      await standIn.close();
+      await receiver.close();
+    }
+  });
 });

@@ -84,7 +84,7 @@ describe('webhook faults', { concurrency: 2 }, () => {
           assert.equal(first.code, 6, outcome(first));
           assert.deepEqual(errorCodes(first), ['MC_DEAD_LETTERS']);
           assert.deepEqual([summary?.['conversations']['dead'], summary?.['conversations']['parked']], c.becomes === 'dead' ? [1, 0] : [0, 1]);
-          assert.deepEqual(state.outbox.map((e) => [e.status, chatIdsOf(e.conversation)]), [[c.becomes, [5, 6]]], 'the target waits in the outbox');
+          assert.deepEqual(state.outbox.map((e) => [e.status, e.chatIds]), [[c.becomes, [5, 6]]], 'the target waits in the outbox');
           assert.ok(/HTTP \d{3}|no reply within|ECONNRESET|socket|terminated|other side closed/i.test(state.outbox[0]?.lastError ?? ''), `the last error is kept: ${state.outbox[0]?.lastError}`);
         }
 
@@ -157,7 +157,7 @@ describe('webhook faults', { concurrency: 2 }, () => {
       const next = await runCli(['--now', now], env);
       assert.equal(next.code, 0, outcome(next));
       assert.deepEqual(receiver.deliveries.slice(posts).map((d) => chatIdsOf(d.body)), [[1, 2]], 'only the dead letter is sent again');
-      assert.deepEqual((await snapshotState(stateDir)).outbox.map((e) => [e.status, chatIdsOf(e.conversation)]), [['parked', [9, 10]]]);
+      assert.deepEqual((await snapshotState(stateDir)).outbox.map((e) => [e.status, e.chatIds]), [['parked', [9, 10]]]);
       figures.faults.set('HTTP 503', (figures.faults.get('HTTP 503') ?? 0) + retries + 1);
       figures.faults.set('HTTP 422', (figures.faults.get('HTTP 422') ?? 0) + 1);
       figures.cases++;

@@ -1,11 +1,12 @@
 import type { Config } from '../config.js';
+import type { Conversation } from '../conversations/conversation.js';
 import { webhookSender } from '../delivery/webhook-sender.js';
 import { McError } from '../errors.js';
 import { deliver } from '../job/deliver.js';
 import { deliveryProblem } from '../job/run-outcome.js';
 import { updateStatusTotals } from '../job/status-checkpoints.js';
 import { countTotals } from '../job/totals.js';
-import { outboxEntries } from '../state/outbox.js';
+import { bodyOf, outboxEntries } from '../state/outbox.js';
 import type { OutboxEntry } from '../state/records.js';
 import type { State } from '../state/state.js';
 import { commandLog, exitFor, loggedCommand, stopSignal, version } from './command-context.js';
@@ -38,7 +39,10 @@ export async function deadLettersCommand(config: Config, commandLine: string, js
     let pending = 0;
     for await (const entry of outboxEntries(state, ['pending', 'dead', 'parked'])) {
       if (entry.status === 'pending') pending++;
-      else letters.push(view(entry));
+      else {
+        const conversation = await bodyOf(state, entry);
+        if (conversation !== undefined) letters.push(view(entry, conversation));
+      }
     }
     if (json) process.stdout.write(`${JSON.stringify({ stateDir: config.stateDir, ranBefore: true, count: letters.length, pending, deadLetters: letters })}\n`);
     else process.stdout.write(table(config.stateDir, letters, pending));
@@ -84,8 +88,7 @@ async function retryAll(state: State, config: Config, signal: AbortSignal, log: 
   });
 }
 
-function view(entry: OutboxEntry): DeadLetterView {
-  const { conversation } = entry;
+function view(entry: OutboxEntry, conversation: Conversation): DeadLetterView {
   return {
     conversation: conversation.id,
     workspace: conversation.workspace,

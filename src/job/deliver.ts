@@ -8,8 +8,10 @@ import { pullConcurrently } from '../delivery/pull-concurrently.js';
 import { killPoint } from './kill-point.js';
 import { threadKey } from '../state/keys.js';
 import { GroupCommit } from '../state/group-commit.js';
-import { freeze, latestSent, markFailed, markSent, outboxEntries, type ToFreeze } from '../state/outbox.js';
-import type { LastSent, OutboxEntry, OutboxStatus } from '../state/records.js';
+import { inShortReads } from '../state/short-reads.js';
+import { bodyOf, freeze, frozenTurnKeys, latestSent, markFailed, markSent, outboxEntries, type Frozen, type ToFreeze } from '../state/outbox.js';
+import type { LastSent, OutboxStatus } from '../state/records.js';
+import type { Turn } from '../source/turn.js';
 import type { State } from '../state/state.js';
 
 /** Consecutive failed deliveries after which the webhook is taken to be down (DESIGN §3). */
@@ -67,14 +69,14 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
   const result: Delivered = { sent: 0, resent: 0, dead: 0, parked: 0, open: 0, openTurns: 0, webhookDown: false };
   const breaker = options.breaker ?? { consecutiveFailures: 0, down: false };
   const commits = new GroupCommit(state);
-  const deliverOne = async ({ entry, earlier }: Queued): Promise<void> => {
-    const { conversation } = entry;
+  const deliverOne = async ({ frozen, earlier }: Queued): Promise<void> => {
+    const { entry, conversation } = frozen;
     const key = entry.replay === undefined ? conversation.id : `${conversation.id}.${entry.replay}`;
     const outcome = await options.send(conversation, key);
     if (outcome.ok) {
       breaker.consecutiveFailures = 0;
       killPoint('posted');
-      await markSent(commits, state, entry, new Date());
+      await markSent(commits, state, frozen, new Date());
       killPoint('marked-sent');
       result.sent++;
       if (earlier) result.resent++;
@@ -97,9 +99,9 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
   return result;
 }
 
-// A frozen conversation waiting for its POST; `earlier` when an earlier run froze it.
+// A frozen conversation waiting for its POST; `earlier` when an earlier run (or pass) froze it.
 interface Queued {
-  readonly entry: OutboxEntry;
+  readonly frozen: Frozen;
   readonly earlier: boolean;
 }
 
@@ -107,14 +109,19 @@ interface Queued {
 const freezeChunk = 16;
 
 async function* conversationsToSend(state: State, options: DeliverOptions, result: Delivered): AsyncGenerator<Queued> {
-  for await (const entry of outboxEntries(state, options.retryStatuses ?? ['pending', 'dead'])) yield { entry, earlier: true };
+  for await (const entry of outboxEntries(state, options.retryStatuses ?? ['pending', 'dead'])) {
+    const conversation = await bodyOf(state, entry);
+    if (conversation !== undefined) yield { frozen: { entry, conversation }, earlier: true };
+  }
   if (options.newConversations === false) return;
+  // Frozen conversations' turns stay staged until their 2xx: they belong to no new conversation.
+  const frozenKeys = await frozenTurnKeys(state);
   let chunk: ToFreeze[] = [];
   // Each thread's latest conversation: read once per thread (rollingGap yields a thread's conversations together).
   const latest = new Map<string, LastSent>();
   let thread: string | undefined;
   let lastSent: LastSent | undefined;
-  for await (const run of rollingGap(state.turns.values(), { gapMs: options.gapMs, nowMs: options.nowMs })) {
+  for await (const run of rollingGap(stagedTurns(state, frozenKeys), { gapMs: options.gapMs, nowMs: options.nowMs })) {
     const first = run.turns[0];
     if (first === undefined) continue;
     if (options.startsAfterMs !== undefined && first.createdAt <= options.startsAfterMs) continue;
@@ -142,7 +149,14 @@ async function* conversationsToSend(state: State, options: DeliverOptions, resul
   if (chunk.length > 0) yield* frozen(await freeze(state, chunk, latest, new Date()));
 }
 
-function* frozen(entries: readonly OutboxEntry[]): Generator<Queued> {
+function* frozen(entries: readonly Frozen[]): Generator<Queued> {
   killPoint('frozen');
-  for (const entry of entries) yield { entry, earlier: false };
+  for (const frozen of entries) yield { frozen, earlier: false };
+}
+
+// The staged turns in key order, but for those of frozen conversations; no snapshot is held while conversations
+// are sent (see inShortReads). A turn staged meanwhile behind the last one read waits for the next pass: it is older
+// than the oldest read when this pass began, so it cannot belong to any conversation this pass sends.
+async function* stagedTurns(state: State, frozenKeys: ReadonlySet<string>): AsyncGenerator<Turn> {
+  for await (const [key, turn] of inShortReads(state.turns)) if (!frozenKeys.has(key)) yield turn;
 }

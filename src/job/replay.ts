@@ -6,7 +6,9 @@ import { threadKey } from '../state/keys.js';
 import type { LastSent } from '../state/records.js';
 import { lastSentOf } from '../state/outbox.js';
 import { freezeReplayed, reopenReplayed, replacedBy } from '../state/replay-freeze.js';
+import { inShortReads } from '../state/short-reads.js';
 import type { State } from '../state/state.js';
+import type { Turn } from '../source/turn.js';
 
 /** What a `--redeliver` replay needs besides the state. */
 export interface ReplayOptions {
@@ -42,7 +44,7 @@ export async function replayConversations(state: State, options: ReplayOptions):
   let thread: string | undefined;
   let before: LastSent | undefined; // the thread's latest conversation before the replay
   let previous: LastSent | undefined; // the thread's latest conversation frozen by this replay
-  for await (const run of rollingGap(state.replay.values(), { gapMs: options.gapMs, nowMs: options.nowMs })) {
+  for await (const run of rollingGap(replayedTurns(state), { gapMs: options.gapMs, nowMs: options.nowMs })) {
     const first = run.turns[0];
     if (first === undefined) continue;
     const key = threadKey(first.workspaceId, first.threadId);
@@ -71,6 +73,11 @@ export async function replayConversations(state: State, options: ReplayOptions):
   await state.replay.clear();
   options.log.info({ ...result, replay: options.replay }, `replay regrouped the chats since ${new Date(options.sinceMs).toISOString()}: ${result.frozen} conversations to send again, ${result.reopened} still open`);
   return result;
+}
+
+// The replay sublevel in key order, without holding a snapshot while the replay writes (see inShortReads).
+async function* replayedTurns(state: State): AsyncGenerator<Turn> {
+  for await (const [, turn] of inShortReads(state.replay)) yield turn;
 }
 
 /** A fresh Idempotency-Key suffix for a replay started at `started`: `replay-20261124T090000123Z`. */

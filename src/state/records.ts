@@ -1,4 +1,4 @@
-import type { Conversation } from '../conversations/conversation.js';
+import type { Conversation, Message } from '../conversations/conversation.js';
 
 /** The per-chat mark (a processed key): what became of a chat id, so a re-read never stages or sends it twice. */
 export type ChatMark =
@@ -10,9 +10,19 @@ export type ChatMark =
 /** Where a frozen conversation stands in the outbox. */
 export type OutboxStatus = 'pending' | 'dead' | 'parked';
 
-/** A closed conversation frozen before its first POST: retries and resends send exactly this. */
+/** A conversation's webhook body, its messages kept only when its turns do not stay staged (see OutboxEntry). */
+export type FrozenConversation = Omit<Conversation, 'messages'> & { readonly messages?: readonly Message[] };
+
+/**
+ * A closed conversation frozen before its first POST (DESIGN §4: "its id and chat ids"): the body without its
+ * messages, and the keys of its turns, which stay in `turns` until the webhook's 2xx — retries and resends rebuild
+ * exactly the same body from them. A `--redeliver` replay's conversation, and one whose turns a replay took over,
+ * keeps its messages instead (and no turn keys).
+ */
 export interface OutboxEntry {
-  readonly conversation: Conversation;
+  readonly conversation: FrozenConversation;
+  /** Its turns' keys in `turns`, in order; absent when `conversation.messages` is kept. */
+  readonly turnKeys?: readonly string[];
   readonly status: OutboxStatus;
   readonly attempts: number;
   readonly frozenAt: string;

@@ -1,7 +1,7 @@
 import type { Conversation } from '../conversations/conversation.js';
 import type { Turn } from '../source/turn.js';
 import { padId, threadKey, turnKey } from './keys.js';
-import { lastSentOf } from './outbox.js';
+import { bodyOf, lastSentOf } from './outbox.js';
 import type { ChatMark, OutboxEntry } from './records.js';
 import type { State } from './state.js';
 
@@ -28,6 +28,7 @@ export async function replacedBy(state: State, turns: readonly Turn[], id: strin
 export async function freezeReplayed(state: State, conversation: Conversation, turns: readonly Turn[], replaced: Replaced, options: { replay: string; sinceMs: number; now: Date }): Promise<void> {
   const entry: OutboxEntry = { conversation, status: 'pending', attempts: 0, frozenAt: options.now.toISOString(), replay: options.replay };
   const batch = state.db.batch();
+  await forgetSuperseded(state, batch, replaced.conversations, options.sinceMs);
   batch.put(conversation.id, entry, { sublevel: state.outbox });
   turns.forEach((turn, i) => {
     const mark = replaced.marks[i];
@@ -36,7 +37,6 @@ export async function freezeReplayed(state: State, conversation: Conversation, t
     batch.put(padId(turn.id), { s: 'conv', c: conversation.id } satisfies ChatMark, { sublevel: state.chats });
   });
   batch.put(threadKey(conversation.workspace.id, conversation.threadId), lastSentOf(conversation), { sublevel: state.threads });
-  await forgetSuperseded(state, batch, replaced.conversations, options.sinceMs);
   await batch.write();
 }
 
@@ -46,6 +46,7 @@ export async function freezeReplayed(state: State, conversation: Conversation, t
  */
 export async function reopenReplayed(state: State, turns: readonly Turn[], replaced: Replaced, options: { sinceMs: number }): Promise<void> {
   const batch = state.db.batch();
+  await forgetSuperseded(state, batch, replaced.conversations, options.sinceMs);
   turns.forEach((turn, i) => {
     const mark = replaced.marks[i];
     if (mark?.s === 'staged' && mark.u >= turn.updatedAt) return; // the staged copy is as new: keep it
@@ -59,21 +60,30 @@ export async function reopenReplayed(state: State, turns: readonly Turn[], repla
     const last = await state.threads.get(thread);
     if (last !== undefined && replaced.conversations.has(last.id)) batch.del(thread, { sublevel: state.threads });
   }
-  await forgetSuperseded(state, batch, replaced.conversations, options.sinceMs);
   await batch.write();
 }
 
 type Batch = ReturnType<State['db']['batch']>;
 
-// A superseded conversation that started before the replay's DATE keeps its older chats, so it is kept.
+/**
+ * Forgets the superseded conversations that started at or after the replay's DATE; one that started before keeps its
+ * older chats, so it is kept — with its messages, since the replay takes its turns over. Goes first in `batch`, so
+ * the turns the replay stages again are not deleted after.
+ */
 async function forgetSuperseded(state: State, batch: Batch, ids: ReadonlySet<string>, sinceMs: number): Promise<void> {
   if (ids.size === 0) return;
   const keys = [...ids];
   const [waiting, sent] = await Promise.all([state.outbox.getMany(keys), state.sent.getMany(keys)]);
-  keys.forEach((id, i) => {
+  for (const [i, id] of keys.entries()) {
     const entry = waiting[i];
-    if (entry !== undefined && Date.parse(entry.conversation.startedAt) >= sinceMs) batch.del(id, { sublevel: state.outbox });
+    if (entry !== undefined) {
+      const body = Date.parse(entry.conversation.startedAt) >= sinceMs ? undefined : await bodyOf(state, entry);
+      const kept: OutboxEntry | undefined = body === undefined ? undefined : { ...entry, conversation: body, turnKeys: undefined };
+      if (kept === undefined) batch.del(id, { sublevel: state.outbox });
+      else batch.put(id, kept, { sublevel: state.outbox });
+      for (const key of entry.turnKeys ?? []) batch.del(key, { sublevel: state.turns });
+    }
     const record = sent[i];
     if (record !== undefined && Date.parse(record.startedAt) >= sinceMs) batch.del(id, { sublevel: state.sent });
-  });
+  }
 }

@@ -9,10 +9,20 @@ import type { ChatMark, Cursor, LastSent, OutboxEntry, QuarantineRecord, SentRec
 import { stateError } from './state-error.js';
 import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
 
-/** The state layout this code writes; a state with a higher number is refused, never rewritten. */
-export const schemaVersion = 1;
+/**
+ * The state layout this code writes; a state with a higher number is refused, never rewritten. 2: outbox entries
+ * keep their turns' keys instead of their messages (a schema-1 state is read as is, and marked 2 on open).
+ */
+export const schemaVersion = 2;
 
 type Root = Level<string, unknown>;
+
+/**
+ * Memory stays flat as history grows (DESIGN §4): LevelDB maps every table file it keeps open, and a mapped page
+ * read once stays in the process's RSS. The fewest open files LevelDB allows (64 tables, plus 10) and small tables
+ * bound that to about 32 MB whatever the state's size; the turns are read in key order, so little is reopened.
+ */
+const levelOptions = { maxOpenFiles: 74, maxFileSize: 512 * 1024 } as const;
 /** A JSON-valued sublevel of the state database. */
 export type Sub<V> = ReturnType<typeof sublevel<V>>;
 
@@ -74,7 +84,7 @@ export class State {
     }
     await refuseMarkedDamaged(stateDir);
     await refuseHeadlessDatabase(stateDir, dbDir);
-    const db = new Level<string, unknown>(dbDir, { valueEncoding: 'json' });
+    const db = new Level<string, unknown>(dbDir, { valueEncoding: 'json', ...levelOptions });
     try {
       await db.open();
     } catch (error) {
@@ -113,6 +123,7 @@ export class State {
       if (found > schemaVersion) {
         throw new McError('MC_STATE_NEWER', `state in ${this.stateDir} was written by a newer memory-cron (schema ${found}, this one knows ${schemaVersion}); upgrade memory-cron — nothing was rewritten`);
       }
+      if (found < schemaVersion) await this.meta.put('schema', schemaVersion); // every older layout is read as is
       return;
     }
     const [anyKey] = await this.db.keys({ limit: 1 }).all();

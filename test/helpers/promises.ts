@@ -53,8 +53,10 @@ export function errorCodes(result: CliResult): string[] {
 export interface StateSnapshot {
   readonly cursor: Cursor | undefined;
   readonly marks: Map<number, ChatMark>;
+  /** Staged turns that belong to no frozen conversation. */
   readonly turns: { key: string; turn: Turn }[];
-  readonly outbox: OutboxEntry[];
+  /** Each frozen conversation with its chat ids (from its kept messages, or its turns, which must all be there). */
+  readonly outbox: (OutboxEntry & { readonly chatIds: number[] })[];
   readonly sent: Map<string, SentRecord>;
   readonly quarantine: QuarantineRecord[];
 }
@@ -68,11 +70,14 @@ export async function snapshotState(stateDir: string): Promise<StateSnapshot> {
     await cp(join(stateDir, 'db'), join(copy, 'db'), { recursive: true });
     const state = await State.open(copy, 'snapshot');
     try {
+      const turns = new Map(await state.turns.iterator().all());
+      const outbox = (await state.outbox.values().all()).map((entry) => ({ ...entry, chatIds: frozenChatIds(entry, turns) }));
+      const frozen = new Set(outbox.flatMap((entry) => entry.turnKeys ?? []));
       return {
         cursor: await state.cursor(),
         marks: new Map((await state.chats.iterator().all()).map(([key, mark]) => [Number(key), mark])),
-        turns: (await state.turns.iterator().all()).map(([key, turn]) => ({ key, turn })),
-        outbox: await state.outbox.values().all(),
+        turns: [...turns].filter(([key]) => !frozen.has(key)).map(([key, turn]) => ({ key, turn })),
+        outbox,
         sent: new Map(await state.sent.iterator().all()),
         quarantine: await state.quarantine.values().all(),
       };
@@ -84,6 +89,14 @@ export async function snapshotState(stateDir: string): Promise<StateSnapshot> {
   }
 }
 
+function frozenChatIds(entry: OutboxEntry, turns: ReadonlyMap<string, Turn>): number[] {
+  if (entry.turnKeys === undefined) return chatIdsOf({ messages: entry.conversation.messages ?? [] });
+  return entry.turnKeys.map((key) => {
+    const turn = turns.get(key);
+    assert.ok(turn !== undefined, `frozen conversation ${entry.conversation.id} has its turn ${key}`);
+    return turn.id;
+  });
+}
 
 const setKey = (ids: readonly number[]) => [...ids].sort((a, b) => a - b).join(',');
 const validId = (chat: RawChat): number | undefined => {
@@ -109,7 +122,7 @@ export function assertStateConsistent(s: StateSnapshot, covered?: readonly RawCh
   const owner = new Map<number, string>();
   for (const entry of s.outbox) {
     assert.ok(!s.sent.has(entry.conversation.id), `${entry.conversation.id} is not both in the outbox and sent${at}`);
-    for (const id of chatIdsOf(entry.conversation)) {
+    for (const id of entry.chatIds) {
       assert.equal(owner.get(id) ?? entry.conversation.id, entry.conversation.id, `chat ${id} is frozen in one conversation only${at}`);
       owner.set(id, entry.conversation.id);
       assert.deepEqual(s.marks.get(id), { s: 'conv', c: entry.conversation.id }, `frozen chat ${id} is marked with its conversation${at}`);
