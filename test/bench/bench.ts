@@ -1,12 +1,13 @@
 // `npm run bench`: the night job against the floor (test/bench/floor.ts) on the same generated history, then on
 // 2× and 4× the history, an incremental night (1% new chats on top of 4×), and a night with latency per page.
 // Prints one table and one JSON line. Flags: --chats N (default 100000), --skip-4x (no 2×/4×/incremental),
-// --skip-latency, --latency-ms MS (default 10), --cpu-prof DIR (profiles every CLI run into DIR), --verbose (each run's own report, on stderr),
-// --node-options STRING (NODE_OPTIONS for the CLI runs, e.g. a diagnostic --import).
+// --skip-2x, --skip-floor (while tuning memory), --keep-state (leave the state folders, and print where), --skip-latency, --latency-ms MS (default 10), --cpu-prof DIR (profiles every CLI run into DIR), --verbose (each run's own report, on stderr),
+// --node-options STRING (added to NODE_OPTIONS for the CLI runs, e.g. a diagnostic --import). The CLI runs with the
+// NODE_OPTIONS the service sets (systemd/memory-cron.service), so the bench measures the job as it runs at night.
 // The stand-in and the receiver run in one child process, the job and the floor each in another, and this
 // driver only waits while they run: on 2 cores the job gets one, the servers the other.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import type { ServerReply, ServerRequest, Tally } from './servers.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(root, 'dist', 'cli.js');
+const serviceNodeOptions = /^Environment=NODE_OPTIONS=(.+)$/m.exec(readFileSync(join(root, 'systemd', 'memory-cron.service'), 'utf8'))?.[1] ?? '';
 const day = 86_400_000;
 const year = 365 * day;
 
@@ -25,6 +27,9 @@ const { values: flags } = parseArgs({
     chats: { type: 'string', default: '100000' },
     'skip-4x': { type: 'boolean', default: false },
     'skip-latency': { type: 'boolean', default: false },
+    'skip-2x': { type: 'boolean', default: false },
+    'skip-floor': { type: 'boolean', default: false },
+    'keep-state': { type: 'boolean', default: false },
     'latency-ms': { type: 'string', default: '10' },
     'cpu-prof': { type: 'string' },
     verbose: { type: 'boolean', default: false },
@@ -56,17 +61,19 @@ try {
   const load = (count: number, years: number) => servers.ask({ type: 'load', count, seed: 2026, startMs: historyEnd - years * year, endMs: historyEnd, firstId: 1, append: false });
 
   await load(chats, 1);
-  rows.set('floor', await runFloor('floor', chats));
+  if (!flags['skip-floor']) rows.set('floor', await runFloor('floor', chats));
   rows.set('cli', await runCliNight('cli', chats, await freshStateDir()));
-  check(rows.get('cli')!.digest === rows.get('floor')!.digest, 'the job and the floor delivered different conversations');
+  check(flags['skip-floor'] || rows.get('cli')!.digest === rows.get('floor')!.digest, 'the job and the floor delivered different conversations');
   if (!flags['skip-latency']) {
     await servers.ask({ type: 'latency', ms: latencyMs });
     rows.set('latency', await runCliNight(`cli, ${latencyMs} ms/page`, chats, await freshStateDir()));
     await servers.ask({ type: 'latency', ms: 0 });
   }
   if (!flags['skip-4x']) {
-    await load(2 * chats, 2);
-    rows.set('cli2x', await runCliNight('cli 2×', 2 * chats, await freshStateDir()));
+    if (!flags['skip-2x']) {
+      await load(2 * chats, 2);
+      rows.set('cli2x', await runCliNight('cli 2×', 2 * chats, await freshStateDir()));
+    }
     await load(4 * chats, 4);
     const stateDir = await freshStateDir();
     rows.set('cli4x', await runCliNight('cli 4×', 4 * chats, stateDir));
@@ -77,7 +84,8 @@ try {
   report(chats, rows);
 } finally {
   servers.child.disconnect();
-  await Promise.all(stateDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  if (flags['keep-state']) console.error(`state folders kept: ${stateDirs.join(' ')}`);
+  else await Promise.all(stateDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
 async function freshStateDir(): Promise<string> {
@@ -88,7 +96,7 @@ async function freshStateDir(): Promise<string> {
 
 async function runCliNight(name: string, count: number, stateDir: string): Promise<Row> {
   const profile = flags['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', flags['cpu-prof']];
-  const nodeOptions = flags['node-options'] === undefined ? {} : { NODE_OPTIONS: flags['node-options'] };
+  const nodeOptions = { NODE_OPTIONS: [serviceNodeOptions, flags['node-options'] ?? ''].join(' ').trim() };
   const run = await measureNode([...profile, cli, 'run'], { ...envOf(), ...nodeOptions, STATE_DIR: stateDir }, root);
   const summary = run.stdout.split('\n').flatMap((line) => (line.includes('"summary"') ? [JSON.parse(line).summary] : [])).at(-1);
   const tally = await takeTally();
