@@ -74,7 +74,7 @@ describe('memory-cron status', () => {
 
   it('answers while a run holds STATE_DIR, from the run’s checkpoints, without waiting for the lock', async () => {
     const chats = generateChats({ count: 700, seed: 22, start: new Date(end - 4 * day), end: new Date(end), realNowMs: Date.now() });
-    const standIn = await startStandIn({ chats, pageLatencyMs: 60 });
+    const standIn = await startStandIn({ chats, pageLatencyMs: 150 });
     const receiver = await startWebhookReceiver();
     try {
       const stateDir = await tempDir();

@@ -55,6 +55,7 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
     isLastPage,
     expectRowsOnFirstPage: source.kind === 'api' && cursorId !== undefined,
     newestFirst: source.kind === 'api',
+    pagesAhead: source.kind === 'api' ? 2 : 1,
     stage: async (page) => {
       killPoint('page-read');
       const records = page.records.filter((record) => inScope(record, scope));

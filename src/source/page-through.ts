@@ -17,35 +17,83 @@ export interface PagingOptions<R> {
   readonly expectRowsOnFirstPage: boolean;
   /** True when pages come newest first (the API, DESIGN §1): a page wholly newer than the one before is then refused. */
   readonly newestFirst?: boolean;
+  /** Pages read ahead of the one being staged: 2 for the API, whose answers may come in any order; 1 (the default) for a source read strictly in order (a file). */
+  readonly pagesAhead?: 1 | 2;
+}
+
+// A page read under way: when its request went out, whether an empty page was to be refused, and the read itself.
+interface Read {
+  readonly requestedAt: number;
+  readonly expectRows: boolean;
+  readonly page: Promise<Page>;
+}
+
+// A page that came back, with when; and the read of the page after it, already under way.
+interface Arrived {
+  readonly page: Page;
+  readonly receivedAt: number;
+  readonly following?: Read;
 }
 
 interface Step<R> {
   readonly done?: PageDone<R>;
-  readonly next?: Page;
+  readonly next?: Arrived;
 }
 
 /**
- * Pages from offset 0 until `isLastPage`, staging each page while the next one is fetched (one page ahead, no
- * more: memory stays flat). Emits each page once it is staged. Refuses a server that serves the same page again.
+ * Pages from offset 0 until `isLastPage`, staging each page while the next one or two are fetched (`pagesAhead`, no
+ * more: memory stays flat; with two, paging is not one round trip per page). Emits each page once it is staged. Refuses a
+ * server that serves the same page again.
+ *
+ * Two reads under way can miss rows when new chats push the rows down between them (DESIGN §1): a page read before
+ * the page above it came back is kept only when no chat id can lie between the two — their ids touch or overlap —
+ * and is read again otherwise, after, as sequential paging would (which insertions cannot make skip a row).
  */
 export function pageThrough<R>(options: PagingOptions<R>): Observable<PageDone<R>> {
-  return defer(() => options.readPage(0, options.expectRowsOnFirstPage)).pipe(
-    map((page): Step<R> => ({ next: page })),
-    expand((step) => (step.next === undefined ? EMPTY : from(stageAndReadNext(step.next, options))), 1),
+  const read = (offset: number, expectRows: boolean): Read => {
+    const page = options.readPage(offset, expectRows);
+    page.catch(() => undefined); // awaited when its turn comes; a read nobody needs any more may fail unseen
+    return { requestedAt: performance.now(), expectRows, page };
+  };
+  return defer(async (): Promise<Step<R>> => {
+    const first = read(0, options.expectRowsOnFirstPage);
+    const following = options.pagesAhead === 2 ? read(1, false) : undefined;
+    return { next: { page: await first.page, receivedAt: performance.now(), ...(following === undefined ? {} : { following }) } };
+  }).pipe(
+    expand((step) => (step.next === undefined ? EMPTY : from(stageAndReadNext(step.next, options, read))), 1),
     map((step) => step.done),
     filter((done): done is PageDone<R> => done !== undefined),
   );
 }
 
-async function stageAndReadNext<R>(page: Page, options: PagingOptions<R>): Promise<Step<R>> {
-  const nextRead = options.isLastPage(page) ? undefined : options.readPage(page.offset + 1, true);
-  nextRead?.catch(() => undefined); // awaited below; staging this page finishes first either way
+async function stageAndReadNext<R>(arrived: Arrived, options: PagingOptions<R>, read: (offset: number, expectRows: boolean) => Read): Promise<Step<R>> {
+  const { page } = arrived;
+  if (options.isLastPage(page)) return { done: { page, staged: await options.stage(page) } };
+  const nextRead = arrived.following ?? read(page.offset + 1, true);
+  // Read before it is known whether page + 1 is the last: an empty answer is then taken, not retried.
+  const afterNext = options.pagesAhead === 2 ? read(page.offset + 2, false) : undefined;
   const staged = await options.stage(page);
-  const next = await nextRead;
-  if (next !== undefined && (sameIds(page, next) || (options.newestFirst === true && isWhollyNewer(next, page)))) {
+  let next = await nextRead.page;
+  let following = afterNext;
+  const readTooEarly = options.newestFirst === true && nextRead.requestedAt < arrived.receivedAt && !touches(page, next);
+  if (readTooEarly || (!nextRead.expectRows && next.records.length === 0)) {
+    // Read while this page was on its way with room for a chat between the two, or empty where rows are expected:
+    // read it again, now, as sequential paging would.
+    next = await read(page.offset + 1, true).page;
+    following = undefined;
+  }
+  if (sameIds(page, next) || (options.newestFirst === true && isWhollyNewer(next, page))) {
     throw new McError('MC_SOURCE_LOOP', `AnythingLLM served page ${next.offset} as a repeat of an earlier page (${sameIds(page, next) ? `identical to page ${page.offset}` : `every chat newer than page ${page.offset}'s`}): it is ignoring the page offset (does a proxy drop "Content-Type: application/json"?); the cursor was not moved`, { details: { offset: next.offset } });
   }
-  return next === undefined ? { done: { page, staged } } : { done: { page, staged }, next };
+  return { done: { page, staged }, next: { page: next, receivedAt: performance.now(), ...(following === undefined ? {} : { following }) } };
+}
+
+// True when no chat id can lie strictly between `page` (newest first) and the page after it: the lowest id of the
+// one is at most one above the highest id of the other. An empty page touches anything (it ends the paging).
+function touches(page: Page, next: Page): boolean {
+  const ids = idsOf(page);
+  const nextIds = idsOf(next);
+  return ids.length === 0 || nextIds.length === 0 || Math.min(...ids) <= Math.max(...nextIds) + 1;
 }
 
 // Offset paging on a live table only pushes rows down: the next page starts at or below this page's newest row unless
