@@ -117,8 +117,9 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
     enterPhase(progress, 'delivering', Date.now());
     const deliveryStarted = Date.now();
     const delivered = addDelivered(await deliver(state, { ...deliveryOptions, ...(early === undefined ? {} : { breaker: early.breaker }) }), deliveredEarly);
-    enterPhase(progress, 'done', Date.now());
     const deliveryMs = Date.now() - deliveryStarted;
+    await state.compactDeleted();
+    enterPhase(progress, 'done', Date.now());
     const finished = new Date();
     const summary: RunSummary = {
       version: context.version,
