@@ -66,10 +66,11 @@ export function post(url: string, body: string, headers: Record<string, string>,
       return failNetwork(error);
     }
     const https = target.protocol === 'https:';
+    const bytes = Buffer.from(body); // encoded once: its length is the header, and it is what is sent
     const requestOptions = {
       method: 'POST',
       agent: https ? httpsAgent : httpAgent,
-      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      headers: { ...headers, 'content-length': String(bytes.length) },
     };
 
     timer = setTimeout(() => {
@@ -95,9 +96,9 @@ export function post(url: string, body: string, headers: Record<string, string>,
         if (!finish()) return;
         resolve({ status: res.statusCode ?? 0, headers: replyHeaders(res.headers), text: decodeUtf8(Buffer.concat(chunks)) });
       });
-      res.on('close', () => failNetwork(cutShort()));
+      res.on('close', () => settled || failNetwork(cutShort()));
     });
-    req.end(body);
+    req.end(bytes);
   });
 }
 

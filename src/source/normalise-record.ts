@@ -82,7 +82,10 @@ export function parseTime(value: unknown): number | undefined {
 
 // Date.parse rolls a day past the month's end over ("2026-02-30" is 2 March): such a date is bad, not moved.
 function isCalendarDay(value: string): boolean {
-  const [year = 0, month = 0, day = 0] = value.slice(0, 10).split('-').map(Number);
+  const day = Number(value.slice(8, 10));
+  if (day <= 28) return true; // every month has 28 days
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(5, 7));
   return day <= new Date(Date.UTC(year, month, 0)).getUTCDate(); // day 0 of the next month: this month's last day
 }
 
