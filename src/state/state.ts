@@ -21,11 +21,11 @@ type Root = Level<string, unknown>;
  * Memory stays flat as history grows (DESIGN §4): LevelDB maps every table file it keeps open, and a mapped page
  * read once stays in the process's RSS. The fewest open files LevelDB allows (64 tables, plus 10), small tables and
  * a small write buffer bound that to a few tens of MB whatever the state's size; the turns are read in key order,
- * so little is reopened. No compression: most of what is written is chat text deleted again within the night, and
- * compressing it on every flush and compaction cost the bench's full night about 2 s of its 16 (the state of
- * 400k chats takes 77 MB on disk after the night, uncompressed).
+ * so little is reopened. Compression stays on although it costs the full night about 2 s of its 16: classic-level
+ * cannot ask LevelDB to verify block checksums on reads, and a damaged compressed block fails to decompress, where
+ * an uncompressed one is read back as wrong text (the state-damage test's flipped table bytes went unseen).
  */
-const levelOptions = { maxOpenFiles: 74, maxFileSize: 512 * 1024, writeBufferSize: 2 * 1024 * 1024, compression: false } as const;
+const levelOptions = { maxOpenFiles: 74, maxFileSize: 512 * 1024, writeBufferSize: 2 * 1024 * 1024 } as const;
 /** A JSON-valued sublevel of the state database. */
 export type Sub<V> = ReturnType<typeof sublevel<V>>;
 
