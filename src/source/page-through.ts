@@ -89,11 +89,13 @@ async function stageAndReadNext<R>(arrived: Arrived, options: PagingOptions<R>, 
 }
 
 // True when no chat id can lie strictly between `page` (newest first) and the page after it: the lowest id of the
-// one is at most one above the highest id of the other. An empty page touches anything (it ends the paging).
+// one is at most one above the highest id of the other. An empty page touches anything (it ends the paging); a page
+// of records without a usable id proves nothing.
 function touches(page: Page, next: Page): boolean {
+  if (page.records.length === 0 || next.records.length === 0) return true;
   const ids = idsOf(page);
   const nextIds = idsOf(next);
-  return ids.length === 0 || nextIds.length === 0 || Math.min(...ids) <= Math.max(...nextIds) + 1;
+  return ids.length > 0 && nextIds.length > 0 && Math.min(...ids) <= Math.max(...nextIds) + 1;
 }
 
 // Offset paging on a live table only pushes rows down: the next page starts at or below this page's newest row unless
