@@ -29,6 +29,7 @@ export function apiPageReader(options: ApiSourceOptions): ReadPage {
     try {
       return await withRetry(async () => {
         const reply = await post(url, JSON.stringify({ offset }), headers, { timeoutMs: options.timeoutMs, signal: options.retry.signal });
+        if (reply.status >= 300 && reply.status < 400) throw redirected(reply.status, reply.headers.get('location'), url);
         return parsePage(offset, expectRows, reply.status, reply.text, reply.headers.get('retry-after'), url);
       }, options.retry);
     } catch (error) {
@@ -41,6 +42,12 @@ export function apiPageReader(options: ApiSourceOptions): ReadPage {
       throw error;
     }
   };
+}
+
+// Redirects are not followed (a POST with an API key is not re-sent elsewhere unasked): say where BASE_URL should point.
+function redirected(status: number, location: string | null, url: string): McError {
+  const target = location === null || !URL.canParse(location, url) ? 'elsewhere' : `to ${safeUrl(new URL(location, url))}`;
+  return new McError('MC_SOURCE_REJECTED', `AnythingLLM at ${safeUrl(url)} answered HTTP ${status}, redirecting ${target}; set BASE_URL to the address it redirects to (e.g. https:// instead of http://)`, { details: { status } });
 }
 
 function parsePage(offset: number, expectRows: boolean, status: number, text: string, retryAfter: string | null, url: string): Page {
