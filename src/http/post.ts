@@ -46,16 +46,15 @@ export function post(url: string, body: string, headers: Record<string, string>,
       signal?.removeEventListener('abort', onAbort);
       return true;
     };
-    const fail = (what: string, cause: unknown): void => {
+    const rejectWith = (error: unknown): void => {
       if (!finish()) return;
       req?.destroy();
-      reject(new RetryableError(`POST ${safeUrl(url)}: ${what}`, undefined, { cause }));
+      reject(error);
     };
+    const fail = (what: string, cause: unknown): void => rejectWith(new RetryableError(`POST ${safeUrl(url)}: ${what}`, undefined, { cause }));
     const failNetwork = (error: unknown): void => fail(describeNetworkError(error), error);
     function onAbort(): void {
-      if (!finish()) return;
-      req?.destroy();
-      reject(signal!.reason);
+      rejectWith(signal!.reason);
     }
 
     let target: URL;

@@ -32,7 +32,7 @@ interface Read {
 interface Arrived {
   readonly page: Page;
   readonly receivedAt: number;
-  readonly following?: Read;
+  readonly following?: Read | undefined;
 }
 
 interface Step<R> {
@@ -58,7 +58,7 @@ export function pageThrough<R>(options: PagingOptions<R>): Observable<PageDone<R
   return defer(async (): Promise<Step<R>> => {
     const first = read(0, options.expectRowsOnFirstPage);
     const following = options.pagesAhead === 2 ? read(1, false) : undefined;
-    return { next: { page: await first.page, receivedAt: performance.now(), ...(following === undefined ? {} : { following }) } };
+    return { next: { page: await first.page, receivedAt: performance.now(), following } };
   }).pipe(
     expand((step) => (step.next === undefined ? EMPTY : from(stageAndReadNext(step.next, options, read))), 1),
     map((step) => step.done),
@@ -85,7 +85,7 @@ async function stageAndReadNext<R>(arrived: Arrived, options: PagingOptions<R>, 
   if (sameIds(page, next) || (options.newestFirst === true && isWhollyNewer(next, page))) {
     throw new McError('MC_SOURCE_LOOP', `AnythingLLM served page ${next.offset} as a repeat of an earlier page (${sameIds(page, next) ? `identical to page ${page.offset}` : `every chat newer than page ${page.offset}'s`}): it is ignoring the page offset (does a proxy drop "Content-Type: application/json"?); the cursor was not moved`, { details: { offset: next.offset } });
   }
-  return { done: { page, staged }, next: { page: next, receivedAt: performance.now(), ...(following === undefined ? {} : { following }) } };
+  return { done: { page, staged }, next: { page: next, receivedAt: performance.now(), following } };
 }
 
 // True when no chat id can lie strictly between `page` (newest first) and the page after it: the lowest id of the

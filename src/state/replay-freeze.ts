@@ -78,9 +78,8 @@ async function forgetSuperseded(state: State, batch: Batch, ids: ReadonlySet<str
     const entry = waiting[i];
     if (entry !== undefined) {
       const body = Date.parse(entry.conversation.startedAt) >= sinceMs ? undefined : await bodyOf(state, entry);
-      const kept: OutboxEntry | undefined = body === undefined ? undefined : { ...entry, conversation: body, turnKeys: undefined };
-      if (kept === undefined) batch.del(id, { sublevel: state.outbox });
-      else batch.put(id, kept, { sublevel: state.outbox });
+      if (body === undefined) batch.del(id, { sublevel: state.outbox });
+      else batch.put(id, { ...entry, conversation: body, turnKeys: undefined } satisfies OutboxEntry, { sublevel: state.outbox });
       for (const key of entry.turnKeys ?? []) batch.del(key, { sublevel: state.turns });
     }
     const record = sent[i];

@@ -122,7 +122,7 @@ export class State {
   async compactDeleted(): Promise<void> {
     // `level` on Node is classic-level, which compacts; the browser-neutral types of `level` leave it out.
     const db = this.db as Root & { compactRange(start: string, end: string): Promise<void> };
-    for (const name of ['turns', 'outbox']) await db.compactRange(`!${name}!`, `!${name}!~`);
+    for (const { prefix } of [this.turns, this.outbox]) await db.compactRange(prefix, `${prefix}~`);
   }
 
   /** Releases the lock. */
