@@ -27,8 +27,10 @@ export interface Config {
   readonly now: Date | undefined;
   /** Keep chats with `include: false`. @default false */
   readonly includeHidden: boolean;
-  /** Per-request timeout, source and webhook. @default 30 s */
+  /** Per-request timeout of the source (`HTTP_TIMEOUT`). @default 30 s */
   readonly timeoutMs: number;
+  /** Per-attempt timeout of a webhook POST (`WEBHOOK_TIMEOUT`): a memory webhook may run an LLM before it answers (DESIGN §3). @default 120 s */
+  readonly webhookTimeoutMs: number;
   /** Retries after a failed request. @default 5 */
   readonly retries: number;
   /** First retry delay, doubled each time with jitter. @default 1 s */
@@ -86,6 +88,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     now: flags.now === undefined ? undefined : instant(flags.now),
     includeHidden: flags.includeHidden ?? false,
     timeoutMs: optionalDuration(env['HTTP_TIMEOUT'], 30_000, 'HTTP_TIMEOUT'),
+    webhookTimeoutMs: optionalDuration(env['WEBHOOK_TIMEOUT'], 120_000, 'WEBHOOK_TIMEOUT'),
     retries: integer(env['RETRIES'], 5, 0, 20, 'RETRIES'),
     retryMinMs: optionalDuration(env['RETRY_MIN_DELAY'], 1_000, 'RETRY_MIN_DELAY'),
     retryAfterCapMs: optionalDuration(env['RETRY_AFTER_CAP'], 60_000, 'RETRY_AFTER_CAP'),

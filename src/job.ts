@@ -1,21 +1,21 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { deliver, type Delivered } from './delivery/deliver.js';
+import { logWebhookRetry } from './delivery/log-webhook-retry.js';
 import { webhookSender, type SendConversation } from './delivery/webhook-sender.js';
 import { McError, exitCodeOf, isMcError } from './errors.js';
 import type { RetryOptions } from './http/retry.js';
 import { collect, type Collected } from './job/collect.js';
-import { deliver, type Delivered } from './job/deliver.js';
-import { DeliverWhilePaging } from './job/deliver-while-paging.js';
 import { killPoint } from './job/kill-point.js';
 import { nextFloor, pagingTarget, runScope, type Scope } from './job/backfill-scope.js';
 import type { ProgressDisplay } from './job/progress-display.js';
+import type { Page } from './source/page.js';
 import { replayConversations, replaySuffix, type Replayed } from './job/replay.js';
 import { deliveryProblem } from './job/run-outcome.js';
 import { countPage, enterPhase, startProgress } from './job/run-progress.js';
 import { StatusCheckpoints } from './job/status-checkpoints.js';
 import type { LastRun } from './job/status-shape.js';
 import { countTotals, type Totals } from './job/totals.js';
-import type { Page } from './source/page.js';
 import type { Cursor } from './state/records.js';
 import type { StageCounts } from './state/stage-page.js';
 import { stateError } from './state/state-error.js';
@@ -42,8 +42,8 @@ export interface RunSummary {
   readonly floor: string | null;
   /** What a `--redeliver` replay did, or null. */
   readonly replay: (Replayed & { readonly key: string }) | null;
-  /** Milliseconds spent paging (and delivering alongside), then delivering the rest; conversations sent while paging. */
-  readonly phases: { readonly pagingMs: number; readonly deliveryMs: number; readonly sentWhilePaging: number };
+  /** Milliseconds spent paging, then delivering (DESIGN §2: nothing is delivered while paging). */
+  readonly phases: { readonly pagingMs: number; readonly deliveryMs: number };
 }
 
 /** What every command gets from the CLI: the logger, the stop signal, the version and the command line. */
@@ -80,28 +80,10 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
     };
     const replaySinceMs = config.redeliver ? config.backfill?.getTime() : undefined;
     await state.replay.clear(); // what an interrupted replay left
-    const deliveryOptions = {
-      send: context.send ?? webhookSender({ url: required(config.webhookUrl), secret: config.webhookSecret, timeoutMs: config.timeoutMs, retry, userAgent: `memory-cron/${context.version}` }),
-      gapMs: config.gapMs,
-      nowMs,
-      concurrency: config.concurrency,
-      onDelivered: (ok: boolean) => (ok ? progress.sent++ : progress.failed++, report()),
-      log: log.child({ stage: 'delivery' }),
-    };
-    // A replay regroups after paging, before anything is sent; otherwise delivery starts while paging goes on.
-    const early = replaySinceMs === undefined ? new DeliverWhilePaging(state, deliveryOptions) : undefined;
-    const onPage = (page: Page, staged: StageCounts) => (countPage(progress, page, staged.staged), early?.pageStaged(page), report());
-    const collecting = collect(state, { config, cursorId: cursor?.id, scope, replaySinceMs, onPage, retry, log: log.child({ stage: 'source' }), realNow: Date.now });
-    // Whatever paging does, the pass under way finishes before the state closes.
-    const finishingEarly = collecting.then(
-      () => early?.finish(),
-      () => early?.finish(),
-    );
-    const [collectedOutcome, earlyOutcome] = await Promise.allSettled([collecting, finishingEarly]);
-    if (collectedOutcome.status === 'rejected') throw collectedOutcome.reason;
-    if (earlyOutcome.status === 'rejected') throw earlyOutcome.reason;
-    const collected = collectedOutcome.value;
-    const deliveredEarly = earlyOutcome.value;
+    const onPage = (page: Page, staged: StageCounts) => (countPage(progress, page, staged.staged), report());
+    // DESIGN §1: paging reaches back at least to every staged (open) turn, so a re-read shows what became of it.
+    const rereadToId = await state.lowestStagedChatId();
+    const collected = await collect(state, { config, cursorId: cursor?.id, scope: { ...scope, rereadToId }, replaySinceMs, onPage, retry, log: log.child({ stage: 'source' }), realNow: Date.now });
     const pagingMs = Date.now() - started.getTime();
     killPoint('paged');
     const cursorAfter = await moveCursor(state, cursor, collected);
@@ -116,7 +98,14 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
     }
     enterPhase(progress, 'delivering', Date.now());
     const deliveryStarted = Date.now();
-    const delivered = addDelivered(await deliver(state, { ...deliveryOptions, ...(early === undefined ? {} : { breaker: early.breaker }) }), deliveredEarly);
+    const delivered = await deliver(state, {
+      send: context.send ?? webhookSender({ url: required(config.webhookUrl), secret: config.webhookSecret, timeoutMs: config.webhookTimeoutMs, retry, userAgent: `memory-cron/${context.version}`, onRetry: logWebhookRetry(log.child({ stage: 'delivery' })) }),
+      gapMs: config.gapMs,
+      nowMs,
+      concurrency: config.concurrency,
+      onDelivered: (ok: boolean) => (ok ? progress.sent++ : progress.failed++, report()),
+      log: log.child({ stage: 'delivery' }),
+    });
     const deliveryMs = Date.now() - deliveryStarted;
     await state.compactDeleted();
     enterPhase(progress, 'done', Date.now());
@@ -137,7 +126,7 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
       backfill: config.backfill?.toISOString() ?? null,
       floor: floorMs === undefined ? null : new Date(floorMs).toISOString(),
       replay,
-      phases: { pagingMs, deliveryMs, sentWhilePaging: deliveredEarly?.sent ?? 0 },
+      phases: { pagingMs, deliveryMs },
     };
     await state.meta.put('lastRun', summary);
     const problem = deliveryProblem(delivered);
@@ -154,13 +143,7 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
   }
 }
 
-// The final pass's counts plus what was delivered while paging (its open counts are the final pass's alone).
-function addDelivered(final: Delivered, early: Delivered | undefined): Delivered {
-  if (early === undefined) return final;
-  return { ...final, sent: final.sent + early.sent, resent: final.resent + early.resent, dead: final.dead + early.dead, parked: final.parked + early.parked };
-}
-
-/** The retry settings shared by the source and the webhook, logging each retry. */
+/** The retry settings shared by the source and the webhook, logging each retry of the source. */
 function retryOptions(config: Config, context: JobContext, log: Logger): RetryOptions {
   return {
     retries: config.retries,

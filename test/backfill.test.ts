@@ -33,10 +33,10 @@ describe('backfill and redeliver against the AnythingLLM stand-in', () => {
   const d1 = parseBackfillDate(day1, 'America/Chicago').getTime();
   const d0 = parseBackfillDate(day0, 'America/Chicago').getTime();
   const old = generateChats({ count: 2000, seed: 31, start: new Date(end - 30 * day), end: new Date(end), hiddenRate: 0.02, badRate: 0, realNowMs: Date.now() });
-  // One conversation straddles DAY1 for sure: the last chat before it and the first after it, ten minutes apart in one thread.
+  // One conversation straddles DAY1 for sure: the last chat before it and the first after it, ten minutes apart in one chat history.
   const byTime = [...old].sort((a, b) => createdMs(a) - createdMs(b));
   const [lastBefore, firstAfter] = [byTime.filter((chat) => createdMs(chat) < d1).at(-1) as RawChat, byTime.find((chat) => createdMs(chat) >= d1) as RawChat];
-  Object.assign(lastBefore, { workspaceId: firstAfter['workspaceId'], thread_id: firstAfter['thread_id'], workspace: firstAfter['workspace'], include: true, createdAt: new Date(d1 - 5 * 60_000).toISOString() });
+  Object.assign(lastBefore, { workspaceId: firstAfter['workspaceId'], thread_id: firstAfter['thread_id'], user_id: firstAfter['user_id'], api_session_id: firstAfter['api_session_id'], user: firstAfter['user'], workspace: firstAfter['workspace'], include: true, createdAt: new Date(d1 - 5 * 60_000).toISOString() });
   Object.assign(firstAfter, { include: true, createdAt: new Date(d1 + 5 * 60_000).toISOString() });
   const t1 = Math.max(...old.map(createdMs)) + 10 * 60_000; // the newest conversation is still open on night one
   const fresh = generateChats({ count: 150, seed: 32, start: new Date(t1 + 60_000), end: new Date(t1 + 20 * hour), firstId: 2001, workspaces: 2, realNowMs: Date.now() });

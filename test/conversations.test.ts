@@ -28,6 +28,22 @@ describe('rolling gap', () => {
     assert.deepEqual(await ids(turns), [[1], [2], [3]]);
   });
 
+  it("in a workspace's default thread, each user and each API session is a history of its own (DESIGN §2)", async () => {
+    const turns = [
+      turn({ id: 1, createdAt: t0, userId: 1, user: 'alice' }),
+      turn({ id: 2, createdAt: t0 + minute, userId: 1, user: 'alice' }),
+      turn({ id: 3, createdAt: t0 + 2 * minute, userId: 2, user: 'bob' }),
+      turn({ id: 4, createdAt: t0 + 3 * minute, userId: null, apiSessionId: 'slack-U111', user: 'API' }),
+      turn({ id: 5, createdAt: t0 + 4 * minute, userId: null, apiSessionId: 'slack-U222', user: 'API' }),
+    ];
+    assert.deepEqual(await ids(turns), [[1, 2], [3], [4], [5]]);
+  });
+
+  it('a thread is one history whoever wrote in it', async () => {
+    const turns = [turn({ id: 1, createdAt: t0, threadId: 7, userId: 1 }), turn({ id: 2, createdAt: t0 + minute, threadId: 7, userId: 2 })];
+    assert.deepEqual(await ids(turns), [[1, 2]]);
+  });
+
   it('a conversation is closed only when now is more than the gap after its last turn', async () => {
     const turns = [turn({ id: 1, createdAt: t0 })];
     assert.equal((await collectAll(rollingGap(turns, { gapMs: hour, nowMs: t0 + hour })))[0]?.closed, false);
@@ -42,37 +58,43 @@ describe('rolling gap', () => {
 describe('continues', () => {
   const sent = { id: 'conv_a', startedAt: t0 - hour, endedAt: t0 };
 
-  it("names the thread's last sent conversation when it ended within the gap", () => {
-    assert.equal(continuesFrom(sent, t0 + hour, t0 + 2 * hour, hour), 'conv_a');
-    assert.equal(continuesFrom(sent, t0 + hour + 1, t0 + 2 * hour, hour), null);
-    assert.equal(continuesFrom(undefined, t0, t0, hour), null);
+  it("names the history's latest sent conversation when it ended within the gap before this one starts", () => {
+    assert.equal(continuesFrom(sent, t0 + hour, hour), 'conv_a');
+    assert.equal(continuesFrom(sent, t0, hour), 'conv_a');
+    assert.equal(continuesFrom(sent, t0 + hour + 1, hour), null);
+    assert.equal(continuesFrom(undefined, t0, hour), null);
   });
 
-  it('names it too for a late turn that falls inside it', () => {
-    assert.equal(continuesFrom(sent, t0 - minute, t0 - minute, hour), 'conv_a');
-  });
-
-  it('never names a conversation that starts after this one ends (a backfill of older history)', () => {
-    assert.equal(continuesFrom(sent, t0 - 3 * hour, t0 - 2 * hour, hour), null);
-    assert.equal(continuesFrom({ id: 'conv_old', endedAt: t0 }, t0 - 3 * hour, t0 - 2 * hour, hour), null);
+  it('never names a conversation that ended after this one starts', () => {
+    assert.equal(continuesFrom(sent, t0 - minute, hour), null);
+    assert.equal(continuesFrom(sent, t0 - 3 * hour, hour), null);
   });
 });
 
 describe('conversation body', () => {
   it('holds a user and an assistant message per turn, leaving out empty replies', () => {
-    const body = toConversation('conv_x', [turn({ id: 1, createdAt: t0 }), turn({ id: 2, createdAt: t0 + minute, reply: '', user: null })], null);
+    const body = toConversation('conv_x', [turn({ id: 1, createdAt: t0, userId: 4 }), turn({ id: 2, createdAt: t0 + minute, reply: '', userId: 4 })], null);
     assert.deepEqual(
       body.messages.map((m) => [m.chatId, m.role, m.user]),
       [
         [1, 'user', 'alice'],
         [1, 'assistant', undefined],
-        [2, 'user', undefined],
+        [2, 'user', 'alice'],
       ],
     );
+    assert.deepEqual(body.user, { id: 4, username: 'alice' });
+    assert.equal(body.apiSessionId, null);
     assert.equal(body.startedAt, new Date(t0).toISOString());
     assert.equal(body.endedAt, new Date(t0 + minute).toISOString());
     assert.deepEqual(body.workspace, { id: 1, name: 'Sales', slug: 'sales' });
     assert.equal(body.threadId, null);
+  });
+
+  it('carries no user for an API session, and names the session (DESIGN §3)', () => {
+    const body = toConversation('conv_x', [turn({ id: 1, createdAt: t0, userId: null, apiSessionId: 'slack-U111', user: 'API' })], null);
+    assert.equal(body.user, null);
+    assert.equal(body.apiSessionId, 'slack-U111');
+    assert.equal(body.messages[0]?.user, undefined, 'the "API" placeholder is no username');
   });
 
   it('refuses an empty conversation as a programming error', () => {

@@ -130,8 +130,8 @@ describe('one run at a time', () => {
   });
 });
 
-describe('delivering while paging', () => {
-  it('sends early only what no older page can extend: a conversation spanning the whole history arrives whole, once', async () => {
+describe('no delivery while paging (DESIGN §2)', () => {
+  it('a conversation spanning the whole history arrives whole, once, after the last page was read', async () => {
     const start = Date.parse('2026-10-01T00:00:00Z');
     const rows: { workspaceId: number; thread_id: number; at: number }[] = [];
     // Thread 1: a turn every 50 minutes for 120 hours — one conversation, its turns spread thin over every page.
@@ -146,11 +146,15 @@ describe('delivering while paging', () => {
     const chats = rows.map((row, index) => ({ id: index + 1, workspaceId: row.workspaceId, thread_id: row.thread_id, prompt: `p${index}`, response: '{"text":"r"}', include: true, workspace: { name: 'W', slug: 'w' }, createdAt: new Date(row.at).toISOString() }));
     const nowMs = start + 122 * hour;
     const standIn = await startStandIn({ chats });
-    const receiver = await startWebhookReceiver({ secret });
+    let step = 0;
+    let lastPage = 0;
+    standIn.onPage = () => void (lastPage = ++step);
+    const arrivals: number[] = [];
+    const receiver = await startWebhookReceiver({ secret, respond: () => (arrivals.push(++step), { status: 200 }) });
     try {
       const result = await runCli(['--now', new Date(nowMs).toISOString()], env(standIn, receiver, await tempDir()));
       assert.equal(result.code, 0, result.stdout + result.stderr);
-      assert.ok(summaryOf(result)?.['phases']['sentWhilePaging'] > 0, 'some conversations went out while paging');
+      assert.ok(arrivals.length > 0 && arrivals.every((at) => at > lastPage), 'every POST came after the last page was read');
       const expected = referenceConversations(chats, { gapMs: hour, nowMs }).filter((c) => c.closed);
       assert.ok(expected.some((c) => c.threadId === 1 && c.chatIds.length === 144), 'the long conversation is one');
       assert.deepEqual(receivedOnce(receiver), expected.map((c) => key(c.chatIds)).sort());

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { rollingGap } from '../src/conversations/rolling-gap.js';
 import type { Conversation } from '../src/conversations/conversation.js';
-import { deliver } from '../src/job/deliver.js';
+import { deliver } from '../src/delivery/deliver.js';
 import { normaliseRecord } from '../src/source/normalise-record.js';
 import type { Turn } from '../src/source/turn.js';
 import { stagePage } from '../src/state/stage-page.js';

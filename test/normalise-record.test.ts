@@ -36,6 +36,8 @@ describe('normalising a record', () => {
       workspaceName: 'Sales',
       workspaceSlug: 'sales',
       threadId: 17,
+      userId: 1,
+      apiSessionId: null,
       createdAt: Date.parse('2026-11-23T16:00:00Z'),
       updatedAt: Date.parse('2026-11-23T16:05:00Z'),
       user: 'alice',
@@ -43,6 +45,15 @@ describe('normalising a record', () => {
       reply: 'Hi!',
       include: true,
     });
+  });
+
+  it('keeps the developer API session of a chat without a user, and quarantines wrong history fields', () => {
+    const result = normaliseRecord({ ...good, thread_id: null, user_id: null, api_session_id: 'slack-U111', user: { username: 'API' } }, realNow);
+    assert.ok(result.kind === 'turn' && result.turn.userId === null && result.turn.apiSessionId === 'slack-U111');
+    const wrongUser = normaliseRecord({ ...good, user_id: '1' }, realNow);
+    assert.ok(wrongUser.kind === 'bad' && /^user_id "1"/.test(wrongUser.reason));
+    const wrongSession = normaliseRecord({ ...good, api_session_id: 7 }, realNow);
+    assert.ok(wrongSession.kind === 'bad' && /^api_session_id number 7/.test(wrongSession.reason));
   });
 
   it('takes a missing thread_id as the default thread and a missing include as true', () => {

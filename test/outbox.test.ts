@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isMcError } from '../src/errors.js';
-import { padId } from '../src/state/keys.js';
+import { GroupCommit } from '../src/state/group-commit.js';
+import { padId, turnKey } from '../src/state/keys.js';
 import { bodyOf, freeze } from '../src/state/outbox.js';
 import { inShortReads } from '../src/state/short-reads.js';
 import { stagePage } from '../src/state/stage-page.js';
@@ -27,8 +28,7 @@ async function frozenConversation(state: State, ids: number[]) {
   await stagePage(state, ids.map(record), { includeHidden: false, realNowMs });
   const turns = (await state.turns.values().all()) as Turn[];
   const conversation = toConversation('conv_test', turns, null);
-  const [frozen] = await freeze(state, [{ conversation, turns }], new Map(), new Date(realNowMs));
-  return frozen!;
+  return freeze(new GroupCommit(state), state, conversation, turns.map(turnKey), new Date(realNowMs));
 }
 
 describe('the outbox keeps turn keys, not messages (DESIGN §4)', () => {
@@ -48,7 +48,7 @@ describe('the outbox keeps turn keys, not messages (DESIGN §4)', () => {
       const { entry } = await frozenConversation(state, [1, 2]);
       await state.turns.clear();
       await assert.rejects(bodyOf(state, entry), (error) => isMcError(error) && error.code === 'MC_STATE_DAMAGED' && /2 turns of frozen conversation conv_test are missing/.test(error.message));
-      await state.sent.put('conv_test', { thread: 'x', startedAt: '', endedAt: '', chats: 2, sentAt: '' });
+      await state.sent.put('conv_test', { history: 'x', startedAt: '', endedAt: '', chats: 2, sentAt: '' });
       assert.equal(await bodyOf(state, entry), undefined);
       assert.equal(await state.outbox.get('conv_test'), undefined, 'the stale entry is gone');
     });

@@ -91,7 +91,8 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
     "a chat's mark": { sublevel: 'chats', key: async () => padId(Math.max(...nightOne.map((c) => c['id'] as number))) },
     'a staged turn': { sublevel: 'turns', key: async (db: Level<string, unknown>) => (await db.sublevel('turns').keys({ limit: 1 }).all())[0] },
     'a dead letter': { sublevel: 'outbox', key: async (db: Level<string, unknown>) => (await db.sublevel('outbox').keys({ limit: 1 }).all())[0] },
-    "a thread's last conversation": { sublevel: 'threads', key: async (db: Level<string, unknown>) => (await db.sublevel('threads').keys({ limit: 1 }).all())[0] },
+    // Every entry: night two reads only the latest one before each conversation it sends, in the histories it extends.
+    "a history's index of sent conversations": { sublevel: 'histories', key: async (db: Level<string, unknown>) => await db.sublevel('histories').keys().all() },
   };
   for (const [what, { sublevel, key }] of Object.entries(damageTo)) {
     it(`garbage bytes in ${what} (sublevel ${sublevel}): exit 7 naming the damage, and a restored backup finishes the night`, async () => {
@@ -99,9 +100,9 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
       try {
         const db = new Level<string, unknown>(join(night.stateDir, 'db'));
         try {
-          const k = await key(db);
-          assert.ok(k !== undefined, `night one left a key in ${sublevel}`);
-          await db.sublevel<string, Buffer>(sublevel, { valueEncoding: 'buffer' }).put(k as string, Buffer.from([0xff, 0x00, 0x7b, 0x22, 0xfe]));
+          const keys = [await key(db)].flat();
+          assert.ok(keys.length > 0 && keys.every((k) => k !== undefined), `night one left a key in ${sublevel}`);
+          for (const k of keys) await db.sublevel<string, Buffer>(sublevel, { valueEncoding: 'buffer' }).put(k as string, Buffer.from([0xff, 0x00, 0x7b, 0x22, 0xfe]));
         } finally {
           await db.close();
         }

@@ -32,15 +32,40 @@ describe('staging a page', () => {
     });
   });
 
-  it('ignores a re-read copy, and replaces a staged copy only when lastUpdatedAt is newer', async () => {
+  it('ignores a re-read copy that says the same, and replaces a staged copy that says something else (DESIGN §1)', async () => {
     await withState(async (state) => {
       await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z' })], options);
-      const again = await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z', response: '{"text":"other"}' })], options);
-      assert.equal(again.ignored, 1);
+      const same = await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z' })], options);
+      assert.equal(same.ignored, 1);
+      const edited = await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z', response: '{"text":"edited"}' })], options);
+      assert.equal(edited.updated, 1, 'an edit keeps lastUpdatedAt and still replaces the staged copy');
       const newer = await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T02:00:00Z', response: '{"text":"regenerated"}' })], options);
       assert.equal(newer.updated, 1);
+      const stale = await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z', response: '{"text":"stale"}' })], options);
+      assert.equal(stale.ignored, 1, 'a copy with an older lastUpdatedAt is stale');
       const turns = await state.turns.values().all();
       assert.deepEqual(turns.map((t) => t.reply), ['regenerated']);
+    });
+  });
+
+  it('unstages a chat hidden since it was staged, and stages a hidden chat once it is shown (a completed agent chat)', async () => {
+    await withState(async (state) => {
+      await stagePage(state, [record(1), record(2, { include: false, response: '{}' })], options);
+      const reread = await stagePage(state, [record(1, { include: false }), record(2, { lastUpdatedAt: '2026-11-24T02:00:00Z', response: '{"text":"agent reply"}' })], options);
+      assert.deepEqual([reread.updated, reread.staged], [1, 1]);
+      const turns = await state.turns.values().all();
+      assert.deepEqual(turns.map((t) => [t.id, t.reply]), [[2, 'agent reply']]);
+    });
+  });
+
+  it('moves a staged chat whose history changed to its history key', async () => {
+    await withState(async (state) => {
+      await stagePage(state, [record(1, { thread_id: null, user_id: null })], options);
+      const moved = await stagePage(state, [record(1, { thread_id: null, user_id: 4 })], options);
+      assert.equal(moved.updated, 1);
+      const keys = await state.turns.keys().all();
+      assert.equal(keys.length, 1);
+      assert.match(keys[0] ?? '', /^0000000000000001:-0000000000000004:-:/);
     });
   });
 
@@ -83,9 +108,9 @@ describe('staging a page', () => {
   });
 
   it('writes turn keys whose byte order is the numeric order', () => {
-    const a = turnKey({ workspaceId: 2, threadId: null, createdAt: 5, id: 1 });
-    const b = turnKey({ workspaceId: 10, threadId: null, createdAt: 1, id: 1 });
-    const c = turnKey({ workspaceId: 10, threadId: 3, createdAt: 1, id: 1 });
+    const a = turnKey({ workspaceId: 2, threadId: null, userId: 9, apiSessionId: null, createdAt: 5, id: 1 });
+    const b = turnKey({ workspaceId: 10, threadId: null, userId: null, apiSessionId: 's', createdAt: 1, id: 1 });
+    const c = turnKey({ workspaceId: 10, threadId: 3, userId: 1, apiSessionId: null, createdAt: 1, id: 1 });
     assert.ok(a < b && b < c);
   });
 });

@@ -35,15 +35,15 @@ interface HookCase {
 
 const always = (reply: Reply) => () => reply;
 const firstThen = (reply: Reply) => (attempt: number): Reply => (attempt === 1 ? reply : { status: 200 });
-const slow = { HTTP_TIMEOUT: '300' };
+const slow = { WEBHOOK_TIMEOUT: '300' };
 
 const cases: HookCase[] = [
   { name: 'a 503 once', reply: firstThen({ status: 503 }), attempts: 2, becomes: 'sent' },
   { name: 'a 503 every time', reply: always({ status: 503 }), attempts: retries + 1, becomes: 'dead' },
   { name: 'a 429 with Retry-After: 0.2, once', reply: firstThen({ status: 429, headers: { 'Retry-After': '0.2' } }), attempts: 2, becomes: 'sent', check: apart(200) },
   { name: 'a 429 every time', reply: always({ status: 429, headers: { 'Retry-After': '0' } }), attempts: retries + 1, becomes: 'dead' },
-  { name: 'a 2xx slower than HTTP_TIMEOUT (stored, answer lost)', reply: firstThen({ status: 200, delayMs: 1_500 }), attempts: 2, becomes: 'sent', env: slow },
-  { name: 'a 503 slower than HTTP_TIMEOUT every time', reply: always({ status: 503, delayMs: 1_500 }), attempts: retries + 1, becomes: 'dead', env: slow },
+  { name: 'a 2xx slower than WEBHOOK_TIMEOUT (stored, answer lost)', reply: firstThen({ status: 200, delayMs: 1_500 }), attempts: 2, becomes: 'sent', env: slow },
+  { name: 'a 503 slower than WEBHOOK_TIMEOUT every time', reply: always({ status: 503, delayMs: 1_500 }), attempts: retries + 1, becomes: 'dead', env: slow },
   { name: 'a connection reset once', reply: firstThen({ reset: true }), attempts: 2, becomes: 'sent' },
   { name: 'a connection reset every time', reply: always({ reset: true }), attempts: retries + 1, becomes: 'dead' },
   { name: 'a 410', reply: always({ status: 410, body: 'gone' }), attempts: 1, becomes: 'parked' },

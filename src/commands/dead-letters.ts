@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { Conversation } from '../conversations/conversation.js';
 import { webhookSender } from '../delivery/webhook-sender.js';
 import { McError } from '../errors.js';
-import { deliver } from '../job/deliver.js';
+import { deliver } from '../delivery/deliver.js';
 import { deliveryProblem } from '../job/run-outcome.js';
 import { updateStatusTotals } from '../job/status-checkpoints.js';
 import { countTotals } from '../job/totals.js';
@@ -78,7 +78,7 @@ async function retryAll(state: State, config: Config, signal: AbortSignal, log: 
   if (config.webhookUrl === undefined) throw new McError('MC_CONFIG', 'WEBHOOK_URL is missing; set WEBHOOK_URL or --webhook-url');
   const retry = { retries: config.retries, minDelayMs: config.retryMinMs, maxDelayMs: Math.max(config.retryMinMs, 30_000), retryAfterCapMs: config.retryAfterCapMs, signal };
   return deliver(state, {
-    send: webhookSender({ url: config.webhookUrl, secret: config.webhookSecret, timeoutMs: config.timeoutMs, retry, userAgent: `memory-cron/${version}` }),
+    send: webhookSender({ url: config.webhookUrl, secret: config.webhookSecret, timeoutMs: config.webhookTimeoutMs, retry, userAgent: `memory-cron/${version}` }),
     gapMs: config.gapMs,
     nowMs: Date.now(),
     concurrency: config.concurrency,

@@ -6,6 +6,7 @@ export interface Message {
   readonly role: 'user' | 'assistant';
   readonly content: string;
   readonly createdAt: string;
+  /** The AnythingLLM username of a user's message, when the history has a user. */
   readonly user?: string;
 }
 
@@ -14,13 +15,17 @@ export interface Conversation {
   readonly id: string;
   readonly workspace: { readonly id: number; readonly name: string; readonly slug: string };
   readonly threadId: number | null;
+  /** The history's AnythingLLM user; null in single-user mode and for the developer API. Absent in bodies frozen before schema 3. */
+  readonly user?: { readonly id: number; readonly username: string | null } | null;
+  /** The developer API's session id, or null. Absent in bodies frozen before schema 3. */
+  readonly apiSessionId?: string | null;
   readonly startedAt: string;
   readonly endedAt: string;
   readonly continues: string | null;
   readonly messages: readonly Message[];
 }
 
-/** Builds the webhook body of a conversation from its turns (sorted, non-empty); empty replies are left out. */
+/** Builds the webhook body of a conversation from its turns (one history, sorted, non-empty); empty replies are left out. */
 export function toConversation(id: string, turns: readonly Turn[], continues: string | null): Conversation {
   const first = turns[0];
   const last = turns.at(-1);
@@ -29,6 +34,8 @@ export function toConversation(id: string, turns: readonly Turn[], continues: st
     id,
     workspace: { id: last.workspaceId, name: last.workspaceName, slug: last.workspaceSlug },
     threadId: first.threadId,
+    user: last.userId === null ? null : { id: last.userId, username: last.user },
+    apiSessionId: last.apiSessionId,
     startedAt: new Date(first.createdAt).toISOString(),
     endedAt: new Date(last.createdAt).toISOString(),
     continues,
@@ -38,7 +45,7 @@ export function toConversation(id: string, turns: readonly Turn[], continues: st
 
 function messagesOf(turn: Turn): Message[] {
   const createdAt = new Date(turn.createdAt).toISOString();
-  const asked: Message = { chatId: turn.id, role: 'user', content: turn.prompt, createdAt, ...(turn.user === null ? {} : { user: turn.user }) };
+  const asked: Message = { chatId: turn.id, role: 'user', content: turn.prompt, createdAt, ...(turn.userId === null || turn.user === null ? {} : { user: turn.user }) };
   if (turn.reply === '') return [asked];
   return [asked, { chatId: turn.id, role: 'assistant', content: turn.reply, createdAt }];
 }

@@ -1,6 +1,7 @@
 import type { Turn } from '../source/turn.js';
+import { sameHistory } from './chat-history.js';
 
-/** Turns of one thread whose consecutive gaps are all within the window; closed once `now − last > gap`. */
+/** Turns of one chat history whose consecutive gaps are all within the window; closed once `now − last > gap`. */
 export interface TurnRun {
   readonly turns: readonly Turn[];
   readonly closed: boolean;
@@ -13,8 +14,8 @@ export interface RollingGapOptions {
 }
 
 /**
- * Cuts turns sorted by (workspace, thread, createdAt, id) into conversations (DESIGN §2): a turn joins the
- * current one when it is in the same thread and at most `gapMs` after the previous turn. Holds one conversation
+ * Cuts turns sorted by (chat history, createdAt, id) into conversations (DESIGN §2): a turn joins the current one
+ * when it is in the same chat history and at most `gapMs` after the previous turn. Holds one conversation
  * at a time, so memory does not grow with the input.
  */
 export async function* rollingGap(turns: AsyncIterable<Turn> | Iterable<Turn>, options: RollingGapOptions): AsyncGenerator<TurnRun> {
@@ -32,17 +33,15 @@ export async function* rollingGap(turns: AsyncIterable<Turn> | Iterable<Turn>, o
 
 /** True when `turn` continues the conversation whose last turn is `previous` (a gap equal to the window joins). */
 export function joins(previous: Turn, turn: Turn, gapMs: number): boolean {
-  return previous.workspaceId === turn.workspaceId && previous.threadId === turn.threadId && turn.createdAt - previous.createdAt <= gapMs;
+  return sameHistory(previous, turn) && turn.createdAt - previous.createdAt <= gapMs;
 }
 
 /**
- * The `continues` field (DESIGN §2): the thread's last sent conversation when it ended within `gapMs` before this
- * one (from `startedAt` to `endedAt`) starts, or when a late turn falls inside it; never one that starts after
- * this one ends (a backfill of older history).
+ * The `continues` field (DESIGN §2): the history's latest sent conversation that ended at or before `startedAt`
+ * (`latest`, looked up by the caller), when it ended within `gapMs` of it; otherwise null.
  */
-export function continuesFrom(lastSent: { id: string; startedAt?: number; endedAt: number } | undefined, startedAt: number, endedAt: number, gapMs: number): string | null {
-  if (lastSent === undefined) return null;
-  return startedAt - lastSent.endedAt <= gapMs && endedAt >= (lastSent.startedAt ?? lastSent.endedAt) ? lastSent.id : null;
+export function continuesFrom(latest: { readonly id: string; readonly endedAt: number } | undefined, startedAt: number, gapMs: number): string | null {
+  return latest !== undefined && latest.endedAt <= startedAt && startedAt - latest.endedAt <= gapMs ? latest.id : null;
 }
 
 function finish(turns: Turn[], { gapMs, nowMs }: RollingGapOptions): TurnRun {

@@ -13,6 +13,8 @@ export interface WebhookOptions {
   readonly timeoutMs: number;
   readonly retry: RetryOptions;
   readonly userAgent: string;
+  /** Told about each failed attempt that will be retried, with the conversation's Idempotency-Key. */
+  readonly onRetry?: (error: RetryableError, attempt: number, idempotencyKey: string) => void;
 }
 
 /** How one delivery ended. */
@@ -44,7 +46,7 @@ export function webhookSender(options: WebhookOptions): SendConversation {
         const what = `HTTP ${reply.status}${reply.text === '' ? '' : `: ${reply.text.slice(0, 200).replace(/\s+/g, ' ')}`}`;
         if (isRetryableStatus(reply.status)) throw new RetryableError(what, parseRetryAfter(reply.headers.get('retry-after'), Date.now()));
         throw new PermanentRefusal(what);
-      }, options.retry);
+      }, options.onRetry === undefined ? options.retry : { ...options.retry, onRetry: (error, attempt) => options.onRetry?.(error, attempt, idempotencyKey) });
       return { ok: true, status };
     } catch (error) {
       if (options.retry.signal?.aborted) throw error;

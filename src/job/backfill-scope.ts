@@ -14,6 +14,8 @@ export interface Scope {
   readonly horizonMs: number;
   /** `--backfill` (ms): paging goes on until a whole page is older. */
   readonly backfillMs: number | undefined;
+  /** Paging goes on at least until it has read this chat id (the lowest staged turn's: DESIGN §1's re-read). */
+  readonly rereadToId?: number | undefined;
 }
 
 /** The scope of a run from the cursor, the stored floor and `--backfill` (all optional). */
@@ -39,11 +41,16 @@ export function inScope(record: unknown, scope: Scope): boolean {
   return created === undefined || created >= scope.horizonMs;
 }
 
-/** The API's last page of this run: no more pages, or one wholly at or below the cursor and wholly older than the backfill (or, on a first run, than the horizon). */
+/**
+ * The API's last page of this run: no more pages, or one that reaches the lowest staged chat id, is wholly at or
+ * below the cursor and wholly older than the backfill (or, on a first run, than the horizon).
+ */
 export function isLastApiPage(page: Page, scope: Scope): boolean {
   if (!page.hasPages) return true;
-  const { cursorId } = scope;
-  if (cursorId !== undefined && !idsOf(page).every((id) => id <= cursorId)) return false;
+  const { cursorId, rereadToId } = scope;
+  const ids = idsOf(page);
+  if (rereadToId !== undefined && (ids.length === 0 || Math.min(...ids) > rereadToId)) return false;
+  if (cursorId !== undefined && !ids.every((id) => id <= cursorId)) return false;
   const floor = cursorId !== undefined ? scope.backfillMs : Number.isFinite(scope.horizonMs) ? scope.horizonMs : undefined;
   if (floor === undefined) return cursorId !== undefined;
   return isWholePageOlderThan(page, floor);

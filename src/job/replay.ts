@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import { conversationId } from '../conversations/conversation-id.js';
 import { toConversation } from '../conversations/conversation.js';
 import { continuesFrom, rollingGap } from '../conversations/rolling-gap.js';
-import { threadKey } from '../state/keys.js';
-import type { LastSent } from '../state/records.js';
-import { lastSentOf } from '../state/outbox.js';
+import { historyOf } from '../conversations/chat-history.js';
+import { historyKey } from '../state/keys.js';
+import { latestSentBefore } from '../state/outbox.js';
 import { freezeReplayed, reopenReplayed, replacedBy } from '../state/replay-freeze.js';
 import { inShortReads } from '../state/short-reads.js';
 import type { State } from '../state/state.js';
@@ -41,18 +41,13 @@ export interface Replayed {
  */
 export async function replayConversations(state: State, options: ReplayOptions): Promise<Replayed> {
   const result: Replayed = { frozen: 0, reopened: 0, superseded: 0 };
-  let thread: string | undefined;
-  let before: LastSent | undefined; // the thread's latest conversation before the replay
-  let previous: LastSent | undefined; // the thread's latest conversation frozen by this replay
+  let history: string | undefined;
+  let previous: { id: string; endedAt: number } | undefined; // the history's latest conversation frozen by this replay
   for await (const run of rollingGap(replayedTurns(state), { gapMs: options.gapMs, nowMs: options.nowMs })) {
     const first = run.turns[0];
     if (first === undefined) continue;
-    const key = threadKey(first.workspaceId, first.threadId);
-    if (key !== thread) {
-      thread = key;
-      before = await state.threads.get(key);
-      previous = undefined;
-    }
+    const key = historyKey(historyOf(first));
+    if (key !== history) [history, previous] = [key, undefined];
     const id = conversationId(first.workspaceId, first.threadId, run.turns.map((turn) => turn.id));
     const replaced = await replacedBy(state, run.turns, id);
     result.superseded += replaced.conversations.size;
@@ -62,11 +57,12 @@ export async function replayConversations(state: State, options: ReplayOptions):
       options.onConversation?.(false);
       continue;
     }
-    // `continues`: the replay's own previous conversation of the thread, else one that ended before DATE's cut.
-    const earlier = previous ?? (before !== undefined && before.endedAt < first.createdAt && !replaced.conversations.has(before.id) ? before : undefined);
-    const conversation = toConversation(id, run.turns, continuesFrom(earlier, first.createdAt, (run.turns.at(-1) ?? first).createdAt, options.gapMs));
+    // `continues`: the replay's own previous conversation of the history, else one sent before DATE's cut that this replay does not replace.
+    const before = previous === undefined ? await latestSentBefore(state, key, first.createdAt) : undefined;
+    const earlier = previous ?? (before !== undefined && !replaced.conversations.has(before.id) ? before : undefined);
+    const conversation = toConversation(id, run.turns, continuesFrom(earlier, first.createdAt, options.gapMs));
     await freezeReplayed(state, conversation, run.turns, replaced, { replay: options.replay, sinceMs: options.sinceMs, now: new Date() });
-    previous = lastSentOf(conversation);
+    previous = { id, endedAt: Date.parse(conversation.endedAt) };
     result.frozen++;
     options.onConversation?.(true);
   }

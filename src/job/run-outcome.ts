@@ -1,5 +1,5 @@
 import { McError } from '../errors.js';
-import type { Delivered } from './deliver.js';
+import type { Delivered } from '../delivery/deliver.js';
 
 /** The error a finished delivery exits with (DESIGN §5: 6 for new dead letters or a webhook taken to be down), or undefined for exit 0. */
 export function deliveryProblem(conversations: Delivered): McError | undefined {

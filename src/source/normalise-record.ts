@@ -19,6 +19,10 @@ export function normaliseRecord(raw: unknown, realNowMs: number): Normalised {
   if (!isNonNegativeInteger(workspaceId)) return bad(id, `workspaceId ${describe(workspaceId)} is not a non-negative integer`);
   const threadId = record['thread_id'] ?? null;
   if (threadId !== null && !isNonNegativeInteger(threadId)) return bad(id, `thread_id ${describe(threadId)} is not an integer or null`);
+  const userId = record['user_id'] ?? null;
+  if (userId !== null && !isNonNegativeInteger(userId)) return bad(id, `user_id ${describe(userId)} is not an integer or null`);
+  const apiSessionId = record['api_session_id'] ?? null;
+  if (apiSessionId !== null && typeof apiSessionId !== 'string') return bad(id, `api_session_id ${describe(apiSessionId)} is not a string or null`);
   const createdAt = parseTime(record['createdAt']);
   if (createdAt === undefined) return bad(id, `createdAt ${describe(record['createdAt'])} is not an ISO-8601 date`);
   if (createdAt > realNowMs + dayMs) return bad(id, `createdAt ${String(record['createdAt'])} is more than a day in the future`);
@@ -41,6 +45,8 @@ export function normaliseRecord(raw: unknown, realNowMs: number): Normalised {
       workspaceName: text(workspace?.['name']) ?? `workspace ${workspaceId}`,
       workspaceSlug: text(workspace?.['slug']) ?? String(workspaceId),
       threadId,
+      userId,
+      apiSessionId: apiSessionId === null ? null : apiSessionId.toWellFormed(),
       createdAt,
       updatedAt,
       user: text(user?.['username']) ?? null,

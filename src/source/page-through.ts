@@ -15,7 +15,7 @@ export interface PagingOptions<R> {
   readonly isLastPage: (page: Page) => boolean;
   /** True when page 0 may not be empty (a cursor exists: the server had chats before). */
   readonly expectRowsOnFirstPage: boolean;
-  /** True when pages come newest first (the API, DESIGN §1): a page wholly newer than the one before is then refused. */
+  /** True when pages come newest first from a live table (the API, DESIGN §1): rows shift down between reads. */
   readonly newestFirst?: boolean;
   /** Pages read ahead of the one being staged: 2 for the API, whose answers may come in any order; 1 (the default) for a source read strictly in order (a file). */
   readonly pagesAhead?: 1 | 2;
@@ -40,10 +40,17 @@ interface Step<R> {
   readonly next?: Arrived;
 }
 
+// The night's first page, for telling a server that ignores the offset from rows that shifted (DESIGN §1 "Bursts").
+interface Paging {
+  first?: Page;
+}
+
 /**
  * Pages from offset 0 until `isLastPage`, staging each page while the next one or two are fetched (`pagesAhead`, no
- * more: memory stays flat; with two, paging is not one round trip per page). Emits each page once it is staged. Refuses a
- * server that serves the same page again.
+ * more: memory stays flat; with two, paging is not one round trip per page). Emits each page once it is staged.
+ * Chats written while it pages push rows down (a burst may fill whole pages with chats newer than the first page):
+ * reading on misses nothing. Only a page that repeats the one before it or the night's first page, and matches a
+ * fresh read of page 0, is a server ignoring the offset (DESIGN §1), refused with MC_SOURCE_LOOP.
  *
  * Two reads under way can miss rows when new chats push the rows down between them (DESIGN §1): a page read before
  * the page above it came back is kept only when no chat id can lie between the two — their ids touch or overlap —
@@ -55,18 +62,20 @@ export function pageThrough<R>(options: PagingOptions<R>): Observable<PageDone<R
     page.catch(() => undefined); // awaited when its turn comes; a read nobody needs any more may fail unseen
     return { requestedAt: performance.now(), expectRows, page };
   };
+  const paging: Paging = {};
   return defer(async (): Promise<Step<R>> => {
     const first = read(0, options.expectRowsOnFirstPage);
     const following = options.pagesAhead === 2 ? read(1, false) : undefined;
-    return { next: { page: await first.page, receivedAt: performance.now(), following } };
+    paging.first = await first.page;
+    return { next: { page: paging.first, receivedAt: performance.now(), following } };
   }).pipe(
-    expand((step) => (step.next === undefined ? EMPTY : from(stageAndReadNext(step.next, options, read))), 1),
+    expand((step) => (step.next === undefined ? EMPTY : from(stageAndReadNext(step.next, options, read, paging))), 1),
     map((step) => step.done),
     filter((done): done is PageDone<R> => done !== undefined),
   );
 }
 
-async function stageAndReadNext<R>(arrived: Arrived, options: PagingOptions<R>, read: (offset: number, expectRows: boolean) => Read): Promise<Step<R>> {
+async function stageAndReadNext<R>(arrived: Arrived, options: PagingOptions<R>, read: (offset: number, expectRows: boolean) => Read, paging: Paging): Promise<Step<R>> {
   const { page } = arrived;
   if (options.isLastPage(page)) return { done: { page, staged: await options.stage(page) } };
   const nextRead = arrived.following ?? read(page.offset + 1, true);
@@ -82,8 +91,9 @@ async function stageAndReadNext<R>(arrived: Arrived, options: PagingOptions<R>, 
     next = await read(page.offset + 1, true).page;
     following = undefined;
   }
-  if (sameIds(page, next) || (options.newestFirst === true && isWhollyNewer(next, page))) {
-    throw new McError('MC_SOURCE_LOOP', `AnythingLLM served page ${next.offset} as a repeat of an earlier page (${sameIds(page, next) ? `identical to page ${page.offset}` : `every chat newer than page ${page.offset}'s`}): it is ignoring the page offset (does a proxy drop "Content-Type: application/json"?); the cursor was not moved`, { details: { offset: next.offset } });
+  const repeated = sameIds(page, next) ? page : paging.first !== undefined && sameIds(paging.first, next) ? paging.first : undefined;
+  if (repeated !== undefined && (options.newestFirst !== true || sameIds(await read(0, false).page, next))) {
+    throw new McError('MC_SOURCE_LOOP', `AnythingLLM served page ${next.offset} as a repeat of page ${repeated.offset}, and page 0 reads the same: it is ignoring the page offset (does a proxy drop "Content-Type: application/json"?); the cursor was not moved`, { details: { offset: next.offset } });
   }
   return { done: { page, staged }, next: { page: next, receivedAt: performance.now(), following } };
 }
@@ -96,15 +106,6 @@ function touches(page: Page, next: Page): boolean {
   const ids = idsOf(page);
   const nextIds = idsOf(next);
   return ids.length > 0 && nextIds.length > 0 && Math.min(...ids) <= Math.max(...nextIds) + 1;
-}
-
-// Offset paging on a live table only pushes rows down: the next page starts at or below this page's newest row unless
-// some 40 chats were written between the two reads. A page wholly newer than this one is an earlier page served again
-// (page 0, when the offset is ignored); reading on would skip the rows of the page asked for, under a moving cursor.
-function isWhollyNewer(next: Page, page: Page): boolean {
-  const ids = idsOf(page);
-  const nextIds = idsOf(next);
-  return ids.length > 0 && nextIds.length > 0 && Math.min(...nextIds) > Math.max(...ids);
 }
 
 function sameIds(a: Page, b: Page): boolean {

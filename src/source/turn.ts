@@ -1,19 +1,24 @@
-/** One chat record after validation: a user prompt and the assistant's reply, in one thread. */
+/** One chat record after validation: a user prompt and the assistant's reply, in one chat history. */
 export interface Turn {
   readonly id: number;
   readonly workspaceId: number;
   readonly workspaceName: string;
   readonly workspaceSlug: string;
-  /** null is the workspace's default thread. */
+  /** null is the workspace's default thread, kept apart per user and per API session (DESIGN §2). */
   readonly threadId: number | null;
+  /** AnythingLLM's `user_id`: the user who wrote the chat, null in single-user mode and for the developer API. */
+  readonly userId: number | null;
+  /** AnythingLLM's `api_session_id`: the developer API's `sessionId` (one per Slack user, say), or null. */
+  readonly apiSessionId: string | null;
   /** Milliseconds since the epoch (UTC). */
   readonly createdAt: number;
   /** Milliseconds since the epoch of the server's `lastUpdatedAt`, or `createdAt` when absent. */
   readonly updatedAt: number;
+  /** The record's `user.username` ("API" or "unknown user" for developer-API chats), or null. */
   readonly user: string | null;
   readonly prompt: string;
   /** The assistant's text: `response.text` when `response` is a JSON object, else the raw string. */
   readonly reply: string;
-  /** false when the user reset the chat history (AnythingLLM's `include`). */
+  /** false when the user reset the chat history or deleted the chat in the UI (AnythingLLM's `include`). */
   readonly include: boolean;
 }

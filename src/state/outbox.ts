@@ -1,17 +1,11 @@
 import { toConversation, type Conversation } from '../conversations/conversation.js';
 import { McError } from '../errors.js';
 import type { Turn } from '../source/turn.js';
-import { padId, threadKey, turnKey } from './keys.js';
+import { chatIdOfTurnKey, historyKey, historySentKey, padId } from './keys.js';
 import type { GroupCommit } from './group-commit.js';
-import type { LastSent, OutboxEntry, OutboxStatus, SentRecord } from './records.js';
+import type { ChatMark, HistorySent, OutboxEntry, OutboxStatus, SentRecord } from './records.js';
 import { inShortReads } from './short-reads.js';
 import type { State } from './state.js';
-
-/** A closed conversation about to be frozen, with its turns. */
-export interface ToFreeze {
-  readonly conversation: Conversation;
-  readonly turns: readonly Turn[];
-}
 
 /** A frozen conversation ready for its POST: the outbox entry and the body it stands for. */
 export interface Frozen {
@@ -20,23 +14,18 @@ export interface Frozen {
 }
 
 /**
- * Freezes closed conversations before their first POST (DESIGN §4), in one atomic batch: the outbox entries (the
- * body without its messages, and its turns' keys — the turns stay staged until the 2xx), each chat marked with its
- * conversation id, and each thread's latest conversation (`latest`, worked out by the caller, which reads each
- * thread's stored one once).
+ * Freezes a closed conversation just before its first POST (DESIGN §4), in one (group) commit: the outbox entry
+ * (the body without its messages, and its turns' keys — the turns stay staged until the 2xx) and each chat marked
+ * with the conversation's id, so no re-read restages it.
  */
-export async function freeze(state: State, items: readonly ToFreeze[], latest: ReadonlyMap<string, LastSent>, now: Date): Promise<Frozen[]> {
-  const batch = state.db.batch();
-  const frozen = items.map(({ conversation, turns }) => {
-    const { messages: _, ...head } = conversation;
-    const entry: OutboxEntry = { conversation: head, turnKeys: turns.map(turnKey), status: 'pending', attempts: 0, frozenAt: now.toISOString() };
+export async function freeze(commits: GroupCommit, state: State, conversation: Conversation, turnKeys: readonly string[], now: Date): Promise<Frozen> {
+  const { messages: _, ...head } = conversation;
+  const entry: OutboxEntry = { conversation: head, turnKeys, status: 'pending', attempts: 0, frozenAt: now.toISOString() };
+  await commits.commit((batch) => {
     batch.put(conversation.id, entry, { sublevel: state.outbox });
-    for (const turn of turns) batch.put(padId(turn.id), { s: 'conv', c: conversation.id }, { sublevel: state.chats });
-    return { entry, conversation };
+    for (const key of turnKeys) batch.put(padId(chatIdOfTurnKey(key)), { s: 'conv', c: conversation.id } satisfies ChatMark, { sublevel: state.chats });
   });
-  for (const [thread, lastSent] of latest) batch.put(thread, lastSent, { sublevel: state.threads });
-  await state.exclusive(() => batch.write());
-  return frozen;
+  return { entry, conversation };
 }
 
 /**
@@ -63,21 +52,25 @@ export async function frozenTurnKeys(state: State): Promise<Set<string>> {
   return keys;
 }
 
-/** The record of `conversation` as its thread's latest one. */
-export function lastSentOf(conversation: Conversation): LastSent {
-  return { id: conversation.id, startedAt: Date.parse(conversation.startedAt), endedAt: Date.parse(conversation.endedAt) };
+/** The key of a conversation's chat history, from its webhook body (bodies frozen before schema 3 have no user fields). */
+export function historyKeyOf(conversation: Pick<Conversation, 'workspace' | 'threadId' | 'user' | 'apiSessionId'>): string {
+  return historyKey({ workspaceId: conversation.workspace.id, threadId: conversation.threadId, userId: conversation.user?.id ?? null, apiSessionId: conversation.apiSessionId ?? null });
 }
 
-/** A thread's latest conversation once `conversation` is frozen: it, unless `lastSent` ended later. */
-export function latestSent(lastSent: LastSent | undefined, conversation: Conversation): LastSent {
-  const candidate = lastSentOf(conversation);
-  return lastSent === undefined || lastSent.endedAt <= candidate.endedAt ? candidate : lastSent;
+/**
+ * The latest conversation of `history` sent that ended at or before `startedAtMs` (DESIGN §2 `continues`), from
+ * the history's index of sent conversations — whatever order they were sent in.
+ */
+export async function latestSentBefore(state: State, history: string, startedAtMs: number): Promise<HistorySent | undefined> {
+  const [found] = await state.histories.values({ gte: `${history}:`, lt: `${history}:${padId(startedAtMs)}:~`, reverse: true, limit: 1 }).all();
+  return found;
 }
 
 /** Records an accepted delivery: out of the outbox with its turns, into the sent conversations, in one (group) commit. */
 export function markSent(commits: GroupCommit, state: State, { entry, conversation }: Frozen, now: Date): Promise<void> {
+  const history = historyKeyOf(conversation);
   const sent: SentRecord = {
-    thread: threadKey(conversation.workspace.id, conversation.threadId),
+    history,
     startedAt: conversation.startedAt,
     endedAt: conversation.endedAt,
     chats: new Set(conversation.messages.map((message) => message.chatId)).size,
@@ -85,6 +78,7 @@ export function markSent(commits: GroupCommit, state: State, { entry, conversati
   };
   return commits.commit((batch) => {
     batch.del(conversation.id, { sublevel: state.outbox }).put(conversation.id, sent, { sublevel: state.sent });
+    batch.put(historySentKey(history, Date.parse(conversation.endedAt), conversation.id), { id: conversation.id, startedAt: Date.parse(conversation.startedAt), endedAt: Date.parse(conversation.endedAt) } satisfies HistorySent, { sublevel: state.histories });
     for (const key of entry.turnKeys ?? []) batch.del(key, { sublevel: state.turns });
   });
 }

@@ -34,19 +34,30 @@ export interface OutboxEntry {
 
 /** A conversation the webhook accepted. */
 export interface SentRecord {
-  readonly thread: string;
+  /** Its chat history's key (schema 3; see keys.ts historyKey). */
+  readonly history?: string;
+  /** Its thread's key, in records written before schema 3. */
+  readonly thread?: string;
   readonly startedAt: string;
   readonly endedAt: string;
   readonly chats: number;
   readonly sentAt: string;
 }
 
-/** A thread's latest conversation handed to delivery, for `continues` (DESIGN §2). */
-export interface LastSent {
+/** A sent conversation in its history's index, keyed by history and end time (DESIGN §2 `continues`). */
+export interface HistorySent {
   readonly id: string;
-  /** Absent in records written before it was kept; then taken as `endedAt`. */
-  readonly startedAt?: number;
+  readonly startedAt: number;
   readonly endedAt: number;
+}
+
+/**
+ * A conversation in the night's delivery plan, keyed by start time then id (DESIGN §3 "Order"): its history, and
+ * either the keys of its staged turns (frozen just before its POST) or nothing, for one already in the outbox.
+ */
+export interface PlanItem {
+  readonly history: string;
+  readonly turnKeys?: readonly string[];
 }
 
 /** A record that failed validation, kept with its reason and the raw record. */

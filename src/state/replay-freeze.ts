@@ -1,7 +1,7 @@
 import type { Conversation } from '../conversations/conversation.js';
 import type { Turn } from '../source/turn.js';
-import { padId, threadKey, turnKey } from './keys.js';
-import { bodyOf, lastSentOf } from './outbox.js';
+import { historySentKey, padId, turnKey } from './keys.js';
+import { bodyOf } from './outbox.js';
 import type { ChatMark, OutboxEntry } from './records.js';
 import type { State } from './state.js';
 
@@ -22,8 +22,8 @@ export async function replacedBy(state: State, turns: readonly Turn[], id: strin
 
 /**
  * Freezes a closed replayed conversation in one batch (DESIGN §4–§5): the outbox entry with the replay's key
- * suffix, its chats out of staging and marked with it, the thread's latest conversation set to it (replays go
- * in time order), and the conversations it supersedes — those that started at or after `sinceMs` — forgotten.
+ * suffix, its chats out of staging and marked with it, and the conversations it supersedes — those that started
+ * at or after `sinceMs` — forgotten (its history's index of sent conversations gains it once it is sent).
  */
 export async function freezeReplayed(state: State, conversation: Conversation, turns: readonly Turn[], replaced: Replaced, options: { replay: string; sinceMs: number; now: Date }): Promise<void> {
   const entry: OutboxEntry = { conversation, status: 'pending', attempts: 0, frozenAt: options.now.toISOString(), replay: options.replay };
@@ -36,13 +36,12 @@ export async function freezeReplayed(state: State, conversation: Conversation, t
     batch.del(turnKey(turn), { sublevel: state.turns });
     batch.put(padId(turn.id), { s: 'conv', c: conversation.id } satisfies ChatMark, { sublevel: state.chats });
   });
-  batch.put(threadKey(conversation.workspace.id, conversation.threadId), lastSentOf(conversation), { sublevel: state.threads });
   await batch.write();
 }
 
 /**
  * Stages the chats of a replayed conversation that is still open, so it is sent whole once it closes; forgets
- * what it supersedes, and the thread's latest conversation when that is one of them.
+ * what it supersedes.
  */
 export async function reopenReplayed(state: State, turns: readonly Turn[], replaced: Replaced, options: { sinceMs: number }): Promise<void> {
   const batch = state.db.batch();
@@ -54,12 +53,6 @@ export async function reopenReplayed(state: State, turns: readonly Turn[], repla
     batch.put(turnKey(turn), turn, { sublevel: state.turns });
     batch.put(padId(turn.id), { s: 'staged', k: turnKey(turn), u: turn.updatedAt } satisfies ChatMark, { sublevel: state.chats });
   });
-  const first = turns[0];
-  if (first !== undefined) {
-    const thread = threadKey(first.workspaceId, first.threadId);
-    const last = await state.threads.get(thread);
-    if (last !== undefined && replaced.conversations.has(last.id)) batch.del(thread, { sublevel: state.threads });
-  }
   await batch.write();
 }
 
@@ -83,6 +76,9 @@ async function forgetSuperseded(state: State, batch: Batch, ids: ReadonlySet<str
       for (const key of entry.turnKeys ?? []) batch.del(key, { sublevel: state.turns });
     }
     const record = sent[i];
-    if (record !== undefined && Date.parse(record.startedAt) >= sinceMs) batch.del(id, { sublevel: state.sent });
+    if (record === undefined || Date.parse(record.startedAt) < sinceMs) continue;
+    batch.del(id, { sublevel: state.sent });
+    const history = record.history ?? record.thread;
+    if (history !== undefined) batch.del(historySentKey(history, Date.parse(record.endedAt), id), { sublevel: state.histories });
   }
 }

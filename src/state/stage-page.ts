@@ -11,9 +11,9 @@ export interface StageCounts {
   read: number;
   /** New turns staged. */
   staged: number;
-  /** Staged turns replaced by a copy with a newer `lastUpdatedAt`. */
+  /** Staged turns replaced by a re-read copy that says something else (a regenerated, edited, moved or hidden chat). */
   updated: number;
-  /** New chats with `include: false`, skipped. */
+  /** New chats with `include: false`, skipped (a hidden chat shown later is staged then). */
   skipped: number;
   /** New bad records quarantined. */
   quarantined: number;
@@ -35,8 +35,10 @@ export function zeroCounts(): StageCounts {
 
 /**
  * Validates a page of raw records and writes its new turns, marks and quarantined records in one atomic batch,
- * deduplicating against the per-chat marks (DESIGN §1: a newer `lastUpdatedAt` replaces a staged copy, a copy
- * of an already-sent chat is ignored).
+ * deduplicating against the per-chat marks (DESIGN §1): what a re-read shows wins for every chat not yet sent — a
+ * staged copy is replaced when the new copy says anything else (edits keep `lastUpdatedAt`; an older
+ * `lastUpdatedAt` is a stale copy and ignored), a chat hidden since is unstaged, a hidden chat now shown (a
+ * completed agent chat) is staged; a copy of a chat frozen for delivery or sent is ignored.
  */
 export function stagePage(state: State, records: readonly unknown[], options: StageOptions): Promise<StageCounts> {
   return state.exclusive(() => stageExclusively(state, records, options));
@@ -47,6 +49,8 @@ async function stageExclusively(state: State, records: readonly unknown[], optio
   const normalised = records.map((raw) => ({ raw, result: normaliseRecord(raw, options.realNowMs) }));
   const ids = [...new Set(normalised.map(({ result }) => (result.kind === 'turn' ? result.turn.id : result.id)).filter((id) => id !== null))];
   const marks = new Map<number, ChatMark | undefined>(zip(ids, await state.chats.getMany(ids.map(padId))));
+  const stagedKeys = [...marks.values()].flatMap((mark) => (mark?.s === 'staged' ? [mark.k] : []));
+  const stagedTurns = new Map<string, Turn | undefined>(zip(stagedKeys, await state.turns.getMany(stagedKeys)));
   const quarantineKeys = normalised.map(({ raw, result }) => (result.kind === 'bad' ? quarantineKey(result.id, raw) : undefined));
   const known = await state.quarantine.getMany(quarantineKeys.filter((key) => key !== undefined));
   const knownQuarantine = new Set(quarantineKeys.filter((key) => key !== undefined).filter((_, i) => known[i] !== undefined));
@@ -64,23 +68,23 @@ async function stageExclusively(state: State, records: readonly unknown[], optio
     }
     const turn = result.turn;
     const mark = marks.get(turn.id);
-    if (mark === undefined || mark.s === 'bad') {
-      if (!turn.include && !options.includeHidden) {
+    const hidden = !turn.include && !options.includeHidden;
+    if (mark === undefined || mark.s === 'bad' || mark.s === 'hidden') {
+      if (hidden) {
+        if (mark?.s === 'hidden') return void counts.ignored++;
         setMark(turn.id, { s: 'hidden' });
         return void counts.skipped++;
       }
       stage(turn);
       return void counts.staged++;
     }
-    if (mark.s !== 'staged' || turn.updatedAt <= mark.u) return void counts.ignored++;
-    // A newer copy of a staged chat (a regenerated reply): it replaces the staged one.
-    if (turnKey(turn) !== mark.k) batch.del(mark.k, { sublevel: state.turns });
-    if (!turn.include && !options.includeHidden) {
-      setMark(turn.id, { s: 'hidden' });
-      batch.del(mark.k, { sublevel: state.turns });
-    } else {
-      stage(turn);
-    }
+    if (mark.s !== 'staged' || turn.updatedAt < mark.u) return void counts.ignored++;
+    const staged = stagedTurns.get(mark.k);
+    if (staged !== undefined && turnKey(turn) === mark.k && sameTurn(staged, turn)) return void counts.ignored++;
+    batch.del(mark.k, { sublevel: state.turns });
+    stagedTurns.delete(mark.k);
+    if (hidden) setMark(turn.id, { s: 'hidden' });
+    else stage(turn);
     counts.updated++;
   });
   await batch.write();
@@ -88,6 +92,7 @@ async function stageExclusively(state: State, records: readonly unknown[], optio
 
   function stage(turn: Turn): void {
     const key = turnKey(turn);
+    stagedTurns.set(key, turn);
     batch.put(key, turn, { sublevel: state.turns });
     setMark(turn.id, { s: 'staged', k: key, u: turn.updatedAt });
   }
@@ -96,6 +101,24 @@ async function stageExclusively(state: State, records: readonly unknown[], optio
     marks.set(id, mark);
     batch.put(padId(id), mark, { sublevel: state.chats });
   }
+}
+
+// True when two copies of a chat say the same (every field a conversation is built from).
+function sameTurn(a: Turn, b: Turn): boolean {
+  return (
+    a.prompt === b.prompt &&
+    a.reply === b.reply &&
+    a.include === b.include &&
+    a.createdAt === b.createdAt &&
+    a.updatedAt === b.updatedAt &&
+    a.user === b.user &&
+    a.userId === b.userId &&
+    a.apiSessionId === b.apiSessionId &&
+    a.workspaceId === b.workspaceId &&
+    a.workspaceName === b.workspaceName &&
+    a.workspaceSlug === b.workspaceSlug &&
+    a.threadId === b.threadId
+  );
 }
 
 // Same bad record, same key: a re-read page never quarantines it twice.

@@ -5,15 +5,19 @@ import { McError } from '../errors.js';
 import type { Turn } from '../source/turn.js';
 import { refuseDroppedRecords, refuseMarkedDamaged } from './damage-marker.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
-import type { ChatMark, Cursor, LastSent, OutboxEntry, QuarantineRecord, SentRecord } from './records.js';
+import { chatIdOfTurnKey } from './keys.js';
+import { migrate } from './migrate.js';
+import type { ChatMark, Cursor, HistorySent, OutboxEntry, PlanItem, QuarantineRecord, SentRecord } from './records.js';
 import { stateError } from './state-error.js';
 import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
 
 /**
- * The state layout this code writes; a state with a higher number is refused, never rewritten. 2: outbox entries
- * keep their turns' keys instead of their messages (a schema-1 state is read as is, and marked 2 on open).
+ * The state layout this code writes; a state with a higher number is refused, never rewritten, and an older one is
+ * migrated on open (migrate.ts). 2: outbox entries keep their turns' keys instead of their messages. 3: staged
+ * turns are keyed by chat history (a default thread per user and per API session), sent conversations are indexed
+ * per history by end time (`histories`, for `continues`), and the night plans its deliveries (`plan`).
  */
-export const schemaVersion = 2;
+export const schemaVersion = 3;
 
 type Root = Level<string, unknown>;
 
@@ -49,7 +53,10 @@ export class State {
   readonly chats: Sub<ChatMark>;
   readonly outbox: Sub<OutboxEntry>;
   readonly sent: Sub<SentRecord>;
-  readonly threads: Sub<LastSent>;
+  /** Each history's sent conversations by end time (keys.ts historySentKey), for `continues` (DESIGN §2). */
+  readonly histories: Sub<HistorySent>;
+  /** The night's closed conversations in delivery order (keys.ts planKey); emptied before and after delivery. */
+  readonly plan: Sub<PlanItem>;
   readonly quarantine: Sub<QuarantineRecord>;
   /** The chats a `--redeliver` run regroups, in turn-key order; emptied when the replay is done. */
   readonly replay: Sub<Turn>;
@@ -72,7 +79,8 @@ export class State {
     this.chats = sublevel(db, 'chats');
     this.outbox = sublevel(db, 'outbox');
     this.sent = sublevel(db, 'sent');
-    this.threads = sublevel(db, 'threads');
+    this.histories = sublevel(db, 'histories');
+    this.plan = sublevel(db, 'plan');
     this.quarantine = sublevel(db, 'quarantine');
     this.replay = sublevel(db, 'replay');
   }
@@ -114,6 +122,16 @@ export class State {
     return (await this.meta.get('cursor')) as Cursor | undefined;
   }
 
+  /** The lowest chat id among the staged turns (open conversations, and conversations not yet sent), or undefined. */
+  async lowestStagedChatId(): Promise<number | undefined> {
+    let lowest: number | undefined;
+    for await (const key of this.turns.keys()) {
+      const id = chatIdOfTurnKey(key);
+      if (lowest === undefined || id < lowest) lowest = id;
+    }
+    return lowest;
+  }
+
   /**
    * Compacts the ranges the night deletes from (turns handed to delivery, outbox entries sent): a deleted key stays
    * on disk as a marker every scan steps over until a compaction drops it, so without this each night's scans would
@@ -122,7 +140,7 @@ export class State {
   async compactDeleted(): Promise<void> {
     // `level` on Node is classic-level, which compacts; the browser-neutral types of `level` leave it out.
     const db = this.db as Root & { compactRange(start: string, end: string): Promise<void> };
-    for (const { prefix } of [this.turns, this.outbox]) await db.compactRange(prefix, `${prefix}~`);
+    for (const { prefix } of [this.turns, this.outbox, this.plan]) await db.compactRange(prefix, `${prefix}~`);
   }
 
   /** Releases the lock. */
@@ -137,7 +155,7 @@ export class State {
       if (found > schemaVersion) {
         throw new McError('MC_STATE_NEWER', `state in ${this.stateDir} was written by a newer memory-cron (schema ${found}, this one knows ${schemaVersion}); upgrade memory-cron — nothing was rewritten`);
       }
-      if (found < schemaVersion) await this.meta.put('schema', schemaVersion); // every older layout is read as is
+      if (found < schemaVersion) await migrate(this, schemaVersion);
       return;
     }
     const [anyKey] = await this.db.keys({ limit: 1 }).all();

@@ -14,6 +14,8 @@ export function turn(fields: Partial<Turn> & { id: number; createdAt: number }):
     workspaceName: 'Sales',
     workspaceSlug: 'sales',
     threadId: null,
+    userId: null,
+    apiSessionId: null,
     updatedAt: fields.createdAt,
     user: 'alice',
     prompt: `question ${fields.id}`,

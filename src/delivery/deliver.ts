@@ -1,0 +1,110 @@
+import type { Logger } from 'pino';
+import { continuesFrom } from '../conversations/rolling-gap.js';
+import { toConversation } from '../conversations/conversation.js';
+import { McError } from '../errors.js';
+import { killPoint } from '../job/kill-point.js';
+import type { Turn } from '../source/turn.js';
+import { GroupCommit } from '../state/group-commit.js';
+import { bodyOf, freeze, latestSentBefore, markFailed, markSent, type Frozen } from '../state/outbox.js';
+import type { OutboxStatus, PlanItem } from '../state/records.js';
+import type { State } from '../state/state.js';
+import { Breaker } from './breaker.js';
+import { inHistoryOrder } from './in-history-order.js';
+import { planDeliveries, planned } from './plan.js';
+import type { SendConversation } from './webhook-sender.js';
+
+/** What the delivery phase did. */
+export interface Delivered {
+  sent: number;
+  /** Of `sent`, conversations frozen by an earlier run (a crash, or dead letters retried). */
+  resent: number;
+  /** New dead letters (retries ran out; retried next run). */
+  dead: number;
+  /** New parked conversations (refused with a permanent 4xx). */
+  parked: number;
+  /** Conversations still open, left staged for a later night, and their turns. */
+  open: number;
+  openTurns: number;
+  webhookDown: boolean;
+}
+
+/** What delivery needs besides the state. */
+export interface DeliverOptions {
+  readonly send: SendConversation;
+  readonly gapMs: number;
+  /** The instant that decides which conversations are closed. */
+  readonly nowMs: number;
+  /** Conversations POSTed at once, each of a different chat history. */
+  readonly concurrency: number;
+  /** Outbox statuses sent again, in order among the new conversations. @default ['pending', 'dead'] */
+  readonly retryStatuses?: readonly OutboxStatus[];
+  /** Also form and send the closed conversations among the staged turns (false: the outbox only, `dead-letters retry`). @default true */
+  readonly newConversations?: boolean;
+  /** Told after each delivery (progress, checkpoints). */
+  readonly onDelivered?: (ok: boolean) => void;
+  readonly log: Logger;
+}
+
+/**
+ * The night's delivery (DESIGN §3–§4), once paging is done: plans every closed conversation and the outbox left by
+ * earlier runs, then sends them oldest first (start time, then id), each chat history strictly in order — a
+ * history's next conversation is frozen and POSTed only once the one before it has its outcome, so its `continues`
+ * is read from what was really sent — with `concurrency` histories at a time. Each conversation is frozen in the
+ * outbox before its first POST and marked sent after its 2xx; a dead or parked one does not hold its history back.
+ * After `webhookDownAfter` failures in a row nothing more starts and the rest waits for the next run.
+ */
+export async function deliver(state: State, options: DeliverOptions): Promise<Delivered> {
+  const { open, openTurns } = await planDeliveries(state, { gapMs: options.gapMs, nowMs: options.nowMs, retryStatuses: options.retryStatuses ?? ['pending', 'dead'], newConversations: options.newConversations ?? true });
+  const result: Delivered = { sent: 0, resent: 0, dead: 0, parked: 0, open, openTurns, webhookDown: false };
+  const breaker = new Breaker();
+  const commits = new GroupCommit(state);
+  const deliverOne = async ({ id, item }: { id: string; item: PlanItem }): Promise<void> => {
+    const frozen = item.turnKeys === undefined ? await frozenEarlier(state, id) : await freezeNow(state, commits, id, item.history, item.turnKeys, options.gapMs);
+    if (frozen === undefined) return;
+    const { entry, conversation } = frozen;
+    const key = entry.replay === undefined ? conversation.id : `${conversation.id}.${entry.replay}`;
+    const outcome = await options.send(conversation, key);
+    if (outcome.ok) {
+      breaker.succeeded();
+      killPoint('posted');
+      await markSent(commits, state, frozen, new Date());
+      killPoint('marked-sent');
+      result.sent++;
+      if (item.turnKeys === undefined) result.resent++;
+      options.onDelivered?.(true);
+      return;
+    }
+    const status = outcome.permanent ? 'parked' : 'dead';
+    await markFailed(commits, state, entry, status, outcome.error, new Date());
+    result[status]++;
+    options.onDelivered?.(false);
+    options.log.warn({ conversation: conversation.id, status, error: outcome.error }, outcome.permanent ? 'webhook refused a conversation: parked' : 'delivery failed after retries: dead letter');
+    if (breaker.failed()) options.log.error({ failures: breaker.consecutiveFailures }, 'webhook taken to be down: delivery stopped, the rest waits for the next run');
+  };
+  await inHistoryOrder(planned(state), deliverOne, { concurrency: options.concurrency, historyOf: ({ item }) => item.history, shouldStop: () => breaker.down });
+  await state.plan.clear();
+  result.webhookDown = breaker.down;
+  return result;
+}
+
+// An outbox entry frozen by an earlier run, with the body it stands for; undefined when it was sent meanwhile.
+async function frozenEarlier(state: State, id: string): Promise<Frozen | undefined> {
+  const entry = await state.outbox.get(id);
+  if (entry === undefined) return undefined;
+  const conversation = await bodyOf(state, entry);
+  return conversation === undefined ? undefined : { entry, conversation };
+}
+
+// Freezes a planned conversation from its staged turns, `continues` read from its history's sent conversations now
+// that every earlier conversation of the history has its outcome (DESIGN §2).
+async function freezeNow(state: State, commits: GroupCommit, id: string, history: string, turnKeys: readonly string[], gapMs: number): Promise<Frozen> {
+  const turns = await state.turns.getMany([...turnKeys]);
+  if (turns.some((turn) => turn === undefined)) {
+    throw new McError('MC_STATE_DAMAGED', `state in ${state.stateDir} is damaged: turns of planned conversation ${id} are missing; restore it from a backup — nothing was rewritten`);
+  }
+  const first = turns[0] as Turn;
+  const continues = continuesFrom(await latestSentBefore(state, history, first.createdAt), first.createdAt, gapMs);
+  const frozen = await freeze(commits, state, toConversation(id, turns as Turn[], continues), turnKeys, new Date());
+  killPoint('frozen');
+  return frozen;
+}

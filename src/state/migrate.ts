@@ -1,0 +1,47 @@
+import type { Turn } from '../source/turn.js';
+import { historySentKey, padId, turnKey } from './keys.js';
+import type { ChatMark, OutboxEntry } from './records.js';
+import type { State } from './state.js';
+
+// A schema-2 key of a default-thread turn: `WS:-:TIME:ID`, one history for every user and API session.
+const legacyDefaultThread = /^\d{16}:-:\d{16}:\d{16}$/;
+// A schema-2 thread key of a numbered thread (`WS:THREAD`), which stays the key of that thread's history.
+const threadHistory = /^\d{16}:\d{16}$/;
+
+/**
+ * Migrates an older state to `to` in place, in one atomic batch (DESIGN §4): every staged turn gains its history
+ * fields (`userId`, `apiSessionId`; unknown before schema 3, so null) and default-thread turns move to their
+ * history's key, outbox entries follow their turns' new keys, and the sent conversations of numbered threads are
+ * indexed by history for `continues`; the old per-thread records go. A schema-2 turn did not record its user, so a
+ * migrated default-thread turn waits in the no-user history until the next night re-reads it (paging reaches back
+ * to every open turn, DESIGN §1) and restages it under its real history. Schema 1 differs from 2 only in outbox
+ * entries that keep their messages, which 3 reads as is.
+ */
+export async function migrate(state: State, to: number): Promise<void> {
+  const batch = state.db.batch();
+  const moved = new Map<string, string>();
+  for await (const [key, turn] of state.turns.iterator()) {
+    const migrated: Turn = { ...turn, userId: turn.userId ?? null, apiSessionId: turn.apiSessionId ?? null };
+    const newKey = legacyDefaultThread.test(key) ? turnKey(migrated) : key;
+    if (newKey !== key) {
+      moved.set(key, newKey);
+      batch.del(key, { sublevel: state.turns });
+    }
+    batch.put(newKey, migrated, { sublevel: state.turns });
+    const mark = await state.chats.get(padId(turn.id));
+    if (mark?.s === 'staged' && mark.k === key && newKey !== key) batch.put(padId(turn.id), { ...mark, k: newKey } satisfies ChatMark, { sublevel: state.chats });
+  }
+  for await (const [id, entry] of state.outbox.iterator()) {
+    if (entry.turnKeys?.some((key) => moved.has(key)) !== true) continue;
+    batch.put(id, { ...entry, turnKeys: entry.turnKeys.map((key) => moved.get(key) ?? key) } satisfies OutboxEntry, { sublevel: state.outbox });
+  }
+  for await (const [id, sent] of state.sent.iterator()) {
+    const history = sent.history ?? sent.thread;
+    if (history === undefined || !threadHistory.test(history)) continue; // a default thread's owner is unknown
+    batch.put(historySentKey(history, Date.parse(sent.endedAt), id), { id, startedAt: Date.parse(sent.startedAt), endedAt: Date.parse(sent.endedAt) }, { sublevel: state.histories });
+  }
+  const threads = state.db.sublevel('threads');
+  for await (const key of threads.keys()) batch.del(key, { sublevel: threads });
+  batch.put('schema', to, { sublevel: state.meta });
+  await batch.write();
+}
