@@ -1,64 +1,104 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { rollingGap } from '../src/conversations/rolling-gap.js';
+import { loadConfig } from '../src/config.js';
 import type { Conversation } from '../src/conversations/conversation.js';
-import { deliver } from '../src/delivery/deliver.js';
-import { normaliseRecord } from '../src/source/normalise-record.js';
-import type { Turn } from '../src/source/turn.js';
-import { stagePage } from '../src/state/stage-page.js';
-import { State } from '../src/state/state.js';
+import { runNight } from '../src/job.js';
+import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
+import { writeNdjson } from './fixtures/chat-generator.ts';
+import { makeChat, type RawChat } from './fixtures/raw-chat.ts';
+import { referenceConversations } from './fixtures/reference-conversations.ts';
+import { chatIdsOf, chatKey } from './helpers/cli-env.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { collectAll } from './helpers/turns.js';
 
 const minute = 60_000;
 const gapMs = 60 * minute;
 const base = Date.parse('2026-11-01T00:00:00Z');
-const realNowMs = Date.parse('2026-11-24T00:00:00Z');
 const silent = pino({ level: 'silent' });
 
-// Chats on a minute grid over ten hours, so gaps of exactly the window are common.
-const chatsArb = fc
-  .array(fc.record({ workspaceId: fc.integer({ min: 1, max: 2 }), thread: fc.constantFrom(null, 1, 2), minuteAt: fc.integer({ min: 0, max: 600 }) }), { minLength: 1, maxLength: 60 })
-  .map((rows) => rows.map((row, index) => ({ id: index + 1, workspaceId: row.workspaceId, thread_id: row.thread, prompt: `p${index}`, response: '{"text":"r"}', createdAt: new Date(base + row.minuteAt * minute).toISOString() })));
+// Who writes: in a thread (threads belong to one user: thread t to user t), a user in a workspace's default
+// thread, an API session, or the API without a session.
+const writerArb = fc.oneof(
+  fc.integer({ min: 1, max: 3 }).map((thread) => ({ kind: 'thread' as const, thread, user: thread })),
+  fc.record({ kind: fc.constant('user' as const), user: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ kind: fc.constant('session' as const), session: fc.constantFrom('slack-U1', 'slack-U2') }),
+  fc.constant({ kind: 'nobody' as const }),
+);
 
-type Raw = { id: number; workspaceId: number; thread_id: number | null; prompt: string; response: string; createdAt: string };
+// Chats on a minute grid over ten hours, so gaps of exactly the window are common; no order between time and id.
+const rowsArb = fc.array(fc.record({ workspaceId: fc.integer({ min: 1, max: 2 }), writer: writerArb, minuteAt: fc.integer({ min: 0, max: 600 }), hidden: fc.integer({ min: 0, max: 11 }).map((n) => n === 0) }), { minLength: 1, maxLength: 70 });
 
-const key = (ids: readonly number[]) => [...ids].sort((a, b) => a - b).join(',');
+type Row = { workspaceId: number; minuteAt: number; hidden: boolean; writer: { kind: string; thread?: number; user?: number; session?: string } };
 
-async function onePass(chats: readonly Raw[], nowMs: number): Promise<string[]> {
-  const turns = chats.map((c) => normaliseRecord(c, realNowMs)).flatMap((r) => (r.kind === 'turn' ? [r.turn] : []));
-  turns.sort((a, b) => a.workspaceId - b.workspaceId || (a.threadId ?? -1) - (b.threadId ?? -1) || a.createdAt - b.createdAt || a.id - b.id);
-  const runs = await collectAll(rollingGap(turns as Turn[], { gapMs, nowMs }));
-  return runs.filter((run) => run.closed).map((run) => key(run.turns.map((t) => t.id))).sort();
+// The rows as AnythingLLM serves them. Ids follow insertion, as an autoincrement does: the rows a night sees
+// first (by the night they first belong to) get the lower ids, in a random order within each night that is
+// drawn apart from createdAt.
+function toChats(rows: readonly Row[], nights: readonly number[], seed: number): RawChat[] {
+  const firstNight = (row: Row) => nights.findIndex((night) => base + row.minuteAt * minute <= night);
+  const order = rows.map((row, index) => ({ row, night: firstNight(row), key: hash(seed, index) })).sort((a, b) => a.night - b.night || a.key - b.key);
+  return order.map(({ row }, index) => {
+    const at = new Date(base + row.minuteAt * minute).toISOString();
+    const w = row.writer;
+    const who =
+      w.kind === 'thread' ? { thread_id: w.thread!, user_id: w.user!, user: { username: `u${w.user}` } }
+      : w.kind === 'user' ? { user_id: w.user!, user: { username: `u${w.user}` } }
+      : w.kind === 'session' ? { api_session_id: w.session!, user: { username: 'API' } }
+      : {};
+    return makeChat({ id: index + 1, workspaceId: row.workspaceId, createdAt: at, include: !row.hidden, ...who });
+  });
 }
 
-describe('nights are splits at instants (DESIGN §2)', () => {
-  it('any split into nights, any page size and page order send the conversations of one sorted pass, each once', async () => {
+describe('nights are splits at instants, through the job (DESIGN §2)', () => {
+  it('random histories, times apart from ids, any split into nights and either source give the conversations of one sorted pass per history', async () => {
     await fc.assert(
-      fc.asyncProperty(chatsArb, fc.uniqueArray(fc.integer({ min: 0, max: 800 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 25 }), fc.integer(), async (chats, nightMinutes, pageSize, seed) => {
-        const nights = [...nightMinutes].sort((a, b) => a - b).map((m) => base + m * minute);
-        const dir = await tempDir();
-        const state = await State.open(dir, 'property');
-        const sent: Conversation[] = [];
-        try {
-          for (const nowMs of nights) {
-            const visible = shuffle(chats.filter((c) => Date.parse(c.createdAt) <= nowMs), seed);
-            for (let i = 0; i < visible.length; i += pageSize) await stagePage(state, visible.slice(i, i + pageSize), { includeHidden: false, realNowMs });
-            await deliver(state, { send: async (c) => (sent.push(c), { ok: true, status: 200 }), gapMs, nowMs, concurrency: 3, log: silent });
+      fc.asyncProperty(
+        rowsArb,
+        fc.uniqueArray(fc.integer({ min: 0, max: 800 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.constantFrom('api' as const, 'file' as const), { minLength: 4, maxLength: 4 }),
+        fc.integer(),
+        async (rows, nightMinutes, sources, seed) => {
+          const nights = [...nightMinutes].sort((a, b) => a - b).map((m) => base + m * minute);
+          const chats = toChats(rows as Row[], nights, seed);
+          const dir = await tempDir();
+          const standIn = await startStandIn();
+          const sent: Conversation[] = [];
+          try {
+            for (const [i, nowMs] of nights.entries()) {
+              const visible = chats.filter((chat) => Date.parse(String(chat['createdAt'])) <= nowMs);
+              standIn.chats.splice(0, standIn.chats.length, ...visible);
+              const file = join(dir, `night-${i}.ndjson`);
+              await writeNdjson(file, shuffle(visible, seed + i));
+              const source = sources[i] === 'file' ? { source: `file:${file}` } : {};
+              const config = loadConfig({ stateDir: join(dir, 'state'), now: new Date(nowMs).toISOString(), concurrency: 3, ...source }, { BASE_URL: standIn.url, API_KEY: standIn.apiKey, WEBHOOK_URL: 'http://127.0.0.1:9/unused', RETRY_MIN_DELAY: '1' });
+              await runNight(config, { log: silent, signal: new AbortController().signal, version: 'test', command: 'property', send: async (c) => (sent.push(c), { ok: true, status: 200 }) });
+            }
+          } finally {
+            await standIn.close();
           }
-        } finally {
-          await state.close();
-        }
-        const sentChats = sent.flatMap((c) => [...new Set(c.messages.map((m) => m.chatId))]);
-        assert.equal(new Set(sentChats).size, sentChats.length, 'no chat is sent twice');
-        assert.deepEqual(sent.map((c) => key([...new Set(c.messages.map((m) => m.chatId))])).sort(), await onePass(chats, nights.at(-1) as number));
-      }),
-      { numRuns: 60 },
+          const sentChats = sent.flatMap((c) => chatIdsOf(c));
+          assert.equal(new Set(sentChats).size, sentChats.length, 'no chat is sent twice');
+          const expected = referenceConversations(chats, { gapMs, nowMs: nights.at(-1) as number, realNowMs: base }).filter((c) => c.closed);
+          assert.deepEqual(sent.map((c) => chatKey(chatIdsOf(c))).sort(), expected.map((c) => chatKey(c.chatIds)).sort());
+          assert.ok(sent.every((c) => c.continues === null), 'split at instants, nothing continues a sent conversation');
+          const byId = new Map(chats.map((chat) => [chat['id'] as number, chat]));
+          for (const c of sent) {
+            const first = byId.get(c.messages[0]!.chatId)!;
+            const userId = (first['user_id'] as number | null) ?? null;
+            assert.deepEqual(c.user, userId === null ? null : { id: userId, username: `u${userId}` });
+            assert.equal(c.apiSessionId, first['api_session_id'] ?? null);
+          }
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 });
+
+function hash(seed: number, index: number): number {
+  return Math.imul(seed ^ Math.imul(index + 1, 0x9e3779b1), 0x85ebca6b) >>> 0;
+}
 
 function shuffle<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];
