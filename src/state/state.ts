@@ -6,6 +6,7 @@ import type { Turn } from '../source/turn.js';
 import { refuseDroppedRecords, refuseMarkedDamaged } from './damage-marker.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
 import type { ChatMark, Cursor, LastSent, OutboxEntry, QuarantineRecord, SentRecord } from './records.js';
+import { purgeDeleted } from './purge.js';
 import { stateError } from './state-error.js';
 import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
 
@@ -115,14 +116,12 @@ export class State {
   }
 
   /**
-   * Compacts the ranges the night deletes from (turns handed to delivery, outbox entries sent): a deleted key stays
-   * on disk as a marker every scan steps over until a compaction drops it, so without this each night's scans would
-   * grow with the history of deliveries instead of with what waits.
+   * Compacts the ranges the night deletes from (turns handed to delivery, outbox entries sent, the replay): a deleted
+   * key stays on disk as a marker every scan steps over, and its value as text, until a compaction drops both
+   * (purgeDeleted says why a plain compactRange does not).
    */
   async compactDeleted(): Promise<void> {
-    // `level` on Node is classic-level, which compacts; the browser-neutral types of `level` leave it out.
-    const db = this.db as Root & { compactRange(start: string, end: string): Promise<void> };
-    for (const { prefix } of [this.turns, this.outbox]) await db.compactRange(prefix, `${prefix}~`);
+    await purgeDeleted(this.db, [this.turns.prefix, this.outbox.prefix, this.replay.prefix]);
   }
 
   /** Releases the lock. */
