@@ -20,6 +20,7 @@ function deliveryFlags<T>(argv: Argv<T>) {
     .option('webhook-url', { type: 'string', describe: 'memory webhook (WEBHOOK_URL)' })
     .option('webhook-secret-file', { type: 'string', describe: 'file holding the Standard Webhooks secret (else $CREDENTIALS_DIRECTORY/webhook-secret, else WEBHOOK_SECRET)' })
     .option('concurrency', { type: 'number', describe: 'deliveries in flight (CONCURRENCY)' })
+    .option('fix-permissions', { type: 'boolean', describe: 'make STATE_DIR owner-only (chmod -R go-rwx) instead of refusing it when other users can reach it' })
     .option('api-key', { type: 'string', hidden: true })
     .option('webhook-secret', { type: 'string', hidden: true });
 }
@@ -70,7 +71,7 @@ async function main(args: string[]): Promise<number> {
       const config = loadConfig(flagsOf(argv), process.env, { source: false, webhook: retry });
       exitCode = retry ? await retryDeadLettersCommand(config, commandLine) : await deadLettersCommand(config, commandLine, argv.json);
     })
-    .command('quarantine', 'list quarantined records with their reason and the raw record', (y) => y.option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' }).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' }), async (argv) => {
+    .command('quarantine', 'list quarantined records with their reason and the raw record', (y) => y.option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' }).option('fix-permissions', { type: 'boolean', describe: 'make STATE_DIR owner-only instead of refusing it' }).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' }), async (argv) => {
       exitCode = await quarantineCommand(loadConfig(argv, process.env, { source: false, webhook: false }), commandLine, argv.json);
     })
     .strict()

@@ -45,6 +45,8 @@ export interface Config {
   readonly redeliver: boolean;
   /** `--dry-run`: print the conversations as NDJSON, post nothing, change nothing in STATE_DIR. @default false */
   readonly dryRun: boolean;
+  /** `--fix-permissions`: make a STATE_DIR other users can reach owner-only instead of refusing it. @default false */
+  readonly fixPermissions: boolean;
 }
 
 /** The command-line values `loadConfig` reads (yargs' parsed argv; every flag optional). */
@@ -64,6 +66,7 @@ export interface ConfigFlags {
   readonly tz?: string | undefined;
   readonly redeliver?: boolean | undefined;
   readonly dryRun?: boolean | undefined;
+  readonly fixPermissions?: boolean | undefined;
 }
 
 /** What a command needs besides the flags: whether it reads the source and whether it posts. */
@@ -94,6 +97,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     backfill: flags.backfill === undefined ? undefined : parseBackfillDate(flags.backfill, backfillTimeZone(flags.tz, env)),
     redeliver: redeliver(flags),
     dryRun: flags.dryRun ?? false,
+    fixPermissions: flags.fixPermissions ?? false,
   };
 }
 

@@ -1,9 +1,10 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { McError } from '../errors.js';
 import type { Turn } from '../source/turn.js';
 import { refuseDroppedRecords, refuseMarkedDamaged } from './damage-marker.js';
+import { guardStateDir, holdOwnerOnlyUmask } from './permissions.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
 import type { ChatMark, Cursor, LastSent, OutboxEntry, QuarantineRecord, SentRecord } from './records.js';
 import { purgeDeleted } from './purge.js';
@@ -32,6 +33,12 @@ export type Sub<V> = ReturnType<typeof sublevel<V>>;
 
 function sublevel<V>(db: Root, name: string) {
   return db.sublevel<string, V>(name, { valueEncoding: 'json' });
+}
+
+/** How to open STATE_DIR. */
+export interface OpenOptions {
+  /** `--fix-permissions`: make a STATE_DIR other users can reach owner-only instead of refusing it. @default false */
+  readonly fixPermissions?: boolean;
 }
 
 /** Fixed keys of the `meta` sublevel. */
@@ -67,7 +74,7 @@ export class State {
     return result;
   }
 
-  private constructor(readonly db: Root, readonly stateDir: string) {
+  private constructor(readonly db: Root, readonly stateDir: string, private readonly releaseUmask: () => void) {
     this.meta = sublevel(db, 'meta');
     this.turns = sublevel(db, 'turns');
     this.chats = sublevel(db, 'chats');
@@ -78,14 +85,20 @@ export class State {
     this.replay = sublevel(db, 'replay');
   }
 
-  /** Opens and locks STATE_DIR; refuses a locked, damaged or newer state with a clear McError. */
-  static async open(stateDir: string, command: string): Promise<State> {
+  /** Opens and locks STATE_DIR; refuses a locked, damaged, newer or exposed state with a clear McError. */
+  static async open(stateDir: string, command: string, options: OpenOptions = {}): Promise<State> {
     const dbDir = join(stateDir, 'db');
+    const releaseUmask = holdOwnerOnlyUmask();
     try {
-      await mkdir(stateDir, { recursive: true });
+      await guardStateDir(stateDir, { fix: options.fixPermissions ?? false });
+      return await State.openOwnerOnly(stateDir, dbDir, command, releaseUmask);
     } catch (error) {
-      throw stateError(error, stateDir, 'creating the folder');
+      releaseUmask();
+      throw error;
     }
+  }
+
+  private static async openOwnerOnly(stateDir: string, dbDir: string, command: string, releaseUmask: () => void): Promise<State> {
     await refuseMarkedDamaged(stateDir);
     await refuseHeadlessDatabase(stateDir, dbDir);
     const db = new Level<string, unknown>(dbDir, { valueEncoding: 'json', ...levelOptions });
@@ -97,7 +110,7 @@ export class State {
       const holder = describeHolder(await readHolder(stateDir));
       throw new McError('MC_LOCKED', `another memory-cron run holds ${stateDir} (${holder}); wait for it to finish, or stop it`, { cause: error });
     }
-    const state = new State(db, stateDir);
+    const state = new State(db, stateDir, releaseUmask);
     try {
       await refuseDroppedRecords(stateDir, dbDir);
       await state.checkSchema();
@@ -128,6 +141,7 @@ export class State {
   async close(): Promise<void> {
     await removeHolder(this.stateDir).catch(() => undefined);
     await this.db.close();
+    this.releaseUmask();
   }
 
   private async checkSchema(): Promise<void> {
