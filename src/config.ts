@@ -47,6 +47,8 @@ export interface Config {
   readonly dryRun: boolean;
   /** `--fix-permissions`: make a STATE_DIR other users can reach owner-only instead of refusing it. @default false */
   readonly fixPermissions: boolean;
+  /** Seals the values holding chat text (`STATE_KEY_FILE` > `$CREDENTIALS_DIRECTORY/state-key`); plain when undefined. */
+  readonly stateKey: string | undefined;
 }
 
 /** The command-line values `loadConfig` reads (yargs' parsed argv; every flag optional). */
@@ -98,7 +100,16 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     redeliver: redeliver(flags),
     dryRun: flags.dryRun ?? false,
     fixPermissions: flags.fixPermissions ?? false,
+    stateKey: stateKey(env),
   };
+}
+
+// Only from a file (never the environment or the command line): STATE_KEY_FILE, else the systemd credential.
+function stateKey(env: NodeJS.ProcessEnv): string | undefined {
+  const credentials = env['CREDENTIALS_DIRECTORY'];
+  const key = readSecret({ file: nonEmpty(env['STATE_KEY_FILE']), credential: 'state-key', envName: 'STATE_KEY_FILE' }, credentials === undefined ? {} : { CREDENTIALS_DIRECTORY: credentials });
+  if (key !== undefined && key.length < 32) fail(`the state key has ${key.length} characters, fewer than 32; make one with: openssl rand -base64 32`);
+  return key;
 }
 
 function redeliver(flags: ConfigFlags): boolean {

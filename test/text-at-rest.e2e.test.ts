@@ -2,6 +2,7 @@
 // id; after a night, every file of STATE_DIR is read as LevelDB stores it (raw bytes, write-ahead-log records joined,
 // every table block snappy-decompressed) and the markers found must be exactly those of the chats still staged.
 import { strict as assert } from 'node:assert';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Level } from 'level';
@@ -10,9 +11,9 @@ import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { makeChat, type RawChat } from './fixtures/raw-chat.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
-import { cliEnv, outcome } from './helpers/promises.ts';
+import { cliEnv, errorCodes, outcome } from './helpers/promises.ts';
 import { scanForText, type ScanReport } from './helpers/raw-scan.ts';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, type CliResult } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const hour = 3_600_000;
@@ -31,15 +32,24 @@ const closedChats = marked(generateChats({ count: 300, seed: 14, start: new Date
 // A conversation still open at t1 (its last turn 10 minutes before), in a thread of its own.
 const openChats = marked([0, 1, 2].map((i) => makeChat({ id: 1001 + i, workspaceId: 2, thread_id: 77, createdAt: new Date(t1 - (30 - 10 * i) * 60_000).toISOString() })));
 
-async function night(stateDir: string, chats: RawChat[], nowMs: number, extra: Record<string, string> = {}): Promise<void> {
+/** A night; exit 0 expected unless `exit` says otherwise. Returns what was delivered and how many pages were read. */
+async function night(stateDir: string, chats: RawChat[], nowMs: number, extra: Record<string, string> = {}, exit = 0): Promise<{ bodies: string[]; pagesRead: number; result: CliResult }> {
   const standIn = await startStandIn({ chats });
   const receiver = await startWebhookReceiver();
   try {
     const result = await runCli(['--now', new Date(nowMs).toISOString()], cliEnv(standIn, receiver, stateDir, extra));
-    assert.equal(result.code, 0, outcome(result));
+    assert.equal(result.code, exit, outcome(result));
+    return { bodies: [...receiver.accepted.values()].map((body) => JSON.stringify(body)), pagesRead: standIn.requests.length, result };
   } finally {
     await Promise.all([standIn.close(), receiver.close()]);
   }
+}
+
+/** A state key file (mode 0600) holding `key`. */
+async function keyFile(key: string): Promise<string> {
+  const path = join(await tempDir(), 'state-key');
+  await writeFile(path, `${key}\n`, { mode: 0o600 });
+  return path;
 }
 
 function replyText(response: unknown): string {
@@ -91,5 +101,43 @@ describe('chat text at rest', () => {
     } finally {
       await db.close();
     }
+  });
+
+  describe('with a state key', () => {
+    const key = 'k'.repeat(10) + Buffer.from('a state key for the text-at-rest test').toString('base64');
+
+    it('no text is on disk in plain even while a conversation is open; the next night delivers it intact', async () => {
+      const stateDir = await tempDir();
+      const env = { STATE_KEY_FILE: await keyFile(key) };
+      const chats = [...closedChats, ...openChats];
+      await night(stateDir, chats, t1, env);
+      assert.deepEqual((await scanForText(stateDir, marker)).findings, [], 'the open conversation is sealed');
+      const next = await night(stateDir, chats, t1 + 2 * hour, env);
+      assert.equal(next.bodies.length, 1);
+      for (const chat of openChats) assert.ok(next.bodies[0]?.includes(`SENTINEL${String(chat['id'])}X`), 'its text came back from the sealed turns');
+    });
+
+    it('a sealed state without its key, or with another, is refused with exit 7 (MC_STATE_KEY) before any page is read', async () => {
+      const stateDir = await tempDir();
+      await night(stateDir, [...closedChats, ...openChats], t1, { STATE_KEY_FILE: await keyFile(key) });
+      for (const env of [{}, { STATE_KEY_FILE: await keyFile(`${key}x`) }] as Record<string, string>[]) {
+        const refused = await night(stateDir, [...closedChats, ...openChats], t1 + 2 * hour, env, 7);
+        assert.deepEqual(errorCodes(refused.result), ['MC_STATE_KEY']);
+        assert.equal(refused.pagesRead, 0);
+        assert.ok(!refused.result.stdout.includes(key), 'the key is never logged');
+      }
+    });
+
+    it('a plain state opened with a key is sealed in place, and its plain copies are purged', async () => {
+      const stateDir = await tempDir();
+      const chats = [...closedChats, ...openChats];
+      await night(stateDir, chats, t1);
+      assert.notDeepEqual((await scanForText(stateDir, marker)).findings, [], 'plain before');
+      const env = { STATE_KEY_FILE: await keyFile(key) };
+      await night(stateDir, chats, t1, env);
+      assert.deepEqual((await scanForText(stateDir, marker)).findings, [], 'sealed after');
+      const next = await night(stateDir, chats, t1 + 2 * hour, env);
+      assert.equal(next.bodies.length, 1);
+    });
   });
 });

@@ -8,6 +8,9 @@ import { guardStateDir, holdOwnerOnlyUmask } from './permissions.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
 import type { ChatMark, Cursor, LastSent, OutboxEntry, QuarantineRecord, SentRecord } from './records.js';
 import { purgeDeleted } from './purge.js';
+import { setUpSealing } from './seal-state.js';
+import { sealValues, type SealerSlot } from './sealed-values.js';
+import type { SealingRecord } from './sealing.js';
 import { stateError } from './state-error.js';
 import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
 
@@ -39,6 +42,8 @@ function sublevel<V>(db: Root, name: string) {
 export interface OpenOptions {
   /** `--fix-permissions`: make a STATE_DIR other users can reach owner-only instead of refusing it. @default false */
   readonly fixPermissions?: boolean;
+  /** The state key: values holding chat text are sealed with it (README "Encryption at rest"). */
+  readonly stateKey?: string | undefined;
 }
 
 /** Fixed keys of the `meta` sublevel. */
@@ -48,6 +53,8 @@ export interface Meta {
   /** The oldest `createdAt` (ms) taken in when the first run was a `--backfill`; absent = all history. */
   floor: number;
   lastRun: unknown;
+  /** Present once the state is sealed with a state key: the salt and key check, never the key. */
+  sealing: SealingRecord;
 }
 
 /** STATE_DIR's LevelDB, opened and locked by this process, with one sublevel per kind of record (DESIGN §4). */
@@ -74,7 +81,7 @@ export class State {
     return result;
   }
 
-  private constructor(readonly db: Root, readonly stateDir: string, private readonly releaseUmask: () => void) {
+  private constructor(readonly db: Root, readonly stateDir: string, private readonly releaseUmask: () => void, readonly sealing: SealerSlot) {
     this.meta = sublevel(db, 'meta');
     this.turns = sublevel(db, 'turns');
     this.chats = sublevel(db, 'chats');
@@ -91,17 +98,18 @@ export class State {
     const releaseUmask = holdOwnerOnlyUmask();
     try {
       await guardStateDir(stateDir, { fix: options.fixPermissions ?? false });
-      return await State.openOwnerOnly(stateDir, dbDir, command, releaseUmask);
+      return await State.openOwnerOnly(stateDir, dbDir, command, releaseUmask, options);
     } catch (error) {
       releaseUmask();
       throw error;
     }
   }
 
-  private static async openOwnerOnly(stateDir: string, dbDir: string, command: string, releaseUmask: () => void): Promise<State> {
+  private static async openOwnerOnly(stateDir: string, dbDir: string, command: string, releaseUmask: () => void, options: OpenOptions): Promise<State> {
     await refuseMarkedDamaged(stateDir);
     await refuseHeadlessDatabase(stateDir, dbDir);
     const db = new Level<string, unknown>(dbDir, { valueEncoding: 'json', ...levelOptions });
+    const sealing = sealValues(db, stateDir);
     try {
       await db.open();
     } catch (error) {
@@ -110,10 +118,11 @@ export class State {
       const holder = describeHolder(await readHolder(stateDir));
       throw new McError('MC_LOCKED', `another memory-cron run holds ${stateDir} (${holder}); wait for it to finish, or stop it`, { cause: error });
     }
-    const state = new State(db, stateDir, releaseUmask);
+    const state = new State(db, stateDir, releaseUmask, sealing);
     try {
       await refuseDroppedRecords(stateDir, dbDir);
       await state.checkSchema();
+      await setUpSealing(state, sealing, options.stateKey);
       await writeHolder(stateDir, command);
       await removeStaleStatusTemporaries(stateDir);
     } catch (error) {
