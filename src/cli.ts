@@ -6,6 +6,7 @@ import { McError, isMcError } from './errors.js';
 import { checkCommand } from './commands/check.js';
 import { deadLettersCommand, retryDeadLettersCommand } from './commands/dead-letters.js';
 import { quarantineCommand } from './commands/quarantine.js';
+import { rekeyCommand } from './commands/rekey.js';
 import { exitCodeOf, version } from './commands/command-context.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -73,6 +74,9 @@ async function main(args: string[]): Promise<number> {
     })
     .command('quarantine', 'list quarantined records with their reason and the raw record', (y) => y.option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' }).option('fix-permissions', { type: 'boolean', describe: 'make STATE_DIR owner-only instead of refusing it' }).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' }), async (argv) => {
       exitCode = await quarantineCommand(loadConfig(argv, process.env, { source: false, webhook: false }), commandLine, argv.json);
+    })
+    .command('rekey', 'seal the state with a new state key (the current one from STATE_KEY_FILE or the state-key credential)', (y) => y.option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' }).option('fix-permissions', { type: 'boolean', describe: 'make STATE_DIR owner-only instead of refusing it' }).option('new-state-key-file', { type: 'string', demandOption: true, describe: 'file holding the new state key (32+ characters: openssl rand -base64 32)' }), async (argv) => {
+      exitCode = await rekeyCommand(loadConfig(argv, process.env, { source: false, webhook: false }), commandLine, argv.newStateKeyFile);
     })
     .strict()
     .version(version)

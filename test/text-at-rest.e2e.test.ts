@@ -139,5 +139,21 @@ describe('chat text at rest', () => {
       const next = await night(stateDir, chats, t1 + 2 * hour, env);
       assert.equal(next.bodies.length, 1);
     });
+
+    it('rekey seals the state with a new key: the old one is refused after, the new one delivers what waited', async () => {
+      const stateDir = await tempDir();
+      const chats = [...closedChats, ...openChats];
+      const oldKey = { STATE_KEY_FILE: await keyFile(key) };
+      await night(stateDir, chats, t1, oldKey);
+      const newKeyFile = await keyFile(`${key}-the-next-one`);
+      const rekey = await runCli(['rekey', '--new-state-key-file', newKeyFile], { STATE_DIR: stateDir, ...oldKey });
+      assert.equal(rekey.code, 0, outcome(rekey));
+      assert.deepEqual((await scanForText(stateDir, marker)).findings, [], 'still sealed');
+      const refused = await night(stateDir, chats, t1 + 2 * hour, oldKey, 7);
+      assert.deepEqual(errorCodes(refused.result), ['MC_STATE_KEY']);
+      const next = await night(stateDir, chats, t1 + 2 * hour, { STATE_KEY_FILE: newKeyFile });
+      assert.equal(next.bodies.length, 1);
+      for (const chat of openChats) assert.ok(next.bodies[0]?.includes(`SENTINEL${String(chat['id'])}X`));
+    });
   });
 });
