@@ -6,6 +6,7 @@ import { McError, isMcError } from './errors.js';
 import { checkCommand } from './commands/check.js';
 import { deadLettersCommand, retryDeadLettersCommand } from './commands/dead-letters.js';
 import { quarantineCommand } from './commands/quarantine.js';
+import { rekeyCommand } from './commands/rekey.js';
 import { exitCodeOf, version } from './commands/command-context.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -20,6 +21,7 @@ function deliveryFlags<T>(argv: Argv<T>) {
     .option('webhook-url', { type: 'string', describe: 'memory webhook (WEBHOOK_URL)' })
     .option('webhook-secret-file', { type: 'string', describe: 'file holding the Standard Webhooks secret (else $CREDENTIALS_DIRECTORY/webhook-secret, else WEBHOOK_SECRET)' })
     .option('concurrency', { type: 'number', describe: 'deliveries in flight (CONCURRENCY)' })
+    .option('fix-permissions', { type: 'boolean', describe: 'make STATE_DIR owner-only (chmod -R go-rwx) instead of refusing it when other users can reach it' })
     .option('api-key', { type: 'string', hidden: true })
     .option('webhook-secret', { type: 'string', hidden: true });
 }
@@ -70,8 +72,11 @@ async function main(args: string[]): Promise<number> {
       const config = loadConfig(flagsOf(argv), process.env, { source: false, webhook: retry });
       exitCode = retry ? await retryDeadLettersCommand(config, commandLine) : await deadLettersCommand(config, commandLine, argv.json);
     })
-    .command('quarantine', 'list quarantined records with their reason and the raw record', (y) => y.option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' }).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' }), async (argv) => {
+    .command('quarantine', 'list quarantined records with their reason and the raw record', (y) => y.option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' }).option('fix-permissions', { type: 'boolean', describe: 'make STATE_DIR owner-only instead of refusing it' }).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' }), async (argv) => {
       exitCode = await quarantineCommand(loadConfig(argv, process.env, { source: false, webhook: false }), commandLine, argv.json);
+    })
+    .command('rekey', 'seal the state with a new state key (the current one from STATE_KEY_FILE or the state-key credential)', (y) => y.option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' }).option('fix-permissions', { type: 'boolean', describe: 'make STATE_DIR owner-only instead of refusing it' }).option('new-state-key-file', { type: 'string', demandOption: true, describe: 'file holding the new state key (32+ characters: openssl rand -base64 32)' }), async (argv) => {
+      exitCode = await rekeyCommand(loadConfig(argv, process.env, { source: false, webhook: false }), commandLine, argv.newStateKeyFile);
     })
     .strict()
     .version(version)

@@ -47,6 +47,10 @@ export interface Config {
   readonly redeliver: boolean;
   /** `--dry-run`: print the conversations as NDJSON, post nothing, change nothing in STATE_DIR. @default false */
   readonly dryRun: boolean;
+  /** `--fix-permissions`: make a STATE_DIR other users can reach owner-only instead of refusing it. @default false */
+  readonly fixPermissions: boolean;
+  /** Seals the values holding chat text (`STATE_KEY_FILE` > `$CREDENTIALS_DIRECTORY/state-key`); plain when undefined. */
+  readonly stateKey: string | undefined;
 }
 
 /** The command-line values `loadConfig` reads (yargs' parsed argv; every flag optional). */
@@ -66,6 +70,7 @@ export interface ConfigFlags {
   readonly tz?: string | undefined;
   readonly redeliver?: boolean | undefined;
   readonly dryRun?: boolean | undefined;
+  readonly fixPermissions?: boolean | undefined;
 }
 
 /** What a command needs besides the flags: whether it reads the source and whether it posts. */
@@ -97,7 +102,17 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     backfill: flags.backfill === undefined ? undefined : parseBackfillDate(flags.backfill, backfillTimeZone(flags.tz, env)),
     redeliver: redeliver(flags),
     dryRun: flags.dryRun ?? false,
+    fixPermissions: flags.fixPermissions ?? false,
+    stateKey: stateKey(env),
   };
+}
+
+// Only from a file (never the environment or the command line): STATE_KEY_FILE, else the systemd credential.
+function stateKey(env: NodeJS.ProcessEnv): string | undefined {
+  const credentials = env['CREDENTIALS_DIRECTORY'];
+  const key = readSecret({ file: nonEmpty(env['STATE_KEY_FILE']), credential: 'state-key', envName: 'STATE_KEY_FILE' }, credentials === undefined ? {} : { CREDENTIALS_DIRECTORY: credentials });
+  if (key !== undefined && key.length < 32) fail(`the state key has ${key.length} characters, fewer than 32; make one with: openssl rand -base64 32`);
+  return key;
 }
 
 function redeliver(flags: ConfigFlags): boolean {

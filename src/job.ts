@@ -63,7 +63,7 @@ export interface JobContext {
 export async function runNight(config: Config, context: JobContext): Promise<RunSummary> {
   const started = new Date();
   const nowMs = config.now?.getTime() ?? started.getTime();
-  const state = await State.open(config.stateDir, context.command);
+  const state = await State.open(config.stateDir, context.command, { fixPermissions: config.fixPermissions, stateKey: config.stateKey });
   const log = context.log;
   let checkpoints: StatusCheckpoints | undefined;
   let floorMs: number | undefined;

@@ -4,7 +4,7 @@
 // the next run finish with nothing lost and nothing sent twice.
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -124,7 +124,10 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
       const db = new Level(join(night.stateDir, 'db'));
       await db.open();
       await db.close();
-      const table = (await readdir(join(night.stateDir, 'db'))).find((name) => name.endsWith('.ldb'));
+      // The largest table: it holds the marks and turns a run reads (a small one may hold only what no run reads).
+      const tables = (await readdir(join(night.stateDir, 'db'))).filter((name) => name.endsWith('.ldb'));
+      const sizes = await Promise.all(tables.map(async (name) => (await stat(join(night.stateDir, 'db', name))).size));
+      const table = tables[sizes.indexOf(Math.max(...sizes))];
       assert.ok(table !== undefined, 'a table file exists');
       await flipBytes(join(night.stateDir, 'db', table));
       const result = await runCli(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir));
@@ -176,7 +179,9 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
     const asRoot = process.getuid?.() === 0;
     const mounted = asRoot && readOnlyBindMount(night.stateDir);
     try {
-      if (!mounted) await chmodTree(night.stateDir, 0o555, 0o444); // the folder itself stays traversable: only writes are refused
+      // Owner-only and read-only (a STATE_DIR other users can reach is refused before anything else); "nobody" owns it.
+      if (asRoot && !mounted) await chownTree(night.stateDir, 65_534);
+      if (!mounted) await chmodTree(night.stateDir, 0o500, 0o400);
       const result = await runCliAs(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir), asRoot && !mounted ? 65_534 : undefined);
       if (asRoot && /Cannot find module|EACCES.*cli\.js|permission denied.*dist/i.test(result.stderr)) {
         t.skip('running as root, and user "nobody" cannot read dist/: the read-only case needs an unprivileged user');
@@ -184,13 +189,13 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
       }
       await assertRefused(result, 'MC_STATE_UNWRITABLE', /fix permissions/, night, 'read-only STATE_DIR');
       if (mounted) execFileSync('umount', [night.stateDir]);
-      else await chmodTree(night.stateDir, 0o755, 0o644);
+      else await restoreOwner(night.stateDir);
       const next = await runCli(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir));
       assert.equal(next.code, 0, outcome(next));
       assertDeliveredExactly(night.receiver, all, t2, await snapshotState(night.stateDir), { realNowMs, sentBefore: baselineSent });
     } finally {
       if (mounted) spawnSyncQuiet('umount', [night.stateDir]);
-      await chmodTree(night.stateDir, 0o755, 0o644).catch(() => undefined);
+      await restoreOwner(night.stateDir).catch(() => undefined);
       await night.close();
     }
   });
@@ -265,6 +270,17 @@ async function chmodTree(dir: string, dirMode: number, fileMode: number): Promis
     else await chmod(path, fileMode);
   }
   await chmod(dir, dirMode);
+}
+
+async function chownTree(dir: string, uid: number): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) await chown(join(entry.parentPath, entry.name), uid, uid);
+  await chown(dir, uid, uid);
+}
+
+// Back to this process's user, owner-only and writable.
+async function restoreOwner(dir: string): Promise<void> {
+  if (process.getuid?.() === 0) await chownTree(dir, 0);
+  await chmodTree(dir, 0o700, 0o600);
 }
 
 async function du(dir: string): Promise<number> {

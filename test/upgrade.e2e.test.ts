@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cp } from 'node:fs/promises';
+import { chmod, cp, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
@@ -33,6 +33,11 @@ describe('upgrading a schema-2 state (DESIGN §4)', () => {
   it("status reads it as is; the next night migrates it and sends the two users' open default-thread turns as two conversations", async () => {
     const stateDir = join(await tempDir(), 'state');
     await cp(fixture, stateDir, { recursive: true });
+    // As the unit's StateDirectory= leaves it: owner-only (a checkout's copy is not).
+    for (const dir of [stateDir, join(stateDir, 'db')]) {
+      await chmod(dir, 0o700);
+      for (const entry of await readdir(dir, { withFileTypes: true })) if (entry.isFile()) await chmod(join(dir, entry.name), 0o600);
+    }
     const before = await runCli(['status', '--json'], { STATE_DIR: stateDir });
     assert.equal(before.code, 0, before.stdout + before.stderr);
     assert.equal(JSON.parse(before.stdout).cursor?.id, 8, 'status reads the schema-2 state unchanged');

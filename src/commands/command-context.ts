@@ -21,7 +21,7 @@ export function commandLog(config: Config, options: { toStderr: boolean; command
 
 /** The secrets a logger must scrub from every line. */
 export function secretsOf(config: Config): string[] {
-  return [config.source?.kind === 'api' ? config.source.apiKey : undefined, config.webhookSecret].filter((s): s is string => s !== undefined && s.length >= 4);
+  return [config.source?.kind === 'api' ? config.source.apiKey : undefined, config.webhookSecret, config.stateKey].filter((s): s is string => s !== undefined && s.length >= 4);
 }
 
 /** One AbortController for the run: SIGINT, SIGTERM and the deadline abort it with the McError to exit with. */

@@ -29,7 +29,7 @@ export interface DeadLetterView {
 
 /** `memory-cron dead-letters [--json]`: lists the dead and parked conversations (takes the lock; exit 3 while a run holds it). */
 export async function deadLettersCommand(config: Config, commandLine: string, json: boolean): Promise<number> {
-  const state = await openExistingState(config.stateDir, commandLine);
+  const state = await openExistingState(config.stateDir, commandLine, { fixPermissions: config.fixPermissions, stateKey: config.stateKey });
   if (state === undefined) {
     process.stdout.write(json ? `${JSON.stringify({ stateDir: config.stateDir, ranBefore: false, count: 0, pending: 0, deadLetters: [] })}\n` : nothingRanLine(config.stateDir));
     return 0;
@@ -57,7 +57,7 @@ export async function retryDeadLettersCommand(config: Config, commandLine: strin
   const log = commandLog(config, { toStderr: false, command: 'dead-letters' });
   const stop = stopSignal(config.deadlineMs);
   return loggedCommand(log, stop, async () => {
-    const state = await openExistingState(config.stateDir, commandLine);
+    const state = await openExistingState(config.stateDir, commandLine, { fixPermissions: config.fixPermissions, stateKey: config.stateKey });
     if (state === undefined) {
       log.logger.info({ stateDir: config.stateDir }, 'nothing has run here yet: no dead letters');
       return 0;

@@ -4,7 +4,7 @@ import { textTable } from './text-table.js';
 
 /** `memory-cron quarantine [--json]`: lists the bad records with their reason and the raw record (takes the lock; exit 3 while a run holds it). */
 export async function quarantineCommand(config: Config, commandLine: string, json: boolean): Promise<number> {
-  const state = await openExistingState(config.stateDir, commandLine);
+  const state = await openExistingState(config.stateDir, commandLine, { fixPermissions: config.fixPermissions, stateKey: config.stateKey });
   if (state === undefined) {
     process.stdout.write(json ? `${JSON.stringify({ stateDir: config.stateDir, ranBefore: false, count: 0, records: [] })}\n` : nothingRanLine(config.stateDir));
     return 0;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { McError } from '../errors.js';
 import { describeHolder, readHolder, type Holder } from './holder.js';
+import { refuseExposed } from './permissions.js';
 
 /** A throw-away copy of STATE_DIR for `--dry-run` (DESIGN §4): run the real job on `dir`, then `remove()` it. */
 export interface StateCopy {
@@ -14,9 +15,11 @@ export interface StateCopy {
  * Copies STATE_DIR into a fresh temporary folder without opening its LevelDB (opening rewrites files, and a dry
  * run must leave every byte as it was). Copying files another process is writing gives a torn database, so a
  * live holder — before or after the copy — refuses with MC_LOCKED (exit 3); a holder whose process is gone
- * (a run killed with -9) does not. A STATE_DIR that does not exist yet copies as an empty one.
+ * (a run killed with -9) does not. A STATE_DIR other users can reach is refused (MC_STATE_EXPOSED); the copy is
+ * owner-only. A STATE_DIR that does not exist yet copies as an empty one.
  */
 export async function copyStateDir(stateDir: string): Promise<StateCopy> {
+  if (await exists(stateDir)) await refuseExposed(stateDir);
   await refuseIfHeld(stateDir, 'is held by a run');
   const dir = await mkdtemp(join(tmpdir(), 'memory-cron-dry-run-'));
   const remove = () => rm(dir, { recursive: true, force: true });

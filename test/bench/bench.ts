@@ -1,14 +1,14 @@
 // `npm run bench`: the night job against the floor (test/bench/floor.ts) on the same generated history, then on
 // 2× and 4× the history, an incremental night (1% new chats on top of 4×), and a night with latency per page.
 // Prints one table and one JSON line. Flags: --chats N (default 100000), --skip-4x (no 2×/4×/incremental),
-// --skip-2x, --skip-floor (while tuning memory), --keep-state (leave the state folders, and print where), --skip-latency, --latency-ms MS (default 10), --cpu-prof DIR (profiles every CLI run into DIR), --verbose (each run's own report, on stderr),
+// --skip-2x, --skip-floor (while tuning memory), --skip-key (no night with a state key), --keep-state (leave the state folders, and print where), --skip-latency, --latency-ms MS (default 10), --cpu-prof DIR (profiles every CLI run into DIR), --verbose (each run's own report, on stderr),
 // --node-options STRING (added to NODE_OPTIONS for the CLI runs, e.g. a diagnostic --import). The CLI runs with the
 // NODE_OPTIONS the service sets (systemd/memory-cron.service), so the bench measures the job as it runs at night.
 // The stand-in and the receiver run in one child process, the job and the floor each in another, and this
 // driver only waits while they run: on 2 cores the job gets one, the servers the other.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +29,7 @@ const { values: flags } = parseArgs({
     'skip-latency': { type: 'boolean', default: false },
     'skip-2x': { type: 'boolean', default: false },
     'skip-floor': { type: 'boolean', default: false },
+    'skip-key': { type: 'boolean', default: false },
     'keep-state': { type: 'boolean', default: false },
     'latency-ms': { type: 'string', default: '10' },
     'cpu-prof': { type: 'string' },
@@ -64,6 +65,12 @@ try {
   if (!flags['skip-floor']) rows.set('floor', await runFloor('floor', chats));
   rows.set('cli', await runCliNight('cli', chats, await freshStateDir()));
   check(flags['skip-floor'] || rows.get('cli')!.digest === rows.get('floor')!.digest, 'the job and the floor delivered different conversations');
+  if (!flags['skip-key']) {
+    const keyFile = join(await freshStateDir(), 'state-key');
+    await writeFile(keyFile, 'a bench state key, 32 characters or more\n', { mode: 0o600 });
+    rows.set('keyed', await runCliNight('cli, state key', chats, await freshStateDir(), { STATE_KEY_FILE: keyFile }));
+    check(rows.get('keyed')!.digest === rows.get('cli')!.digest, 'the job with a state key delivered different conversations');
+  }
   if (!flags['skip-latency']) {
     await servers.ask({ type: 'latency', ms: latencyMs });
     rows.set('latency', await runCliNight(`cli, ${latencyMs} ms/page`, chats, await freshStateDir()));
@@ -94,10 +101,10 @@ async function freshStateDir(): Promise<string> {
   return dir;
 }
 
-async function runCliNight(name: string, count: number, stateDir: string): Promise<Row> {
+async function runCliNight(name: string, count: number, stateDir: string, env: NodeJS.ProcessEnv = {}): Promise<Row> {
   const profile = flags['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', flags['cpu-prof']];
   const nodeOptions = { NODE_OPTIONS: [serviceNodeOptions, flags['node-options'] ?? ''].join(' ').trim() };
-  const run = await measureNode([...profile, cli, 'run'], { ...envOf(), ...nodeOptions, STATE_DIR: stateDir }, root);
+  const run = await measureNode([...profile, cli, 'run'], { ...envOf(), ...nodeOptions, ...env, STATE_DIR: stateDir }, root);
   const summary = run.stdout.split('\n').flatMap((line) => (line.includes('"summary"') ? [JSON.parse(line).summary] : [])).at(-1);
   const tally = await takeTally();
   if (flags.verbose) console.error(`${name}: ${JSON.stringify(summary)}`);
@@ -136,6 +143,7 @@ function report(n: number, all: Map<string, Row>): void {
   const latency = get('latency');
   const ratios = {
     cliVsFloor: ratio(get('cli')?.wallSeconds, get('floor')?.wallSeconds),
+    keyedVsCli: ratio(get('keyed')?.wallSeconds, get('cli')?.wallSeconds),
     rss4xMb: get('cli4x') === undefined ? undefined : round(get('cli4x')!.peakRssMb, 1),
     rssGrowth1xTo4x: ratio(get('cli4x')?.peakRssMb, get('cli')?.peakRssMb),
     anon4xMb: get('cli4x') === undefined ? undefined : round(get('cli4x')!.peakAnonMb, 1),
