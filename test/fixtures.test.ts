@@ -39,7 +39,7 @@ describe('AnythingLLM stand-in', () => {
     assert.deepEqual(ids(pages[2]!.chats), [5, 4, 3, 2, 1]);
     assert.deepEqual(pages.map((p) => p.hasPages), [true, true, false, false]);
     assert.deepEqual(pages[3]!.chats, []);
-    assert.deepEqual(Object.keys(pages[0]!.chats[0]!).sort(), ['api_session_id', 'createdAt', 'feedbackScore', 'id', 'include', 'lastUpdatedAt', 'prompt', 'response', 'thread_id', 'user', 'user_id', 'workspace', 'workspaceId']);
+    assert.deepEqual(Object.keys(pages[0]!.chats[0]!).sort(), ['api_session_id', 'createdAt', 'feedbackScore', 'id', 'include', 'lastUpdatedAt', 'memoryProcessed', 'prompt', 'response', 'thread_id', 'user', 'user_id', 'workspace', 'workspaceId']);
   });
 
   test('answers 403 with AnythingLLM body for a missing or wrong key', async () => {
