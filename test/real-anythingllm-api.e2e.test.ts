@@ -114,7 +114,7 @@ before(async () => {
   allm = await startRealAnythingLlm({ chats: 60, users: 3, workspaces: 2, threads: 1, days: 1, seed: 1 });
   rows = await allm.readAll();
   usernames = new Map(allm.init.users.map((user) => [user.id, user.username]));
-});
+}, { timeout: 25 * 60_000 }); // a first build of the server takes minutes (rigTimeouts bound each step)
 after(() => allm?.stop());
 
 describe('the stand-in answers as the real AnythingLLM server does', () => {

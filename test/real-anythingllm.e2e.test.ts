@@ -7,10 +7,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startRealAnythingLlm, type RealAnythingLlm } from './fixtures/real-anythingllm.ts';
 import { startWebhookReceiver, type Receiver } from './fixtures/webhook-receiver.ts';
-import { runCli, type CliResult } from './helpers/run-cli.js';
+import { startCli, type CliResult } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const hour = 3_600_000;
+/** Bounds: a first build of the server takes minutes (rigTimeouts bound each step); the night far less. */
+const setupTimeoutMs = 25 * 60_000;
+const nightTimeoutMs = 5 * 60_000;
 type Row = Record<string, any>;
 
 /** What a conversation of one chat history must look like on the wire (DESIGN §3), built from served rows. */
@@ -132,7 +135,9 @@ describe('one night against the real AnythingLLM server (multi-user, seeded thro
     receiver = await startWebhookReceiver();
     const env = { BASE_URL: allm.url, API_KEY: allm.apiKey, WEBHOOK_URL: receiver.url, STATE_DIR: await tempDir('memory-cron-real-allm-') };
     let t = performance.now();
-    night = await runCli(['run', '--now', new Date(nowMs).toISOString()], env);
+    const run = startCli(['run', '--now', new Date(nowMs).toISOString()], env);
+    const killer = setTimeout(() => run.child.kill('SIGKILL'), nightTimeoutMs);
+    night = await run.done.finally(() => clearTimeout(killer));
     const nightSeconds = (performance.now() - t) / 1000;
     t = performance.now();
     const bare = await allm.readAll();
@@ -144,7 +149,7 @@ describe('one night against the real AnythingLLM server (multi-user, seeded thro
       `real-anythingllm: night ${nightSeconds.toFixed(2)} s, bare sequential read ${bareSeconds.toFixed(2)} s ` +
         `(${Math.ceil(served.length / 20)} pages, ${served.length} chats); setup ${setup.toFixed(2)} s, init ${init.toFixed(2)} s, start ${start.toFixed(2)} s, seeding in all ${seeded.toFixed(1)} s`,
     );
-  });
+  }, { timeout: setupTimeoutMs });
   after(async () => {
     await receiver?.close();
     await allm?.stop();
@@ -166,6 +171,7 @@ describe('one night against the real AnythingLLM server (multi-user, seeded thro
   });
 
   it('the night exits 0 and delivers every included chat it was served exactly once, and no hidden one', () => {
+    assert.equal(night.signal, null, `the night did not finish within ${nightTimeoutMs / 1000} s`);
     assert.equal(night.code, 0, `exit ${night.code}\n${night.stdout.slice(-3000)}${night.stderr.slice(-2000)}`);
     assert.equal(receiver!.deliveries.length, receiver!.accepted.size, 'no conversation POSTed twice');
     const sent = delivered.flatMap((body) => [...new Set(chatIdsOf(body))]);
