@@ -39,7 +39,7 @@ describe('AnythingLLM stand-in', () => {
     assert.deepEqual(ids(pages[2]!.chats), [5, 4, 3, 2, 1]);
     assert.deepEqual(pages.map((p) => p.hasPages), [true, true, false, false]);
     assert.deepEqual(pages[3]!.chats, []);
-    assert.deepEqual(Object.keys(pages[0]!.chats[0]!).sort(), ['api_session_id', 'createdAt', 'feedbackScore', 'id', 'include', 'lastUpdatedAt', 'prompt', 'response', 'thread_id', 'user', 'user_id', 'workspace', 'workspaceId']);
+    assert.deepEqual(Object.keys(pages[0]!.chats[0]!).sort(), ['api_session_id', 'createdAt', 'feedbackScore', 'id', 'include', 'lastUpdatedAt', 'memoryProcessed', 'prompt', 'response', 'thread_id', 'user', 'user_id', 'workspace', 'workspaceId']);
   });
 
   test('answers 403 with AnythingLLM body for a missing or wrong key', async () => {
@@ -51,17 +51,35 @@ describe('AnythingLLM stand-in', () => {
     assert.equal(s.requests.at(-1)!.status, 403);
   });
 
-  test('ignores the body unless Content-Type is application/json (serves page 0)', async () => {
+  test('ignores the body without a JSON, text or form Content-Type (serves page 0); JSON-parses a text/plain body, 500 when it is not JSON', async () => {
     assert.equal(ids((await json(await page(s, 1, { type: null }))).chats)[0], 45);
-    assert.equal(ids((await json(await page(s, 1, { type: 'text/plain' }))).chats)[0], 45);
+    assert.equal(ids((await json(await page(s, 1, { type: 'text/html' }))).chats)[0], 45);
+    assert.equal(ids((await json(await page(s, 1, { type: 'text/plain' }))).chats)[0], 25);
     assert.equal(ids((await json(await page(s, 1, { type: 'application/json; charset=utf-8' }))).chats)[0], 25);
-    assert.equal(s.requests.at(-3)!.offset, undefined);
+    assert.equal(s.requests.at(-4)!.offset, undefined);
+    const notJson = await page(s, 1, { type: 'text/plain', body: 'offset=1' });
+    assert.deepEqual([notJson.status, await notJson.text()], [500, 'Internal Server Error']);
+    assert.equal((await page(s, 1, { type: 'text/plain', body: 'offset=1', key: 'wrong' })).status, 403, 'the key is checked first');
   });
 
   test('rejects malformed JSON with 400, and unknown paths or methods with 404', async () => {
     assert.equal((await page(s, 0, { body: '{"offset":' })).status, 400);
     assert.equal((await fetch(s.url + '/api/v1/admin/workspace-chatz', { method: 'POST' })).status, 404);
     assert.equal((await fetch(s.url + PATH)).status, 404);
+  });
+
+  test('with webPage, answers other paths and methods with the web page (200, HTML), as a production server does', async () => {
+    const web = await startStandIn({ chats: chatsUpTo(3), webPage: true });
+    try {
+      for (const response of [await fetch(web.url + '/api/v1/admin/workspace-chatz', { method: 'POST' }), await fetch(web.url + PATH)]) {
+        assert.equal(response.status, 200);
+        assert.match(response.headers.get('content-type')!, /^text\/html/);
+        assert.match(await response.text(), /<html/i);
+      }
+      assert.equal((await json(await page(web, 0))).chats.length, 3);
+    } finally {
+      await web.close();
+    }
   });
 
   test('applies JavaScript coercion to odd offsets like the real route', async () => {
