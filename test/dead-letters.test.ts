@@ -51,7 +51,7 @@ describe('memory-cron dead-letters', () => {
 
       const table = await runCli(['dead-letters'], { STATE_DIR: stateDir });
       assert.match(table.stdout, new RegExp(`^${dead + parked} dead letters in .* \\(${dead} dead: retried by the next run; ${parked} parked`));
-      assert.match(table.stdout, /^CONVERSATION +WORKSPACE +THREAD +STATUS +ATTEMPTS +FAILED AT +LAST ERROR$/m);
+      assert.match(table.stdout, /^CONVERSATION +WORKSPACE +CHAT HISTORY +STATUS +ATTEMPTS +FAILED AT +LAST ERROR$/m);
       assert.match(table.stdout, /^conv_\S+ +.+ \(\d+\) +(default|\d+) +parked +1 +\d{4}-.+ +HTTP 422: unprocessable/m);
 
       healthy = true;

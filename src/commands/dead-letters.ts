@@ -18,6 +18,9 @@ export interface DeadLetterView {
   readonly conversation: string;
   readonly workspace: { readonly id: number; readonly name: string; readonly slug: string };
   readonly threadId: number | null;
+  /** The chat history's user, or null (absent from bodies frozen before schema 3: null). */
+  readonly user: { readonly id: number; readonly username: string | null } | null;
+  readonly apiSessionId: string | null;
   readonly status: 'dead' | 'parked';
   readonly attempts: number;
   readonly lastError: string | null;
@@ -93,6 +96,8 @@ function view(entry: OutboxEntry, conversation: Conversation): DeadLetterView {
     conversation: conversation.id,
     workspace: conversation.workspace,
     threadId: conversation.threadId,
+    user: conversation.user ?? null,
+    apiSessionId: conversation.apiSessionId ?? null,
     status: entry.status === 'parked' ? 'parked' : 'dead',
     attempts: entry.attempts,
     lastError: entry.lastError ?? null,
@@ -103,10 +108,17 @@ function view(entry: OutboxEntry, conversation: Conversation): DeadLetterView {
   };
 }
 
+// The chat history a dead letter belongs to, as an operator reads it: a thread, or whose default thread.
+function historyOf(letter: DeadLetterView): string {
+  if (letter.threadId !== null) return `thread ${letter.threadId}`;
+  if (letter.user !== null) return `default · ${letter.user.username ?? `user ${letter.user.id}`}`;
+  return letter.apiSessionId === null ? 'default' : `default · API ${letter.apiSessionId}`;
+}
+
 function table(stateDir: string, letters: readonly DeadLetterView[], pending: number): string {
   const dead = letters.filter((letter) => letter.status === 'dead').length;
   const head = `${letters.length} dead letters in ${stateDir} (${dead} dead: retried by the next run; ${letters.length - dead} parked: refused by the webhook)${pending > 0 ? `, ${pending} pending` : ''}`;
   if (letters.length === 0) return `${head}\n`;
-  const rows = letters.map((l) => [l.conversation, `${l.workspace.name} (${l.workspace.id})`, l.threadId === null ? 'default' : String(l.threadId), l.status, String(l.attempts), l.failedAt ?? '-', l.lastError ?? '-']);
-  return `${head}\n${textTable(['CONVERSATION', 'WORKSPACE', 'THREAD', 'STATUS', 'ATTEMPTS', 'FAILED AT', 'LAST ERROR'], rows, 80)}send them now: memory-cron dead-letters retry\n`;
+  const rows = letters.map((l) => [l.conversation, `${l.workspace.name} (${l.workspace.id})`, historyOf(l), l.status, String(l.attempts), l.failedAt ?? '-', l.lastError ?? '-']);
+  return `${head}\n${textTable(['CONVERSATION', 'WORKSPACE', 'CHAT HISTORY', 'STATUS', 'ATTEMPTS', 'FAILED AT', 'LAST ERROR'], rows, 80)}send them now: memory-cron dead-letters retry\n`;
 }

@@ -86,19 +86,20 @@ function report(
   console.log(`signatures       ${valid === deliveries.length && deliveries.length > 0 ? 'valid: yes' : 'valid: NO'} (${valid}/${deliveries.length})`);
   console.log(`oracle (gap 1h)  ${expected.length} closed conversations expected, ${matching} received exactly`);
 
-  const perThread = new Map<string, number>();
+  const perHistory = new Map<string, number>();
   for (const c of conversations) {
-    const where = `${c.workspace?.name ?? '?'} (workspace ${c.workspace?.id ?? '?'}) · ${c.threadId === null ? 'default thread' : `thread ${c.threadId}`}`;
-    perThread.set(where, (perThread.get(where) ?? 0) + 1);
+    const who = c.threadId !== null ? `thread ${c.threadId}` : c.user ? `default · ${c.user.username}` : c.apiSessionId ? `default · API ${c.apiSessionId}` : 'default · no user';
+    const where = `${c.workspace?.name ?? '?'} (workspace ${c.workspace?.id ?? '?'}) · ${who}`;
+    perHistory.set(where, (perHistory.get(where) ?? 0) + 1);
   }
-  console.log('\nper workspace / thread');
-  for (const [where, n] of [...perThread].sort()) console.log(`  ${where.padEnd(56)} ${String(n).padStart(4)}`);
+  console.log('\nper chat history');
+  for (const [where, n] of [...perHistory].sort()) console.log(`  ${where.padEnd(60)} ${String(n).padStart(4)}`);
 
   console.log('\nexamples');
   const byStart = [...conversations].sort((a, b) => String(a.startedAt).localeCompare(String(b.startedAt)));
   const step = Math.max(1, Math.floor(byStart.length / 5));
   for (const c of byStart.filter((_, i) => i % step === 0).slice(0, 5)) {
-    const thread = c.threadId === null ? 'default' : `thread ${c.threadId}`;
+    const thread = c.threadId === null ? `default${c.user ? ` · ${c.user.username}` : ''}` : `thread ${c.threadId}`;
     const n = c.messages?.length ?? 0;
     const continues = c.continues ? `, continues ${String(c.continues).slice(0, 16)}` : '';
     console.log(`  ${String(c.id).slice(0, 16).padEnd(16)}  ${(c.workspace?.name ?? '?').padEnd(24)} ${thread.padEnd(10)} ${c.startedAt} – ${c.endedAt}  ${n} message${n === 1 ? '' : 's'}${continues}`);
