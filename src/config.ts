@@ -1,6 +1,7 @@
 import { McError } from './errors.js';
 import { backfillTimeZone, parseBackfillDate } from './config/backfill-date.js';
 import { parseDuration } from './config/duration.js';
+import { monitoringSettings, type MonitoringSettings } from './config/monitoring-settings.js';
 import { readSecret } from './config/secrets.js';
 
 /** Where chats come from. */
@@ -9,7 +10,7 @@ export type SourceConfig =
   | { readonly kind: 'file'; readonly path: string };
 
 /** One validated configuration for a run; built once by `loadConfig`, read-only afterwards. */
-export interface Config {
+export interface Config extends MonitoringSettings {
   /** Undefined for commands that do not read the source (status, dead-letters). */
   readonly source: SourceConfig | undefined;
   /** Undefined for commands that do not post (status, --dry-run). */
@@ -64,6 +65,8 @@ export interface ConfigFlags {
   readonly tz?: string | undefined;
   readonly redeliver?: boolean | undefined;
   readonly dryRun?: boolean | undefined;
+  readonly metricsFile?: string | undefined;
+  readonly instance?: string | undefined;
 }
 
 /** What a command needs besides the flags: whether it reads the source and whether it posts. */
@@ -94,6 +97,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     backfill: flags.backfill === undefined ? undefined : parseBackfillDate(flags.backfill, backfillTimeZone(flags.tz, env)),
     redeliver: redeliver(flags),
     dryRun: flags.dryRun ?? false,
+    ...monitoringSettings(flags, env),
   };
 }
 
