@@ -37,7 +37,9 @@ function runFlags<T>(argv: Argv<T>) {
     .option('backfill', { type: 'string', describe: 'also take in every chat since DATE (2026-11-01 = midnight in --tz; or an ISO timestamp)' })
     .option('tz', { type: 'string', describe: 'time zone of a plain --backfill date (else TZ, else America/Chicago)' })
     .option('redeliver', { type: 'boolean', describe: 'with --backfill: send every conversation since DATE again, with new idempotency keys' })
-    .option('dry-run', { type: 'boolean', describe: 'print the conversations as NDJSON on stdout; post nothing, change nothing in STATE_DIR' });
+    .option('dry-run', { type: 'boolean', describe: 'print the conversations as NDJSON on stdout; post nothing, change nothing in STATE_DIR' })
+    .option('metrics-file', { type: 'string', describe: 'a .prom file for node_exporter, rewritten at the end of every run (METRICS_FILE)' })
+    .option('instance', { type: 'string', describe: 'the instance label of the metrics (INSTANCE; default "default")' });
 }
 
 function webhookFlags<T>(argv: Argv<T>) {

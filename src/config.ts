@@ -1,6 +1,7 @@
 import { McError } from './errors.js';
 import { backfillTimeZone, parseBackfillDate } from './config/backfill-date.js';
 import { parseDuration } from './config/duration.js';
+import { monitoringSettings, type MonitoringSettings } from './config/monitoring-settings.js';
 import { readSecret } from './config/secrets.js';
 
 /** Where chats come from. */
@@ -9,7 +10,7 @@ export type SourceConfig =
   | { readonly kind: 'file'; readonly path: string };
 
 /** One validated configuration for a run; built once by `loadConfig`, read-only afterwards. */
-export interface Config {
+export interface Config extends MonitoringSettings {
   /** Undefined for commands that do not read the source (status, dead-letters). */
   readonly source: SourceConfig | undefined;
   /** Undefined for commands that do not post (status, --dry-run). */
@@ -71,6 +72,8 @@ export interface ConfigFlags {
   readonly redeliver?: boolean | undefined;
   readonly dryRun?: boolean | undefined;
   readonly fixPermissions?: boolean | undefined;
+  readonly metricsFile?: string | undefined;
+  readonly instance?: string | undefined;
 }
 
 /** What a command needs besides the flags: whether it reads the source and whether it posts. */
@@ -104,6 +107,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     dryRun: flags.dryRun ?? false,
     fixPermissions: flags.fixPermissions ?? false,
     stateKey: stateKey(env),
+    ...monitoringSettings(flags, env),
   };
 }
 

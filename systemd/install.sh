@@ -4,6 +4,9 @@
 #   sudo systemd/install.sh [--prefix /opt/memory-cron] [--node PATH] [--no-build]
 #                           [--api-key-stdin | --webhook-secret-stdin] [--no-systemctl]
 #   sudo systemd/install.sh --uninstall
+#   sudo systemd/install.sh --instance NAME [...]   one of several instances (template units
+#        memory-cron@.service/.timer; /etc/memory-cron/NAME.env, NAME.api-key, NAME.webhook-secret)
+#   sudo systemd/install.sh --instance NAME --uninstall   stop and disable that instance only
 #   systemd/install.sh --root DIR ...   lay the tree out under DIR (a package root, or a test)
 #
 # The build runs `npm ci && npm run build` in this checkout, as the user running install.sh:
@@ -15,7 +18,7 @@
 set -euo pipefail
 umask 022
 
-usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,19s/^# \{0,1\}//p' "$0"; }
 die() { echo "install.sh: $*" >&2; exit 2; }
 say() { echo "install.sh: $*"; }
 
@@ -27,6 +30,7 @@ build=1
 systemctl_=1
 uninstall=0
 stdin_secret=''
+instance=''
 
 while (($# > 0)); do
   case $1 in
@@ -41,6 +45,8 @@ while (($# > 0)); do
     --uninstall) uninstall=1 ;;
     --api-key-stdin) stdin_secret=api-key ;;
     --webhook-secret-stdin) stdin_secret=webhook-secret ;;
+    --instance) instance=${2:?--instance needs a name}; shift ;;
+    --instance=*) instance=${1#*=} ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
@@ -59,6 +65,26 @@ etc=/etc/memory-cron
 unit_dir=/etc/systemd/system
 wrapper=/usr/local/bin/memory-cron
 marker=.memory-cron-install
+
+# An instance's name goes into a user name (memory-cron-NAME, at most 32 characters), paths and
+# unit names: keep it to characters none of them needs to escape.
+if [[ -n $instance && ! $instance =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$ ]]; then
+  die "--instance '$instance' must be 1-20 letters, digits, '_' or '-', starting with a letter or digit"
+fi
+# What this install is about: the plain units, or one instance of the template units.
+if [[ -n $instance ]]; then
+  service=memory-cron@.service
+  timer=memory-cron@.timer
+  enabled_timer=memory-cron@$instance.timer
+  settings=$etc/$instance.env
+  credential_prefix=$etc/$instance.
+else
+  service=memory-cron.service
+  timer=memory-cron.timer
+  enabled_timer=memory-cron.timer
+  settings=$etc/env
+  credential_prefix=$etc/
+fi
 
 # Writes stdin to ROOT/PATH with MODE, unless the file already has that content and mode
 # (then it is not touched at all: a second install changes no file and no directory).
@@ -97,13 +123,30 @@ run_systemctl() {
   fi
 }
 
+if ((uninstall)) && [[ -n $instance ]]; then
+  run_systemctl disable --now "$enabled_timer" || true
+  run_systemctl stop "memory-cron@$instance.service" || true
+  if [[ -n $root ]] && ((systemctl_)); then
+    systemctl --root="$root" disable "$enabled_timer" >/dev/null 2>&1 || true
+  fi
+  say "instance $instance stopped and disabled. Kept: the program and units (other instances may use them),"
+  say "$settings and its credentials, /var/lib/private/memory-cron/$instance (state), /var/log/private/memory-cron/$instance (logs)."
+  exit 0
+fi
+
 if ((uninstall)); then
+  for wanted in "$root$unit_dir"/timers.target.wants/memory-cron@*.timer; do
+    [[ -e $wanted || -L $wanted ]] || continue
+    name=${wanted##*/}
+    run_systemctl disable --now "$name" || true
+    rm -f "$wanted"
+  done
   run_systemctl disable --now memory-cron.timer || true
   run_systemctl stop memory-cron.service || true
   if [[ -n $root ]] && ((systemctl_)); then
     systemctl --root="$root" disable memory-cron.timer >/dev/null 2>&1 || true
   fi
-  rm -f "$root$unit_dir/memory-cron.service" "$root$unit_dir/memory-cron.timer" "$root$wrapper"
+  rm -f "$root$unit_dir/memory-cron.service" "$root$unit_dir/memory-cron.timer" "$root$unit_dir/memory-cron@.service" "$root$unit_dir/memory-cron@.timer" "$root$wrapper"
   if [[ -f $root$prefix/$marker ]]; then
     rm -rf "${root:?}$prefix"
   elif [[ -e $root$prefix ]]; then
@@ -113,6 +156,15 @@ if ((uninstall)); then
   say "uninstalled. Kept: $etc (settings and secrets), /var/lib/private/memory-cron (state),"
   say "/var/log/private/memory-cron (logs). Remove them by hand once they are no longer needed."
   exit 0
+fi
+
+# The plain service and the instances would share /var/lib/memory-cron (an instance's state is a
+# folder inside the plain one's), and systemd hands a DynamicUser= state folder to its unit's uid.
+if [[ -n $instance && -e $root$unit_dir/memory-cron.service ]]; then
+  die "the single-instance units (memory-cron.service) are installed: their state folder would hold the instances'. Uninstall them first (install.sh --uninstall keeps /etc/memory-cron and the state), then install every tenant with --instance"
+fi
+if [[ -z $instance && -e $root$unit_dir/memory-cron@.service ]]; then
+  die "the template units (memory-cron@.service) are installed: add this tenant with --instance NAME, or uninstall them first"
 fi
 
 # 1. The node the service will run: absolute, new enough, and outside /home and /root,
@@ -175,18 +227,18 @@ else
 fi
 
 # 4. Units (ExecStart= names this node and prefix), wrapper, settings and credential files.
-sed "s|^ExecStart=.*|ExecStart=$node $prefix/dist/cli.js run|" "$checkout/systemd/memory-cron.service" |
-  put "$unit_dir/memory-cron.service" 0644
-put "$unit_dir/memory-cron.timer" 0644 <"$checkout/systemd/memory-cron.timer"
+sed "s|^ExecStart=.*|ExecStart=$node $prefix/dist/cli.js run|" "$checkout/systemd/$service" |
+  put "$unit_dir/$service" 0644
+put "$unit_dir/$timer" 0644 <"$checkout/systemd/$timer"
 put "$wrapper" 0755 <"$checkout/systemd/memory-cron-wrapper.sh"
 
 mkdir -p "$root$etc"
 chmod 0700 "$root$etc"
-put_new "$etc/env" 0600 <"$checkout/systemd/memory-cron.env.example"
+put_new "$settings" 0600 <"$checkout/systemd/memory-cron.env.example"
 # Empty credential files: LoadCredential= needs the file to exist; an empty api-key makes the
 # run stop with a clear configuration error, an empty webhook-secret means unsigned deliveries.
-put_new "$etc/api-key" 0600 </dev/null
-put_new "$etc/webhook-secret" 0600 </dev/null
+put_new "${credential_prefix}api-key" 0600 </dev/null
+put_new "${credential_prefix}webhook-secret" 0600 </dev/null
 if [[ -n $stdin_secret ]]; then
   [[ ! -t 0 ]] || echo "install.sh: type the $stdin_secret, then Enter (not echoed)" >&2
   IFS= read -r -s secret || [[ -n ${secret:-} ]] || die "nothing on stdin for --$stdin_secret-stdin"
@@ -194,18 +246,18 @@ if [[ -n $stdin_secret ]]; then
   printf '%s' "$secret" >"$tmp"
   unset secret
   chmod 0600 "$tmp"
-  mv -f "$tmp" "$root$etc/$stdin_secret"
-  say "stored $etc/$stdin_secret"
+  mv -f "$tmp" "$root$credential_prefix$stdin_secret"
+  say "stored $credential_prefix$stdin_secret"
 fi
 
 # 5. Start the timer.
 if ((systemctl_)); then
   if [[ -n $root ]]; then
-    systemctl --root="$root" enable memory-cron.timer
+    systemctl --root="$root" enable "$enabled_timer"
   else
     systemctl daemon-reload
-    systemctl enable --now memory-cron.timer
-    systemctl list-timers --no-pager memory-cron.timer || true
+    systemctl enable --now "$enabled_timer"
+    systemctl list-timers --no-pager "$enabled_timer" || true
   fi
 fi
-say "done. Settings: $etc/env; API key: $etc/api-key (run with --api-key-stdin to set it)."
+say "done. Settings: $settings; API key: ${credential_prefix}api-key (run with${instance:+ --instance $instance} --api-key-stdin to set it)."

@@ -3,6 +3,7 @@
 #   sudo memory-cron status
 #   sudo memory-cron --backfill 2026-11-01
 #   sudo memory-cron dead-letters
+#   sudo memory-cron @tenant-a status       an instance of the template units (install.sh --instance)
 # Installed as /usr/local/bin/memory-cron by systemd/install.sh.
 #
 # Why systemd-run: the job's state belongs to the service's dynamic user and its secrets exist
@@ -15,7 +16,17 @@
 # nothing is chowned and a command can run beside the nightly run (which then reports the lock).
 set -euo pipefail
 
-unit_file=${MEMORY_CRON_UNIT:-/etc/systemd/system/memory-cron.service}
+instance=''
+if [[ ${1:-} == @* ]]; then
+  instance=${1#@}
+  shift
+  if [[ ! $instance =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$ ]]; then
+    echo "memory-cron: @$instance is not an instance name (letters, digits, '_' and '-', at most 20)" >&2
+    exit 2
+  fi
+fi
+unit=memory-cron${instance:+@$instance}
+unit_file=${MEMORY_CRON_UNIT:-/etc/systemd/system/memory-cron${instance:+@}.service}
 if [[ ! -r $unit_file ]]; then
   echo "memory-cron: cannot read $unit_file; is memory-cron installed (systemd/install.sh)?" >&2
   exit 2
@@ -30,9 +41,11 @@ expand() {
   v=${v//%C//var/cache}
   v=${v//%t//run}
   v=${v//%E//etc}
-  v=${v//%n/memory-cron.service}
-  v=${v//%N/memory-cron}
+  v=${v//%n/$unit.service}
+  v=${v//%N/$unit}
   v=${v//%p/memory-cron}
+  v=${v//%i/$instance}
+  v=${v//%I/$instance}
   printf '%s' "${v//$'\x01'/%}"
 }
 
@@ -77,9 +90,9 @@ done
 
 rc=0
 "${SYSTEMD_RUN:-systemd-run}" --quiet --pipe --wait --collect --service-type=exec \
-  --unit="memory-cron-cli-$(date +%Y%m%d%H%M%S)-$$" --description="memory-cron operator command" \
+  --unit="memory-cron-cli${instance:+-$instance}-$(date +%Y%m%d%H%M%S)-$$" --description="memory-cron operator command" \
   "${props[@]}" -- "${command[@]}" "$@" || rc=$?
 if ((rc != 0 && EUID != 0)); then
-  echo "memory-cron: exit $rc; operator commands start a systemd unit, which needs root: sudo memory-cron $*" >&2
+  echo "memory-cron: exit $rc; operator commands start a systemd unit, which needs root: sudo memory-cron ${instance:+@$instance }$*" >&2
 fi
 exit "$rc"

@@ -52,7 +52,7 @@ describe('memory-cron dead-letters', () => {
       const table = await runCli(['dead-letters'], { STATE_DIR: stateDir });
       assert.match(table.stdout, new RegExp(`^${dead + parked} dead letters in .* \\(${dead} dead: retried by the next run; ${parked} parked`));
       assert.match(table.stdout, /^CONVERSATION +WORKSPACE +CHAT HISTORY +STATUS +ATTEMPTS +FAILED AT +LAST ERROR$/m);
-      assert.match(table.stdout, /^conv_\S+ +.+ \(\d+\) +(default|\d+) +parked +1 +\d{4}-.+ +HTTP 422: unprocessable/m);
+      assert.match(table.stdout, /^conv_\S+ +.+ \(\d+\) +(default( · .+)?|thread \d+) +parked +1 +\d{4}-.+ +HTTP 422: unprocessable/m);
 
       healthy = true;
       receiver.deliveries.length = 0;
@@ -139,16 +139,17 @@ describe('memory-cron quarantine', () => {
 describe('operator commands while a run holds STATE_DIR', () => {
   it('dead-letters and quarantine exit 3 naming the holder, as a second run does', async () => {
     const chats = generateChats({ count: 400, seed: 44, start: new Date(end - 3 * day), end: new Date(end), realNowMs: Date.now() });
-    const standIn = await startStandIn({ chats, pageLatencyMs: 100 });
+    const standIn = await startStandIn({ chats });
     const receiver = await startWebhookReceiver();
     try {
       const stateDir = await tempDir();
-      const running = await startHoldingRun(cliEnv(standIn, receiver, stateDir), stateDir);
+      const running = await startHoldingRun(cliEnv(standIn, receiver, stateDir), standIn);
       for (const args of [['dead-letters'], ['dead-letters', 'retry'], ['quarantine', '--json']]) {
         const result = await runCli(args, { STATE_DIR: stateDir, WEBHOOK_URL: receiver.url });
         assert.equal(result.code, 3, args.join(' '));
         assert.match(result.stdout + result.stderr, new RegExp(`another memory-cron run holds .* \\(pid ${running.child.pid}, \`memory-cron run\`, since \\d{4}-`), args.join(' '));
       }
+      running.release();
       assert.equal((await running.done).code, 0);
     } finally {
       await standIn.close();

@@ -72,16 +72,17 @@ describe('--dry-run', () => {
   it('refuses with exit 3 and the holder while a run holds STATE_DIR, since a LevelDB being written cannot be copied safely', async () => {
     const end = Math.floor(Date.now() / hour) * hour - 2 * day;
     const chats = generateChats({ count: 400, seed: 9, start: new Date(end - 3 * day), end: new Date(end), realNowMs: Date.now() });
-    const standIn = await startStandIn({ chats, pageLatencyMs: 100 });
+    const standIn = await startStandIn({ chats });
     const receiver = await startWebhookReceiver();
     try {
       const stateDir = await tempDir();
-      const running = await startHoldingRun(cliEnv(standIn, receiver, stateDir), stateDir);
+      const running = await startHoldingRun(cliEnv(standIn, receiver, stateDir), standIn);
       const dry = await runCli(['run', '--dry-run'], cliEnv(standIn, undefined, stateDir));
       assert.equal(dry.code, 3);
       assert.equal(dry.stdout, '', 'no conversations printed');
       const holder = JSON.parse(await readFile(join(stateDir, 'holder.json'), 'utf8')) as { pid: number };
       assert.match(dry.stderr, new RegExp(`held by a run \\(pid ${holder.pid}, \`memory-cron run\`, since \\d{4}-`));
+      running.release();
       assert.equal((await running.done).code, 0);
     } finally {
       await standIn.close();

@@ -83,15 +83,20 @@ describe('post', () => {
   });
 
   test('an idle connection the server closed is not reused', bounded, async () => {
+    let closed!: Promise<void>;
     await withServer(
       ok('{}'),
       async ({ url, connections }) => {
         assert.equal((await post(url, 'a', {}, { timeoutMs: 1_000 })).status, 200);
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        // The server's side closes only once the client has seen the server's FIN and closed its own: no sleep.
+        await closed;
         assert.equal((await post(url, 'b', {}, { timeoutMs: 1_000 })).status, 200);
         assert.equal(connections.length, 2);
       },
-      (server) => (server.keepAliveTimeout = 50),
+      (server) => {
+        server.keepAliveTimeout = 50;
+        closed = new Promise((resolve) => server.once('connection', (socket) => socket.once('close', () => resolve())));
+      },
     );
   });
 
@@ -161,14 +166,16 @@ describe('post', () => {
   });
 
   test('an abort in flight rejects with the reason and drops the request', bounded, async () => {
+    const controller = new AbortController();
+    const reason = new Error('stop');
     let closed!: Promise<void>;
     await withServer(
-      (req) => void (closed = new Promise((resolve) => req.socket.once('close', () => resolve()))),
+      (req) => {
+        closed = new Promise((resolve) => req.socket.once('close', () => resolve()));
+        controller.abort(reason); // once the request is in flight, not after a guessed delay
+      },
       async ({ url }) => {
-        const controller = new AbortController();
-        const reason = new Error('stop');
-        const pending = post(url, 'x', {}, { timeoutMs: 1_500, signal: controller.signal });
-        setTimeout(() => controller.abort(reason), 100);
+        const pending = post(url, 'x', {}, { timeoutMs: 60_000, signal: controller.signal });
         await assert.rejects(pending, (error) => error === reason);
         await closed;
       },

@@ -5,7 +5,7 @@ import { classifyGenerated, generateChats } from './fixtures/chat-generator.ts';
 import type { RawChat } from './fixtures/raw-chat.ts';
 import { referenceConversations } from './fixtures/reference-conversations.ts';
 import { startWebhookReceiver, type Receiver } from './fixtures/webhook-receiver.ts';
-import { runCli, startCli, summaryOf } from './helpers/run-cli.js';
+import { runCli, startHoldingRun, summaryOf } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const hour = 3_600_000;
@@ -108,17 +108,17 @@ describe('one run at a time', () => {
   it('a second run started while one runs says who holds STATE_DIR, exits 3, and the first run is unharmed', async () => {
     const end = Date.parse('2026-11-24T09:00:00Z');
     const chats = generateChats({ count: 400, seed: 3, start: new Date(end - 3 * 24 * hour), end: new Date(end), realNowMs: Date.now() });
-    const standIn = await startStandIn({ chats, pageLatencyMs: 100 });
+    const standIn = await startStandIn({ chats });
     const receiver = await startWebhookReceiver({ secret });
     try {
       const stateDir = await tempDir();
-      const first = startCli(['--now', new Date(end).toISOString()], env(standIn, receiver, stateDir));
-      while (standIn.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      const first = await startHoldingRun(env(standIn, receiver, stateDir), standIn, ['--now', new Date(end).toISOString()]);
       const second = await runCli(['--now', new Date(end).toISOString()], env(standIn, receiver, stateDir));
       assert.equal(second.code, 3);
       const complaints = second.lines.filter((line) => line['level'] >= 50);
       assert.equal(complaints.length, 1, second.stdout);
-      assert.match(complaints[0]?.['msg'], /^another memory-cron run holds .* \(pid \d+, `memory-cron --now [^`]+`, since \d{4}-/);
+      assert.match(complaints[0]?.['msg'], new RegExp(`^another memory-cron run holds .* \\(pid ${first.child.pid}, \`memory-cron --now [^\`]+\`, since \\d{4}-`));
+      first.release();
       const done = await first.done;
       assert.equal(done.code, 0, done.stdout + done.stderr);
       const expected = referenceConversations(chats, { gapMs: hour, nowMs: end }).filter((c) => c.closed).map((c) => key(c.chatIds));

@@ -6,7 +6,7 @@ import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { classifyGenerated, generateChats } from './fixtures/chat-generator.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
 import { cliEnv } from './helpers/cli-env.js';
-import { runCli, startCli, summaryOf } from './helpers/run-cli.js';
+import { runCli, startCli, startHoldingRun, summaryOf } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const hour = 3_600_000;
@@ -74,16 +74,23 @@ describe('memory-cron status', () => {
 
   it('answers while a run holds STATE_DIR, from the run’s checkpoints, without waiting for the lock', async () => {
     const chats = generateChats({ count: 700, seed: 22, start: new Date(end - 4 * day), end: new Date(end), realNowMs: Date.now() });
-    const standIn = await startStandIn({ chats, pageLatencyMs: 150 });
+    const standIn = await startStandIn({ chats });
     const receiver = await startWebhookReceiver();
     try {
       const stateDir = await tempDir();
-      const running = startCli(['run'], cliEnv(standIn, receiver, stateDir));
+      // Every page waits for the test: the run cannot finish while status is read. A run writes its counters at most
+      // once a second, so pages are let through one at a time, 100 ms apart, until status shows them (35 pages: 3.5 s).
+      const running = await startHoldingRun(cliEnv(standIn, receiver, stateDir), standIn);
+      const pages = Math.ceil(chats.length / 20);
       let seen: Record<string, any> | undefined;
-      while (seen === undefined && running.child.exitCode === null) {
-        const status = await statusJson(stateDir).catch(() => undefined);
-        if (status?.['running'] === true && status['progress'] !== null) seen = status;
-        else await sleep(50);
+      for (let page = 1; seen === undefined && page < pages; page++) {
+        const status = await statusJson(stateDir);
+        if (status['running'] === true && status['progress'] !== null) seen = status;
+        else {
+          await sleep(100);
+          running.step();
+          await running.holding();
+        }
       }
       assert.ok(seen !== undefined, 'status showed the run in progress');
       assert.equal(seen['state'], 'running');
@@ -93,6 +100,7 @@ describe('memory-cron status', () => {
       assert.ok(seen['progress']['pages'] > 0 && seen['progress']['chats'] > 0);
       const table = await runCli(['status'], { STATE_DIR: stateDir });
       assert.match(table.stdout, new RegExp(`^state +running: pid ${running.child.pid}`, 'm'));
+      running.release();
       assert.equal((await running.done).code, 0);
       const after = await statusJson(stateDir);
       assert.deepEqual([after['state'], after['holder'], after['progress'], after['lastRun']['exitCode']], ['idle', null, null, 0]);
@@ -104,7 +112,7 @@ describe('memory-cron status', () => {
 
   it('says a run was interrupted when the process that held STATE_DIR is gone, and shows the last failure', async () => {
     const chats = generateChats({ count: 400, seed: 23, start: new Date(end - 4 * day), end: new Date(end), realNowMs: Date.now() });
-    const standIn = await startStandIn({ chats, pageLatencyMs: 60 });
+    const standIn = await startStandIn({ chats });
     const receiver = await startWebhookReceiver();
     try {
       const stateDir = await tempDir();
@@ -113,10 +121,13 @@ describe('memory-cron status', () => {
       const failed = await statusJson(stateDir);
       assert.deepEqual([failed['lastRun']['exitCode'], failed['lastRun']['error']['code']], [4, 'MC_SOURCE_AUTH']);
 
-      const running = startCli(['run'], cliEnv(standIn, receiver, stateDir));
-      while (standIn.requests.filter((r) => r.status === 200).length < 3) await sleep(20);
+      // Pages 0–2 are answered, page 3 waits: the run is mid-paging, holding STATE_DIR, when it is killed.
+      const pause = standIn.pause(3);
+      const running = startCli(['run'], cliEnv(standIn, receiver, stateDir, { HTTP_TIMEOUT: '1h' }));
+      await pause.holding();
       running.child.kill('SIGKILL');
       await running.done;
+      pause.release();
       const status = await statusJson(stateDir);
       assert.equal(status['state'], 'interrupted');
       assert.equal(status['running'], false);

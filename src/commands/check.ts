@@ -2,8 +2,12 @@ import type { Config } from '../config.js';
 import { apiPageReader } from '../source/api-source.js';
 import { filePageReader } from '../source/file-source.js';
 import { commandLog, loggedCommand, stopSignal } from './command-context.js';
+import { probeWebhook } from './webhook-probe.js';
 
-/** `memory-cron check`: validates the settings and reads page 0, sending nothing; resolves to the exit code. */
+/**
+ * `memory-cron check`: validates the settings, reads page 0 and probes WEBHOOK_URL with a HEAD (any HTTP answer is
+ * reachable), sending nothing; resolves to the exit code.
+ */
 export async function checkCommand(config: Config): Promise<number> {
   const log = commandLog(config, { toStderr: false, command: 'check' });
   const stop = stopSignal(config.deadlineMs);
@@ -14,7 +18,8 @@ export async function checkCommand(config: Config): Promise<number> {
       ? apiPageReader({ baseUrl: source.baseUrl, apiKey: source.apiKey, timeoutMs: config.timeoutMs, retry: { retries: 1, minDelayMs: config.retryMinMs, maxDelayMs: config.retryMinMs, retryAfterCapMs: config.retryAfterCapMs, signal: stop.signal } })
       : filePageReader(source.path);
     const page = await readPage(0, false);
-    log.logger.info({ source: source.kind, rows: page.records.length, hasPages: page.hasPages, webhook: config.webhookUrl !== undefined, signed: config.webhookSecret !== undefined, stateDir: config.stateDir }, 'settings are valid and page 0 was read; nothing was sent');
+    const webhook = config.webhookUrl === undefined ? undefined : await probeWebhook(config.webhookUrl, Math.min(config.timeoutMs, 10_000), stop.signal);
+    log.logger.info({ source: source.kind, rows: page.records.length, hasPages: page.hasPages, webhook: webhook === undefined ? false : { answered: webhook.status }, signed: config.webhookSecret !== undefined, stateDir: config.stateDir }, `settings are valid, page 0 was read${webhook === undefined ? '' : ` and the webhook answered a HEAD (${webhook.status})`}; nothing was sent`);
     return 0;
   });
 }

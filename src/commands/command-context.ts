@@ -21,7 +21,10 @@ export function commandLog(config: Config, options: { toStderr: boolean; command
 
 /** The secrets a logger must scrub from every line. */
 export function secretsOf(config: Config): string[] {
-  return [config.source?.kind === 'api' ? config.source.apiKey : undefined, config.webhookSecret, config.stateKey].filter((s): s is string => s !== undefined && s.length >= 4);
+  // A ping URL carries its token in the path or the query: the whole URL and that part are scrubbed.
+  const ping = config.healthcheck?.url;
+  const token = ping === undefined ? undefined : `${ping.pathname}${ping.search}`.replace(/^\/+/, '');
+  return [config.source?.kind === 'api' ? config.source.apiKey : undefined, config.webhookSecret, config.stateKey, ping?.href, token && token.length >= 8 ? token : undefined].filter((s): s is string => s !== undefined && s.length >= 4);
 }
 
 /** One AbortController for the run: SIGINT, SIGTERM and the deadline abort it with the McError to exit with. */

@@ -1,7 +1,9 @@
 import type { Config } from '../config.js';
-import { runNight } from '../job.js';
+import { isMcError } from '../errors.js';
+import { runNight, type RunSummary } from '../job.js';
 import { progressDisplay, type ProgressDisplay } from '../job/progress-display.js';
 import { deliveryProblem } from '../job/run-outcome.js';
+import { lastKnownTotals, startRunMonitor } from '../monitoring/run-monitor.js';
 import { copyStateDir, type StateCopy } from '../state/state-copy.js';
 import { commandLog, exitCodeOf, exitFor, logFailure, stopSignal, version } from './command-context.js';
 import { dryRunSender } from './dry-run-sender.js';
@@ -9,29 +11,45 @@ import { dryRunSender } from './dry-run-sender.js';
 /**
  * `memory-cron run`: the nightly job; resolves to the exit code. With `--dry-run` the real job runs on a
  * temporary copy of STATE_DIR with a `send` that prints NDJSON on stdout (logs on stderr), then the copy goes.
+ * A real run ends, success or failure, by writing METRICS_FILE and pinging HEALTHCHECK_URL (a dry run does neither).
  */
 export async function runCommand(config: Config, commandLine: string): Promise<number> {
   let display: ProgressDisplay | undefined;
   const log = commandLog(config, { toStderr: config.dryRun, command: 'run', beforeWrite: () => display?.clear() });
   display = progressDisplay({ stream: process.stderr, log: log.logger });
+  const startedAt = new Date();
+  const monitor = config.dryRun ? undefined : startRunMonitor(config, log.logger);
   const stop = stopSignal(config.deadlineMs);
   let copy: StateCopy | undefined;
+  let summary: RunSummary | undefined;
+  let exitCode = 1;
+  let line = '';
   try {
     if (config.dryRun) copy = await copyStateDir(config.stateDir);
     const runConfig = copy === undefined ? config : { ...config, stateDir: copy.dir };
-    const summary = await runNight(runConfig, { log: log.logger, signal: stop.signal, version, command: commandLine, progress: display, ...(copy === undefined ? {} : { send: dryRunSender() }) });
+    summary = await runNight(runConfig, { log: log.logger, signal: stop.signal, version, command: commandLine, progress: display, ...(copy === undefined ? {} : { send: dryRunSender() }) });
     display.done();
     const { conversations } = summary;
     const what = copy === undefined ? `${conversations.sent} conversations sent` : `${conversations.sent} conversations printed (dry run: nothing posted, ${config.stateDir} unchanged)`;
-    log.logger.info({ summary }, `run finished: ${summary.chats.read} chats read, ${what}, ${conversations.open} open, ${conversations.dead + conversations.parked} dead`);
-    return exitFor(log.logger, deliveryProblem(conversations));
+    line = `run finished: ${summary.chats.read} chats read, ${what}, ${conversations.open} open, ${conversations.dead + conversations.parked} dead`;
+    log.logger.info({ summary }, line);
+    const problem = deliveryProblem(conversations);
+    if (problem !== undefined) line = `${line}; ${problem.code}: ${problem.message}`;
+    exitCode = exitFor(log.logger, problem);
+    return exitCode;
   } catch (error) {
     display.done();
     logFailure(log.logger, error);
-    return exitCodeOf(error);
+    line = isMcError(error) ? `${error.code}: ${error.message}` : `MC_INTERNAL: unexpected internal error (a bug — please report it): ${(error as Error)?.message ?? String(error)}`;
+    exitCode = exitCodeOf(error);
+    return exitCode;
   } finally {
     stop.dispose();
     await copy?.remove();
+    if (monitor !== undefined) {
+      const totals = summary === undefined ? await lastKnownTotals(config.stateDir) : { ...summary.totals, openConversations: summary.conversations.open, countedAt: summary.finishedAt };
+      await monitor.finish({ startedAt: summary === undefined ? startedAt : new Date(summary.startedAt), finishedAt: summary === undefined ? new Date() : new Date(summary.finishedAt), exitCode, line, summary, totals });
+    }
     await log.flush();
   }
 }

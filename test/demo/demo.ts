@@ -60,7 +60,7 @@ async function main(): Promise<number> {
   }
 }
 
-type Conversation = { id: string; workspace?: { id: number; name: string }; threadId: number | null; startedAt: string; endedAt: string; continues: string | null; messages: { chatId: number }[] };
+type Conversation = { id: string; workspace?: { id: number; name: string }; threadId: number | null; user?: { id: number; username: string | null } | null; apiSessionId?: string | null; startedAt: string; endedAt: string; continues: string | null; messages: { chatId: number }[] };
 
 /** Prints a short readable account of what the webhook received. */
 function report(

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PagePause, StandIn } from '../fixtures/anythingllm-stand-in.ts';
 
 /** The built CLI (`npm test` builds first). */
 export const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -45,11 +44,23 @@ export function startCli(args: readonly string[], env: Record<string, string | u
   return { child, done };
 }
 
-/** Starts `run` and resolves once it holds STATE_DIR (it has written holder.json); give it a slow stand-in. */
-export async function startHoldingRun(env: Record<string, string | undefined>, stateDir: string): Promise<CliRun> {
-  const run = startCli(['run'], env);
-  while (!existsSync(join(stateDir, 'holder.json'))) await new Promise((resolve) => setTimeout(resolve, 20));
-  return run;
+/** A run that holds STATE_DIR until `release()`: its page requests wait, unanswered, in the stand-in. */
+export interface HoldingRun extends CliRun, PagePause {}
+
+/**
+ * Starts `run` (with `args`) against a paused stand-in and resolves once its first page request is held there: the
+ * run has taken the lock (it opens the state before it pages) and cannot finish, whatever the machine's speed, until
+ * `release()`. HTTP_TIMEOUT is set to an hour so the held request does not time out while the test works.
+ */
+export async function startHoldingRun(env: Record<string, string | undefined>, standIn: StandIn, args: readonly string[] = ['run']): Promise<HoldingRun> {
+  const pause = standIn.pause();
+  const run = startCli(args, { ...env, HTTP_TIMEOUT: '1h' });
+  const exitedFirst = run.done.then((result) => {
+    throw new Error(`the run ended before it paged: exit ${result.code}\n${result.stdout}${result.stderr}`);
+  });
+  await Promise.race([pause.holding(), exitedFirst]);
+  exitedFirst.catch(() => undefined);
+  return { ...run, ...pause };
 }
 
 /** Runs the CLI to the end. */
