@@ -2,7 +2,8 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadConfig, type ConfigFlags } from './config.js';
-import { McError, isMcError } from './errors.js';
+import { McError } from './errors.js';
+import { fallbackLine } from './log/fallback-line.js';
 import { checkCommand } from './commands/check.js';
 import { deadLettersCommand, retryDeadLettersCommand } from './commands/dead-letters.js';
 import { quarantineCommand } from './commands/quarantine.js';
@@ -93,7 +94,6 @@ async function main(args: string[]): Promise<number> {
 try {
   process.exitCode = await main(hideBin(process.argv));
 } catch (error) {
-  const line = isMcError(error) ? `${error.code}: ${error.message}` : `MC_INTERNAL: unexpected internal error (a bug — please report it): ${(error as Error)?.stack ?? String(error)}`;
-  process.stderr.write(`memory-cron: ${line}\n`);
+  process.stderr.write(fallbackLine(error, process.env, version));
   process.exitCode = exitCodeOf(error);
 }

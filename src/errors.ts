@@ -54,3 +54,8 @@ export function exitCodeOf(error: unknown): number {
 export function isMcError(error: unknown, ...codes: ErrorCode[]): error is McError {
   return error instanceof McError && (codes.length === 0 || codes.includes(error.code));
 }
+
+/** An error and the errors of its `cause` chain, outermost first (non-Error causes end the chain). */
+export function* causeChain(error: unknown): Generator<Error> {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) yield e;
+}

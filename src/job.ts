@@ -18,7 +18,7 @@ import type { LastRun } from './job/status-shape.js';
 import { countTotals, type Totals } from './job/totals.js';
 import type { Cursor } from './state/records.js';
 import type { StageCounts } from './state/stage-page.js';
-import { stateError } from './state/state-error.js';
+import { codesOf, stateError } from './state/state-error.js';
 import { State } from './state/state.js';
 
 /** What a run reports: the summary line and the status file's `lastRun` (DESIGN §6). */
@@ -129,7 +129,7 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
       phases: { pagingMs, deliveryMs },
     };
     await state.meta.put('lastRun', summary);
-    const problem = deliveryProblem(delivered);
+    const problem = deliveryProblem(delivered, config.webhookUrl);
     const lastRun: LastRun = { command: context.command, startedAt: summary.startedAt, finishedAt: summary.finishedAt, exitCode: problem === undefined ? 0 : exitCodeOf(problem), error: problem === undefined ? null : { code: problem.code, message: problem.message }, summary };
     await checkpoints.finish({ cursor: cursorAfter, floorMs, lastRun, totals: { ...summary.totals, openConversations: delivered.open, countedAt: summary.finishedAt } });
     return summary;
@@ -151,7 +151,7 @@ function retryOptions(config: Config, context: JobContext, log: Logger): RetryOp
     maxDelayMs: Math.max(config.retryMinMs, 30_000),
     retryAfterCapMs: config.retryAfterCapMs,
     signal: context.signal,
-    onRetry: (error, attempt) => log.warn({ attempt, reason: error.message, retryAfterMs: error.retryAfterMs }, 'request failed; retrying'),
+    onRetry: (error, attempt, about) => log.warn({ attempt, offset: about?.offset, reason: error.message, retryAfterMs: error.retryAfterMs }, 'reading a page of AnythingLLM failed; retrying'),
   };
 }
 
@@ -172,11 +172,7 @@ async function moveFloor(state: State, scope: Scope, floorMs: number | undefined
 }
 
 function isLevelError(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('LEVEL_')) return true;
-  }
-  return false;
+  return codesOf(error).some((code) => code.startsWith('LEVEL_'));
 }
 
 function required<T>(value: T | undefined): T {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createLog, type Log } from '../log.js';
-import { McError, exitCodeOf, isMcError } from '../errors.js';
+import { McError, causeChain, exitCodeOf, isMcError } from '../errors.js';
 import type { Config } from '../config.js';
 
 /** The package version, read once from package.json beside dist/. */
@@ -50,9 +50,10 @@ export function stopSignal(deadlineMs: number): { signal: AbortSignal; dispose()
 /** The exit code for an error (README "Exit codes"); lives in errors.ts so the job can record it too. */
 export { exitCodeOf } from '../errors.js';
 
-/** Logs a failed command as one line: our errors by code and message, anything else as a bug with its stack. */
+/** Logs a failed command as one line: our errors by code, message and cause chain, anything else as a bug with its stack. */
 export function logFailure(log: Logger, error: unknown): void {
-  if (isMcError(error)) log.error({ code: error.code, ...error.details }, error.message);
+  const causes = [...causeChain(error)].slice(1).map((cause) => cause.message);
+  if (isMcError(error)) log.error({ code: error.code, ...error.details, ...(causes.length === 0 ? {} : { cause: causes.join(' ← ') }) }, error.message);
   else log.error({ code: 'MC_INTERNAL', err: error }, `unexpected internal error (a bug — please report it): ${(error as Error)?.message ?? String(error)}`);
 }
 

@@ -70,7 +70,7 @@ export async function retryDeadLettersCommand(config: Config, commandLine: strin
       const totals = await countTotals(state);
       await updateStatusTotals(config.stateDir, totals).catch(() => undefined);
       log.logger.info({ conversations: delivered, totals }, `dead letters retried: ${delivered.sent} sent, ${delivered.dead} dead, ${delivered.parked} parked`);
-      return exitFor(log.logger, deliveryProblem(delivered));
+      return exitFor(log.logger, deliveryProblem(delivered, config.webhookUrl));
     } finally {
       await state.close();
     }

@@ -33,7 +33,7 @@ export async function runCommand(config: Config, commandLine: string): Promise<n
     const what = copy === undefined ? `${conversations.sent} conversations sent` : `${conversations.sent} conversations printed (dry run: nothing posted, ${config.stateDir} unchanged)`;
     line = `run finished: ${summary.chats.read} chats read, ${what}, ${conversations.open} open, ${conversations.dead + conversations.parked} dead`;
     log.logger.info({ summary }, line);
-    const problem = deliveryProblem(conversations);
+    const problem = deliveryProblem(conversations, config.webhookUrl);
     if (problem !== undefined) line = `${line}; ${problem.code}: ${problem.message}`;
     exitCode = exitFor(log.logger, problem);
     return exitCode;

@@ -26,6 +26,8 @@ export interface Delivered {
   open: number;
   openTurns: number;
   webhookDown: boolean;
+  /** The error of the last failed delivery (`HTTP 401: invalid signature`, a network error), or null. */
+  lastError: string | null;
 }
 
 /** What delivery needs besides the state. */
@@ -55,7 +57,7 @@ export interface DeliverOptions {
  */
 export async function deliver(state: State, options: DeliverOptions): Promise<Delivered> {
   const { open, openTurns } = await planDeliveries(state, { gapMs: options.gapMs, nowMs: options.nowMs, retryStatuses: options.retryStatuses ?? ['pending', 'dead'], newConversations: options.newConversations ?? true });
-  const result: Delivered = { sent: 0, resent: 0, dead: 0, parked: 0, open, openTurns, webhookDown: false };
+  const result: Delivered = { sent: 0, resent: 0, dead: 0, parked: 0, open, openTurns, webhookDown: false, lastError: null };
   const breaker = new Breaker();
   const commits = new GroupCommit(state);
   const deliverOne = async ({ id, item }: { id: string; item: PlanItem }): Promise<void> => {
@@ -77,9 +79,10 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
     const status = outcome.permanent ? 'parked' : 'dead';
     await markFailed(commits, state, entry, status, outcome.error, new Date());
     result[status]++;
+    result.lastError = outcome.error;
     options.onDelivered?.(false);
     options.log.warn({ conversation: conversation.id, status, error: outcome.error }, outcome.permanent ? 'webhook refused a conversation: parked' : 'delivery failed after retries: dead letter');
-    if (breaker.failed()) options.log.error({ failures: breaker.consecutiveFailures }, 'webhook taken to be down: delivery stopped, the rest waits for the next run');
+    if (breaker.failed()) options.log.error({ code: 'MC_WEBHOOK_DOWN', failures: breaker.consecutiveFailures, lastError: outcome.error }, 'webhook taken to be down: no new delivery starts, the rest waits for the next run');
   };
   await inHistoryOrder(planned(state), deliverOne, { concurrency: options.concurrency, historyOf: ({ item }) => item.history, shouldStop: () => breaker.down });
   await state.plan.clear();

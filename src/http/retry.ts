@@ -20,8 +20,8 @@ export interface RetryOptions {
   /** Longest `Retry-After` honoured. @default 60000 */
   readonly retryAfterCapMs: number;
   readonly signal?: AbortSignal | undefined;
-  /** Told about each failed attempt that will be retried. */
-  readonly onRetry?: ((error: RetryableError, attempt: number) => void) | undefined;
+  /** Told about each failed attempt that will be retried; `about` names what was asked (a page's offset). */
+  readonly onRetry?: ((error: RetryableError, attempt: number, about?: { readonly offset?: number }) => void) | undefined;
 }
 
 /** Runs `attempt` until it succeeds, retrying only RetryableErrors with exponential backoff, jitter and Retry-After. */

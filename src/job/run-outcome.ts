@@ -1,13 +1,21 @@
-import { McError } from '../errors.js';
 import type { Delivered } from '../delivery/deliver.js';
+import { webhookDownAfter } from '../delivery/breaker.js';
+import { McError } from '../errors.js';
+import { safeUrl } from '../http/response-class.js';
 
-/** The error a finished delivery exits with (DESIGN §5: 6 for new dead letters or a webhook taken to be down), or undefined for exit 0. */
-export function deliveryProblem(conversations: Delivered): McError | undefined {
+/**
+ * The error a finished delivery exits with (DESIGN §5: 6 for new dead letters or a webhook taken to be down), or
+ * undefined for exit 0. The webhook-down line names the URL, the last failure and, for a 401/403, the secret to check.
+ */
+export function deliveryProblem(conversations: Delivered, webhookUrl?: string): McError | undefined {
   if (conversations.webhookDown) {
-    return new McError('MC_WEBHOOK_DOWN', `the webhook failed ${conversations.dead + conversations.parked} deliveries in a row and was taken to be down; the rest waits in the outbox for the next run`);
+    const where = webhookUrl === undefined ? 'the webhook' : `the webhook at ${safeUrl(webhookUrl)}`;
+    const last = conversations.lastError ?? 'unknown';
+    const hint = /^HTTP 40[13]\b/.test(last) ? ': it refuses the requests — check WEBHOOK_SECRET against the receiver\'s signing secret, and its authentication' : '';
+    return new McError('MC_WEBHOOK_DOWN', `${where} failed ${webhookDownAfter} deliveries in a row (last: ${last})${hint}; it was taken to be down and the rest waits in the outbox for the next run`, { details: { lastError: last, dead: conversations.dead, parked: conversations.parked } });
   }
   if (conversations.dead + conversations.parked > 0) {
-    return new McError('MC_DEAD_LETTERS', `${conversations.dead} dead letters and ${conversations.parked} parked conversations left by this run; see \`memory-cron dead-letters\``);
+    return new McError('MC_DEAD_LETTERS', `${conversations.dead} dead letters and ${conversations.parked} parked conversations left by this run (last error: ${conversations.lastError ?? 'unknown'}); see \`memory-cron dead-letters\``);
   }
   return undefined;
 }

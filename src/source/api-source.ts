@@ -31,13 +31,13 @@ export function apiPageReader(options: ApiSourceOptions): ReadPage {
         const reply = await post(url, JSON.stringify({ offset }), headers, { timeoutMs: options.timeoutMs, signal: options.retry.signal });
         if (reply.status >= 300 && reply.status < 400) throw redirected(reply.status, reply.headers.get('location'), url);
         return parsePage(offset, expectRows, reply.status, reply.text, reply.headers.get('retry-after'), url);
-      }, options.retry);
+      }, { ...options.retry, onRetry: (error, attempt) => options.retry.onRetry?.(error, attempt, { offset }) });
     } catch (error) {
       if (error instanceof BadPageError) {
         throw new McError('MC_SOURCE_BAD_PAGE', `AnythingLLM kept serving a bad page ${offset} (${error.message}); the cursor was not moved — check the server's logs, then run again`, { cause: error, details: { offset } });
       }
       if (error instanceof RetryableError) {
-        throw new McError('MC_SOURCE_UNAVAILABLE', `AnythingLLM at ${safeUrl(options.baseUrl)} is unavailable (${error.message}); the cursor was not moved — the next run will retry`, { cause: error, details: { offset } });
+        throw new McError('MC_SOURCE_UNAVAILABLE', `AnythingLLM at ${safeUrl(options.baseUrl)} is unavailable (${error.message}): is BASE_URL right, and is AnythingLLM running? The cursor was not moved — the next run will retry`, { cause: error, details: { offset } });
       }
       throw error;
     }

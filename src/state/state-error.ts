@@ -1,4 +1,4 @@
-import { McError, isMcError } from '../errors.js';
+import { McError, causeChain, isMcError } from '../errors.js';
 
 /** Turns a LevelDB failure into one of our state errors, naming the problem and what to do. */
 export function stateError(error: unknown, stateDir: string, doing: string): McError {
@@ -17,19 +17,16 @@ export function stateError(error: unknown, stateDir: string, doing: string): McE
   return new McError('MC_STATE_DAMAGED', `state in ${stateDir} cannot be used (${doing}: ${firstLine(text)}); check the folder, restore it from a backup if needed`, { cause: error });
 }
 
-function codesOf(error: unknown): string[] {
-  const codes: string[] = [];
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+/** The string `code`s along an error's cause chain (LevelDB's `LEVEL_…`, the OS's `ENOSPC`, …). */
+export function codesOf(error: unknown): string[] {
+  return [...causeChain(error)].flatMap((e) => {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') codes.push(code);
-  }
-  return codes;
+    return typeof code === 'string' ? [code] : [];
+  });
 }
 
 function messagesOf(error: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = error; e instanceof Error; e = e.cause) parts.push(e.message);
-  return parts.join(': ');
+  return [...causeChain(error)].map((e) => e.message).join(': ');
 }
 
 function firstLine(text: string): string {
