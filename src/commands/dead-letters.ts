@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { stateError } from '../state/state-error.js';
 import type { Conversation } from '../conversations/conversation.js';
 import { webhookSender } from '../delivery/webhook-sender.js';
 import { McError } from '../errors.js';
@@ -50,6 +51,8 @@ export async function deadLettersCommand(config: Config, commandLine: string, js
     if (json) process.stdout.write(`${JSON.stringify({ stateDir: config.stateDir, ranBefore: true, count: letters.length, pending, deadLetters: letters })}\n`);
     else process.stdout.write(table(config.stateDir, letters, pending));
     return 0;
+  } catch (error) {
+    throw stateError(error, config.stateDir, 'listing the dead letters');
   } finally {
     await state.close();
   }
