@@ -110,6 +110,11 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
         // A damaged value is found when it is read: the cursor first thing, a mark while staging, the rest while delivering.
         await assertRefused(result, 'MC_STATE_DAMAGED', /restore .* from a backup/, night, `garbage in ${sublevel}`, sublevel === 'meta' || sublevel === 'chats' ? 0 : Infinity);
         if (sublevel === 'meta') assert.equal(night.standIn.requests.length, 0, 'a damaged cursor is found before any page is read');
+        if (sublevel === 'outbox') {
+          const letters = await runCli(['dead-letters'], { STATE_DIR: night.stateDir });
+          assert.equal(letters.code, 7, `dead-letters names the damage, not a bug: ${letters.stdout}${letters.stderr}`);
+          assert.match(letters.stderr, /MC_STATE_DAMAGED/);
+        }
         await restoreAndFinish(night);
       } finally {
         await night.close();
