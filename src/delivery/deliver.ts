@@ -10,7 +10,7 @@ import type { OutboxStatus, PlanItem } from '../state/records.js';
 import type { State } from '../state/state.js';
 import { Breaker } from './breaker.js';
 import { inHistoryOrder } from './in-history-order.js';
-import { planDeliveries, planned } from './plan.js';
+import { planDeliveries, plannedConversations } from './plan.js';
 import type { SendConversation } from './webhook-sender.js';
 
 /** What the delivery phase did. */
@@ -84,7 +84,7 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
     options.log.warn({ conversation: conversation.id, status, error: outcome.error }, outcome.permanent ? 'webhook refused a conversation: parked' : 'delivery failed after retries: dead letter');
     if (breaker.failed()) options.log.error({ code: 'MC_WEBHOOK_DOWN', failures: breaker.consecutiveFailures, lastError: outcome.error }, 'webhook taken to be down: no new delivery starts, the rest waits for the next run');
   };
-  await inHistoryOrder(planned(state), deliverOne, { concurrency: options.concurrency, historyOf: ({ item }) => item.history, shouldStop: () => breaker.down });
+  await inHistoryOrder(plannedConversations(state), deliverOne, { concurrency: options.concurrency, historyOf: ({ item }) => item.history, shouldStop: () => breaker.down });
   await state.plan.clear();
   result.webhookDown = breaker.down;
   return result;

@@ -66,7 +66,7 @@ export async function planDeliveries(state: State, options: PlanOptions): Promis
 }
 
 /** The plan in delivery order, without holding a snapshot while conversations are sent (see inShortReads). */
-export async function* planned(state: State): AsyncGenerator<{ readonly id: string; readonly item: PlanItem }> {
+export async function* plannedConversations(state: State): AsyncGenerator<{ readonly id: string; readonly item: PlanItem }> {
   for await (const [key, item] of inShortReads(state.plan)) yield { id: key.slice(key.indexOf(':') + 1), item };
 }
 
