@@ -3,6 +3,7 @@ import { backfillTimeZone, parseBackfillDate } from './config/backfill-date.js';
 import { parseDuration } from './config/duration.js';
 import { monitoringSettings, type MonitoringSettings } from './config/monitoring-settings.js';
 import { readSecret } from './config/secrets.js';
+import { logLevels } from './log/levels.js';
 
 /** Where chats come from. */
 export type SourceConfig =
@@ -179,9 +180,8 @@ function instant(text: string): Date {
 }
 
 function logLevel(value: string | undefined): string {
-  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (value === undefined || value === '') return 'info';
-  if (!levels.includes(value)) fail(`LOG_LEVEL ${JSON.stringify(value)} must be one of ${levels.join(', ')}`);
+  if (!logLevels.includes(value)) fail(`LOG_LEVEL ${JSON.stringify(value)} must be one of ${logLevels.join(', ')}`);
   return value;
 }
 

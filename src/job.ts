@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { deliver, type Delivered } from './delivery/deliver.js';
-import { logWebhookRetry } from './delivery/log-webhook-retry.js';
-import { webhookSender, type SendConversation } from './delivery/webhook-sender.js';
+import { configuredSender } from './delivery/configured-sender.js';
+import type { SendConversation } from './delivery/webhook-sender.js';
+import { retryPolicy } from './config/retry-policy.js';
 import { McError, exitCodeOf, isMcError } from './errors.js';
-import type { RetryOptions } from './http/retry.js';
 import { collect, type Collected } from './job/collect.js';
 import { killPoint } from './job/kill-point.js';
 import { nextFloor, pagingTarget, runScope, type Scope } from './job/backfill-scope.js';
@@ -71,7 +71,7 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
     const cursor = await state.cursor();
     floorMs = (await state.meta.get('floor')) as number | undefined;
     const scope = runScope(cursor?.id, floorMs, config.backfill?.getTime());
-    const retry = retryOptions(config, context, log);
+    const retry = retryPolicy(config, context.signal, (error, attempt, about) => log.warn({ attempt, offset: about?.offset, reason: error.message, retryAfterMs: error.retryAfterMs }, 'reading a page of AnythingLLM failed; retrying'));
     const progress = startProgress(started.getTime(), pagingTarget(scope, cursor));
     checkpoints = await StatusCheckpoints.start(config.stateDir, { version: context.version, holder: { pid: process.pid, command: context.command, startedAt: started.toISOString() }, cursor, floorMs }, { clock: Date.now, log });
     const report = (): void => {
@@ -99,7 +99,7 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
     enterPhase(progress, 'delivering', Date.now());
     const deliveryStarted = Date.now();
     const delivered = await deliver(state, {
-      send: context.send ?? webhookSender({ url: required(config.webhookUrl), secret: config.webhookSecret, timeoutMs: config.webhookTimeoutMs, retry, userAgent: `memory-cron/${context.version}`, onRetry: logWebhookRetry(log.child({ stage: 'delivery' })) }),
+      send: context.send ?? configuredSender(config, retry, context.version, log.child({ stage: 'delivery' })),
       gapMs: config.gapMs,
       nowMs,
       concurrency: config.concurrency,
@@ -143,18 +143,6 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
   }
 }
 
-/** The retry settings shared by the source and the webhook, logging each retry of the source. */
-function retryOptions(config: Config, context: JobContext, log: Logger): RetryOptions {
-  return {
-    retries: config.retries,
-    minDelayMs: config.retryMinMs,
-    maxDelayMs: Math.max(config.retryMinMs, 30_000),
-    retryAfterCapMs: config.retryAfterCapMs,
-    signal: context.signal,
-    onRetry: (error, attempt, about) => log.warn({ attempt, offset: about?.offset, reason: error.message, retryAfterMs: error.retryAfterMs }, 'reading a page of AnythingLLM failed; retrying'),
-  };
-}
-
 // DESIGN §1: the cursor never moves back, and moves only once every page it covers is staged.
 async function moveCursor(state: State, cursor: Cursor | undefined, collected: Collected): Promise<Cursor | undefined> {
   const newest = collected.newest;
@@ -173,9 +161,4 @@ async function moveFloor(state: State, scope: Scope, floorMs: number | undefined
 
 function isLevelError(error: unknown): boolean {
   return codesOf(error).some((code) => code.startsWith('LEVEL_'));
-}
-
-function required<T>(value: T | undefined): T {
-  if (value === undefined) throw new McError('MC_CONFIG', 'WEBHOOK_URL is missing; set WEBHOOK_URL or --webhook-url');
-  return value;
 }

@@ -4,6 +4,7 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 import { McError } from './errors.js';
 import { DailyFile, pruneDailyFiles } from './log/daily-file.js';
 import { isJournalStream, journalPrefix } from './log/journal.js';
+import { logLevels } from './log/levels.js';
 import { formatPretty } from './log/pretty.js';
 import { createScrubber } from './log/scrub.js';
 import { writeAllSync } from './log/write-sync.js';
@@ -38,7 +39,6 @@ export interface Log {
 /** How the chosen stream shows lines: journald with priorities, a person's terminal, or plain JSON. */
 export type LogMode = 'journal' | 'pretty' | 'json';
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** An error in the logging settings: the job exits 2 naming the setting. */
 function configError(message: string, cause?: unknown): McError {
@@ -59,8 +59,8 @@ export function logMode(fd: number, env: NodeJS.ProcessEnv = process.env): LogMo
 export function createLog(options: LogOptions = {}): Log {
   const env = options.env ?? process.env;
   const level = options.level ?? env.LOG_LEVEL ?? 'info';
-  if (!LEVELS.includes(level)) {
-    throw configError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}; got ${JSON.stringify(level)}`);
+  if (!logLevels.includes(level)) {
+    throw configError(`LOG_LEVEL must be one of ${logLevels.join(', ')}; got ${JSON.stringify(level)}`);
   }
   const retainDays = options.retainDays ?? 14;
   if (!(Number.isInteger(retainDays) && retainDays >= 0) && retainDays !== Number.POSITIVE_INFINITY) {

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { retryPolicy } from '../config/retry-policy.js';
 import { apiPageReader } from '../source/api-source.js';
 import { filePageReader } from '../source/file-source.js';
 import { commandLog, loggedCommand, stopSignal } from './command-context.js';
@@ -15,7 +16,7 @@ export async function checkCommand(config: Config): Promise<number> {
     const source = config.source;
     if (source === undefined) throw new TypeError('check needs a source');
     const readPage = source.kind === 'api'
-      ? apiPageReader({ baseUrl: source.baseUrl, apiKey: source.apiKey, timeoutMs: config.timeoutMs, retry: { retries: 1, minDelayMs: config.retryMinMs, maxDelayMs: config.retryMinMs, retryAfterCapMs: config.retryAfterCapMs, signal: stop.signal } })
+      ? apiPageReader({ baseUrl: source.baseUrl, apiKey: source.apiKey, timeoutMs: config.timeoutMs, retry: { ...retryPolicy(config, stop.signal), retries: 1, maxDelayMs: config.retryMinMs } })
       : filePageReader(source.path);
     const page = await readPage(0, false);
     const webhook = config.webhookUrl === undefined ? undefined : await probeWebhook(config.webhookUrl, Math.min(config.timeoutMs, 10_000), stop.signal);

@@ -1,8 +1,8 @@
 import type { Config } from '../config.js';
 import { stateError } from '../state/state-error.js';
 import type { Conversation } from '../conversations/conversation.js';
-import { webhookSender } from '../delivery/webhook-sender.js';
-import { McError } from '../errors.js';
+import { configuredSender } from '../delivery/configured-sender.js';
+import { retryPolicy } from '../config/retry-policy.js';
 import { deliver } from '../delivery/deliver.js';
 import { deliveryProblem } from '../job/run-outcome.js';
 import { updateStatusTotals } from '../job/status-checkpoints.js';
@@ -81,10 +81,8 @@ export async function retryDeadLettersCommand(config: Config, commandLine: strin
 }
 
 async function retryAll(state: State, config: Config, signal: AbortSignal, log: ReturnType<typeof commandLog>['logger']) {
-  if (config.webhookUrl === undefined) throw new McError('MC_CONFIG', 'WEBHOOK_URL is missing; set WEBHOOK_URL or --webhook-url');
-  const retry = { retries: config.retries, minDelayMs: config.retryMinMs, maxDelayMs: Math.max(config.retryMinMs, 30_000), retryAfterCapMs: config.retryAfterCapMs, signal };
   return deliver(state, {
-    send: webhookSender({ url: config.webhookUrl, secret: config.webhookSecret, timeoutMs: config.webhookTimeoutMs, retry, userAgent: `memory-cron/${version}` }),
+    send: configuredSender(config, retryPolicy(config, signal), version, log.child({ stage: 'delivery' })),
     gapMs: config.gapMs,
     nowMs: Date.now(),
     concurrency: config.concurrency,
