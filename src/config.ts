@@ -39,6 +39,8 @@ export interface Config {
   readonly retryAfterCapMs: number;
   /** The run stops cleanly, checkpointed, this long after it started (below the unit's start timeout). @default 50 min */
   readonly deadlineMs: number;
+  /** How far before the previous cursor's `createdAt` each night re-reads (`REREAD_WINDOW`, DESIGN §1); 0 turns it off. @default 24 h */
+  readonly rereadWindowMs: number;
   /** pino level. @default info */
   readonly logLevel: string;
   /** `--backfill DATE`: also take in every chat created at or after this instant (DESIGN §5). */
@@ -98,6 +100,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     retryMinMs: optionalDuration(env['RETRY_MIN_DELAY'], 1_000, 'RETRY_MIN_DELAY'),
     retryAfterCapMs: optionalDuration(env['RETRY_AFTER_CAP'], 60_000, 'RETRY_AFTER_CAP'),
     deadlineMs: optionalDuration(env['RUN_DEADLINE'], 50 * 60_000, 'RUN_DEADLINE'),
+    rereadWindowMs: windowDuration(env['REREAD_WINDOW'], 24 * 3_600_000, 'REREAD_WINDOW'),
     logLevel: logLevel(env['LOG_LEVEL']),
     backfill: flags.backfill === undefined ? undefined : parseBackfillDate(flags.backfill, backfillTimeZone(flags.tz, env)),
     redeliver: redeliver(flags),
@@ -159,6 +162,13 @@ function positiveDuration(text: string, bareUnit: 'h' | 'ms', name: string, shap
 
 function optionalDuration(text: string | undefined, fallback: number, name: string): number {
   return text === undefined || text === '' ? fallback : positiveDuration(text, 'ms', name, 'milliseconds, or 30s, 5m, 1h');
+}
+
+// A duration that may be 0 (off): bare numbers are milliseconds, like the other durations.
+function windowDuration(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined || text === '') return fallback;
+  if (text.trim() === '0') return 0;
+  return positiveDuration(text, 'ms', name, 'a duration like 24h, 90m or 2d, or 0 to turn it off');
 }
 
 function integer(value: string | number | undefined, fallback: number, min: number, max: number, name: string): number {

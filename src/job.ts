@@ -7,7 +7,7 @@ import { McError, exitCodeOf, isMcError } from './errors.js';
 import type { RetryOptions } from './http/retry.js';
 import { collect, type Collected } from './job/collect.js';
 import { killPoint } from './job/kill-point.js';
-import { nextFloor, pagingTarget, runScope, type Scope } from './job/backfill-scope.js';
+import { nextFloor, pagingTarget, rereadWindowEnd, runScope, type Scope } from './job/backfill-scope.js';
 import type { ProgressDisplay } from './job/progress-display.js';
 import type { Page } from './source/page.js';
 import { replayConversations, replaySuffix, type Replayed } from './job/replay.js';
@@ -70,7 +70,9 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
   try {
     const cursor = await state.cursor();
     floorMs = (await state.meta.get('floor')) as number | undefined;
-    const scope = runScope(cursor?.id, floorMs, config.backfill?.getTime());
+    // DESIGN §1: paging reaches back at least to every staged (open) turn, so a re-read shows what became of it, and
+    // to REREAD_WINDOW before the cursor's createdAt (completed agent chats, edits, resets, deletions).
+    const scope: Scope = { ...runScope(cursor?.id, floorMs, config.backfill?.getTime()), rereadToId: await state.lowestStagedChatId(), rereadToMs: rereadWindowEnd(cursor, config.rereadWindowMs) };
     const retry = retryOptions(config, context, log);
     const progress = startProgress(started.getTime(), pagingTarget(scope, cursor));
     checkpoints = await StatusCheckpoints.start(config.stateDir, { version: context.version, holder: { pid: process.pid, command: context.command, startedAt: started.toISOString() }, cursor, floorMs }, { clock: Date.now, log });
@@ -81,9 +83,7 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
     const replaySinceMs = config.redeliver ? config.backfill?.getTime() : undefined;
     await state.replay.clear(); // what an interrupted replay left
     const onPage = (page: Page, staged: StageCounts) => (countPage(progress, page, staged.staged), report());
-    // DESIGN §1: paging reaches back at least to every staged (open) turn, so a re-read shows what became of it.
-    const rereadToId = await state.lowestStagedChatId();
-    const collected = await collect(state, { config, cursorId: cursor?.id, scope: { ...scope, rereadToId }, replaySinceMs, onPage, retry, log: log.child({ stage: 'source' }), realNow: Date.now });
+    const collected = await collect(state, { config, cursorId: cursor?.id, scope, replaySinceMs, onPage, retry, log: log.child({ stage: 'source' }), realNow: Date.now });
     const pagingMs = Date.now() - started.getTime();
     killPoint('paged');
     const cursorAfter = await moveCursor(state, cursor, collected);
