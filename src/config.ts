@@ -45,6 +45,8 @@ export interface Config {
   readonly logLevel: string;
   /** `--backfill DATE`: also take in every chat created at or after this instant (DESIGN §5). */
   readonly backfill: Date | undefined;
+  /** `reconcile --since DATE`: how far back it re-reads (DESIGN §4); undefined = the floor, or all history. */
+  readonly since: Date | undefined;
   /** `--redeliver` (only with `backfill`): send every conversation since `backfill` again, with fresh keys. @default false */
   readonly redeliver: boolean;
   /** `--dry-run`: print the conversations as NDJSON, post nothing, change nothing in STATE_DIR. @default false */
@@ -69,6 +71,7 @@ export interface ConfigFlags {
   readonly includeHidden?: boolean | undefined;
   readonly source?: string | undefined;
   readonly backfill?: string | undefined;
+  readonly since?: string | undefined;
   readonly tz?: string | undefined;
   readonly redeliver?: boolean | undefined;
   readonly dryRun?: boolean | undefined;
@@ -103,6 +106,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     rereadWindowMs: windowDuration(env['REREAD_WINDOW'], 24 * 3_600_000, 'REREAD_WINDOW'),
     logLevel: logLevel(env['LOG_LEVEL']),
     backfill: flags.backfill === undefined ? undefined : parseBackfillDate(flags.backfill, backfillTimeZone(flags.tz, env)),
+    since: flags.since === undefined ? undefined : parseBackfillDate(flags.since, backfillTimeZone(flags.tz, env), '--since'),
     redeliver: redeliver(flags),
     dryRun: flags.dryRun ?? false,
     fixPermissions: flags.fixPermissions ?? false,

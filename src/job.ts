@@ -4,13 +4,13 @@ import { deliver, type Delivered } from './delivery/deliver.js';
 import { logWebhookRetry } from './delivery/log-webhook-retry.js';
 import { webhookSender, type SendConversation } from './delivery/webhook-sender.js';
 import { McError, exitCodeOf, isMcError } from './errors.js';
-import type { RetryOptions } from './http/retry.js';
 import { collect, type Collected } from './job/collect.js';
 import { killPoint } from './job/kill-point.js';
 import { nextFloor, pagingTarget, rereadWindowEnd, runScope, type Scope } from './job/backfill-scope.js';
 import type { ProgressDisplay } from './job/progress-display.js';
 import type { Page } from './source/page.js';
 import { replayConversations, replaySuffix, type Replayed } from './job/replay.js';
+import { retryOptions } from './job/retry-options.js';
 import { deliveryProblem } from './job/run-outcome.js';
 import { countPage, enterPhase, startProgress } from './job/run-progress.js';
 import { StatusCheckpoints } from './job/status-checkpoints.js';
@@ -141,18 +141,6 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
   } finally {
     await state.close();
   }
-}
-
-/** The retry settings shared by the source and the webhook, logging each retry of the source. */
-function retryOptions(config: Config, context: JobContext, log: Logger): RetryOptions {
-  return {
-    retries: config.retries,
-    minDelayMs: config.retryMinMs,
-    maxDelayMs: Math.max(config.retryMinMs, 30_000),
-    retryAfterCapMs: config.retryAfterCapMs,
-    signal: context.signal,
-    onRetry: (error, attempt) => log.warn({ attempt, reason: error.message, retryAfterMs: error.retryAfterMs }, 'request failed; retrying'),
-  };
 }
 
 // DESIGN §1: the cursor never moves back, and moves only once every page it covers is staged.

@@ -43,6 +43,10 @@ export interface CollectOptions {
   readonly onPage?: (page: Page, staged: StageCounts) => void | Promise<void>;
   /** Collects the chat ids behind the counts (`reconcile`). */
   readonly findings?: StageFindings;
+  /** Replaces the scope's rule for the last page (`reconcile` reads back to its own date). */
+  readonly isLastPage?: (page: Page) => boolean;
+  /** Replaces the scope's rule for which records are this run's to stage (`reconcile`: only those at or below the cursor). */
+  readonly take?: (record: unknown) => boolean;
 }
 
 /** Pages through the source and stages every page (DESIGN §1); the caller moves the cursor once this resolves. */
@@ -52,7 +56,8 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
   if (source === undefined) throw new TypeError('collect needs a source');
   const readPage: ReadPage = source.kind === 'api' ? apiPageReader({ baseUrl: source.baseUrl, apiKey: source.apiKey, timeoutMs: config.timeoutMs, retry: options.retry }) : filePageReader(source.path);
   const scope = options.scope ?? runScope(cursorId, undefined, undefined);
-  const isLastPage = (page: Page) => (source.kind === 'api' ? isLastApiPage(page, scope) : !page.hasPages);
+  const isLastPage = options.isLastPage ?? ((page: Page) => (source.kind === 'api' ? isLastApiPage(page, scope) : !page.hasPages));
+  const take = options.take ?? ((record: unknown) => inScope(record, scope));
   const pages$ = pageThrough({
     readPage,
     isLastPage,
@@ -61,7 +66,7 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
     pagesAhead: source.kind === 'api' ? 2 : 1,
     stage: async (page) => {
       killPoint('page-read');
-      const records = page.records.filter((record) => inScope(record, scope));
+      const records = page.records.filter(take);
       const realNowMs = options.realNow();
       // An API page is one snapshot in id order: a staged chat between two of its neighbouring rows is gone (DESIGN §1).
       const absentBetween = source.kind === 'api' ? idGaps(page) : [];
