@@ -104,6 +104,13 @@ if ((uninstall)); then
     systemctl --root="$root" disable memory-cron.timer >/dev/null 2>&1 || true
   fi
   rm -f "$root$unit_dir/memory-cron.service" "$root$unit_dir/memory-cron.timer" "$root$wrapper"
+  # The weekly reconcile (its own units beside the nightly ones).
+  run_systemctl disable --now memory-cron-reconcile.timer || true
+  run_systemctl stop memory-cron-reconcile.service || true
+  if [[ -n $root ]] && ((systemctl_)); then
+    systemctl --root="$root" disable memory-cron-reconcile.timer >/dev/null 2>&1 || true
+  fi
+  rm -f "$root$unit_dir/memory-cron-reconcile.service" "$root$unit_dir/memory-cron-reconcile.timer"
   if [[ -f $root$prefix/$marker ]]; then
     rm -rf "${root:?}$prefix"
   elif [[ -e $root$prefix ]]; then
@@ -179,6 +186,10 @@ sed "s|^ExecStart=.*|ExecStart=$node $prefix/dist/cli.js run|" "$checkout/system
   put "$unit_dir/memory-cron.service" 0644
 put "$unit_dir/memory-cron.timer" 0644 <"$checkout/systemd/memory-cron.timer"
 put "$wrapper" 0755 <"$checkout/systemd/memory-cron-wrapper.sh"
+# 4b. The weekly reconcile: the same program and settings, its own service and timer.
+sed "s|^ExecStart=.*|ExecStart=$node $prefix/dist/cli.js reconcile|" "$checkout/systemd/memory-cron-reconcile.service" |
+  put "$unit_dir/memory-cron-reconcile.service" 0644
+put "$unit_dir/memory-cron-reconcile.timer" 0644 <"$checkout/systemd/memory-cron-reconcile.timer"
 
 mkdir -p "$root$etc"
 chmod 0700 "$root$etc"
@@ -198,14 +209,16 @@ if [[ -n $stdin_secret ]]; then
   say "stored $etc/$stdin_secret"
 fi
 
-# 5. Start the timer.
+# 5. Start the timers.
 if ((systemctl_)); then
   if [[ -n $root ]]; then
     systemctl --root="$root" enable memory-cron.timer
+    systemctl --root="$root" enable memory-cron-reconcile.timer
   else
     systemctl daemon-reload
     systemctl enable --now memory-cron.timer
-    systemctl list-timers --no-pager memory-cron.timer || true
+    systemctl enable --now memory-cron-reconcile.timer
+    systemctl list-timers --no-pager memory-cron.timer memory-cron-reconcile.timer || true
   fi
 fi
 say "done. Settings: $etc/env; API key: $etc/api-key (run with --api-key-stdin to set it)."
