@@ -6,6 +6,7 @@ import { webhookSender, type SendConversation } from './delivery/webhook-sender.
 import { McError, exitCodeOf, isMcError } from './errors.js';
 import { collect, type Collected } from './job/collect.js';
 import { killPoint } from './job/kill-point.js';
+import { pagingScopeKey, ResumePoint, type PagingRecord } from './job/resume-point.js';
 import { nextFloor, pagingTarget, rereadWindowEnd, runScope, type Scope } from './job/backfill-scope.js';
 import type { ProgressDisplay } from './job/progress-display.js';
 import type { Page } from './source/page.js';
@@ -82,11 +83,23 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
     };
     const replaySinceMs = config.redeliver ? config.backfill?.getTime() : undefined;
     await state.replay.clear(); // what an interrupted replay left
-    const onPage = (page: Page, staged: StageCounts) => (countPage(progress, page, staged.staged), report());
-    const collected = await collect(state, { config, cursorId: cursor?.id, scope, replaySinceMs, onPage, retry, log: log.child({ stage: 'source' }), realNow: Date.now });
+    // DESIGN §1: a run stopped while paging left where it got to; this one jumps there once it has read the new pages on top.
+    const stored = (await state.meta.get('paging')) as PagingRecord | undefined;
+    const scopeKey = pagingScopeKey(scope.horizonMs, config.includeHidden);
+    const resume = stored !== undefined && stored.scope === scopeKey && replaySinceMs === undefined ? stored : undefined;
+    const resumePoint = new ResumePoint(resume, scopeKey);
+    const onPage = async (page: Page, staged: StageCounts) => {
+      countPage(progress, page, staged.staged);
+      report();
+      const record = resumePoint.staged(page);
+      if (record !== undefined) await state.meta.put('paging', record);
+    };
+    if (resume !== undefined) log.info({ resume: { top: resume.top, low: resume.low } }, 'resuming paging where an earlier run stopped, once the new pages on top are read');
+    const collected = await collect(state, { config, cursorId: cursor?.id, scope, replaySinceMs, onPage, resume, retry, log: log.child({ stage: 'source' }), realNow: Date.now });
     const pagingMs = Date.now() - started.getTime();
     killPoint('paged');
     const cursorAfter = await moveCursor(state, cursor, collected);
+    await state.meta.del('paging'); // paging is done: the next run starts from page 0
     floorMs = await moveFloor(state, scope, floorMs);
     killPoint('cursor-written');
     let replay: RunSummary['replay'] = null;

@@ -6,6 +6,7 @@ import { apiPageReader } from '../source/api-source.js';
 import { filePageReader } from '../source/file-source.js';
 import { killPoint } from './kill-point.js';
 import { idsOf, type Page, type ReadPage } from '../source/page.js';
+import type { ResumeFrom } from '../source/find-resume-page.js';
 import { pageThrough } from '../source/page-through.js';
 import { stageReplay } from '../state/replay-stage.js';
 import { idGaps } from '../source/id-gaps.js';
@@ -43,6 +44,8 @@ export interface CollectOptions {
   readonly onPage?: (page: Page, staged: StageCounts) => void | Promise<void>;
   /** Collects the chat ids behind the counts (`reconcile`). */
   readonly findings?: StageFindings;
+  /** Where a stopped run got to (API only): paging jumps there once it reaches back into what that run read. */
+  readonly resume?: ResumeFrom | undefined;
   /** Replaces the scope's rule for the last page (`reconcile` reads back to its own date). */
   readonly isLastPage?: (page: Page) => boolean;
   /** Replaces the scope's rule for which records are this run's to stage (`reconcile`: only those at or below the cursor). */
@@ -64,6 +67,7 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
     expectRowsOnFirstPage: source.kind === 'api' && cursorId !== undefined,
     newestFirst: source.kind === 'api',
     pagesAhead: source.kind === 'api' ? 2 : 1,
+    resume: source.kind === 'api' ? options.resume : undefined,
     stage: async (page) => {
       killPoint('page-read');
       const records = page.records.filter(take);
