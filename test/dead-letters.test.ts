@@ -139,7 +139,8 @@ describe('memory-cron quarantine', () => {
 describe('operator commands while a run holds STATE_DIR', () => {
   it('dead-letters and quarantine exit 3 naming the holder, as a second run does', async () => {
     const chats = generateChats({ count: 400, seed: 44, start: new Date(end - 3 * day), end: new Date(end), realNowMs: Date.now() });
-    const standIn = await startStandIn({ chats, pageLatencyMs: 100 });
+    const standIn = await startStandIn({ chats });
+    const release = standIn.hold(3); // the run waits on page 3 until the commands are done: no race with its speed
     const receiver = await startWebhookReceiver();
     try {
       const stateDir = await tempDir();
@@ -149,6 +150,7 @@ describe('operator commands while a run holds STATE_DIR', () => {
         assert.equal(result.code, 3, args.join(' '));
         assert.match(result.stdout + result.stderr, new RegExp(`another memory-cron run holds .* \\(pid ${running.child.pid}, \`memory-cron run\`, since \\d{4}-`), args.join(' '));
       }
+      release();
       assert.equal((await running.done).code, 0);
     } finally {
       await standIn.close();
