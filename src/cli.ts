@@ -7,6 +7,7 @@ import { fallbackLine } from './log/fallback-line.js';
 import { checkCommand } from './commands/check.js';
 import { deadLettersCommand, retryDeadLettersCommand } from './commands/dead-letters.js';
 import { quarantineCommand } from './commands/quarantine.js';
+import { reconcileCommand } from './commands/reconcile.js';
 import { rekeyCommand } from './commands/rekey.js';
 import { exitCodeOf, version } from './commands/command-context.js';
 import { runCommand } from './commands/run.js';
@@ -27,14 +28,19 @@ function deliveryFlags<T>(argv: Argv<T>) {
     .option('webhook-secret', { type: 'string', hidden: true });
 }
 
-function runFlags<T>(argv: Argv<T>) {
-  return deliveryFlags(argv)
+// Where chats come from: the API (BASE_URL and the key) or an NDJSON file.
+function sourceFlags<T>(argv: Argv<T>) {
+  return argv
     .option('base-url', { type: 'string', describe: "AnythingLLM server root (BASE_URL)" })
     .option('api-key-file', { type: 'string', describe: 'file holding the API key (else $CREDENTIALS_DIRECTORY/api-key, else API_KEY)' })
+    .option('include-hidden', { type: 'boolean', describe: 'keep chats with include: false' })
+    .option('source', { type: 'string', describe: 'file:PATH — read chat records from an NDJSON file instead of the API' });
+}
+
+function runFlags<T>(argv: Argv<T>) {
+  return sourceFlags(deliveryFlags(argv))
     .option('gap', { type: 'string', describe: 'conversation gap: 90m, 1h, 1.5h (CONVERSATION_HOUR_WINDOW, hours)' })
     .option('now', { type: 'string', describe: 'ISO instant deciding which conversations are closed (tests, replays)' })
-    .option('include-hidden', { type: 'boolean', describe: 'keep chats with include: false' })
-    .option('source', { type: 'string', describe: 'file:PATH — read chat records from an NDJSON file instead of the API' })
     .option('backfill', { type: 'string', describe: 'also take in every chat since DATE (2026-11-01 = midnight in --tz; or an ISO timestamp)' })
     .option('tz', { type: 'string', describe: 'time zone of a plain --backfill date (else TZ, else America/Chicago)' })
     .option('redeliver', { type: 'boolean', describe: 'with --backfill: send every conversation since DATE again, with new idempotency keys' })
@@ -66,6 +72,9 @@ async function main(args: string[]): Promise<number> {
     })
     .command('check', 'validate the settings and read page 0, sending nothing', runFlags, async (argv) => {
       exitCode = await checkCommand(loadConfig(flagsOf(argv), process.env, { source: true, webhook: true }));
+    })
+    .command('reconcile', 're-read the source back to --since (default: the floor, or all history); stage chats no night saw, count changes to sent ones', (y) => sourceFlags(deliveryFlags(y)).option('since', { type: 'string', describe: 're-read back to DATE (2026-11-01 = midnight in --tz; or an ISO timestamp); default: the floor, or all history' }).option('tz', { type: 'string', describe: 'time zone of a plain --since date (else TZ, else America/Chicago)' }).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' }), async (argv) => {
+      exitCode = await reconcileCommand(loadConfig(flagsOf(argv), process.env, { source: true, webhook: false }), commandLine, argv.json);
     })
     .command('status', 'cursor, last run, open conversations, dead letters, quarantine', (y) => y.option('state-dir', { type: 'string' }).option('json', { type: 'boolean', default: false }), async (argv) => {
       exitCode = await statusCommand(loadConfig(argv, process.env, { source: false, webhook: false }).stateDir, argv.json);

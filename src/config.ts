@@ -41,10 +41,14 @@ export interface Config extends MonitoringSettings {
   readonly retryAfterCapMs: number;
   /** The run stops cleanly, checkpointed, this long after it started (below the unit's start timeout). @default 50 min */
   readonly deadlineMs: number;
+  /** How far before the previous cursor's `createdAt` each night re-reads (`REREAD_WINDOW`, DESIGN §1); 0 turns it off. @default 24 h */
+  readonly rereadWindowMs: number;
   /** pino level. @default info */
   readonly logLevel: string;
   /** `--backfill DATE`: also take in every chat created at or after this instant (DESIGN §5). */
   readonly backfill: Date | undefined;
+  /** `reconcile --since DATE`: how far back it re-reads (DESIGN §4); undefined = the floor, or all history. */
+  readonly since: Date | undefined;
   /** `--redeliver` (only with `backfill`): send every conversation since `backfill` again, with fresh keys. @default false */
   readonly redeliver: boolean;
   /** `--dry-run`: print the conversations as NDJSON, post nothing, change nothing in STATE_DIR. @default false */
@@ -69,6 +73,7 @@ export interface ConfigFlags {
   readonly includeHidden?: boolean | undefined;
   readonly source?: string | undefined;
   readonly backfill?: string | undefined;
+  readonly since?: string | undefined;
   readonly tz?: string | undefined;
   readonly redeliver?: boolean | undefined;
   readonly dryRun?: boolean | undefined;
@@ -102,8 +107,10 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     retryMinMs: optionalDuration(env['RETRY_MIN_DELAY'], 1_000, 'RETRY_MIN_DELAY'),
     retryAfterCapMs: optionalDuration(env['RETRY_AFTER_CAP'], 60_000, 'RETRY_AFTER_CAP'),
     deadlineMs: optionalDuration(env['RUN_DEADLINE'], 50 * 60_000, 'RUN_DEADLINE'),
+    rereadWindowMs: windowDuration(env['REREAD_WINDOW'], 24 * 3_600_000, 'REREAD_WINDOW'),
     logLevel: logLevel(env['LOG_LEVEL']),
     backfill: flags.backfill === undefined ? undefined : parseBackfillDate(flags.backfill, backfillTimeZone(flags.tz, env)),
+    since: flags.since === undefined ? undefined : parseBackfillDate(flags.since, backfillTimeZone(flags.tz, env), '--since'),
     redeliver: redeliver(flags),
     dryRun: flags.dryRun ?? false,
     fixPermissions: flags.fixPermissions ?? false,
@@ -164,6 +171,13 @@ function positiveDuration(text: string, bareUnit: 'h' | 'ms', name: string, shap
 
 function optionalDuration(text: string | undefined, fallback: number, name: string): number {
   return text === undefined || text === '' ? fallback : positiveDuration(text, 'ms', name, 'milliseconds, or 30s, 5m, 1h');
+}
+
+// A duration that may be 0 (off): bare numbers are milliseconds, like the other durations.
+function windowDuration(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined || text === '') return fallback;
+  if (text.trim() === '0') return 0;
+  return positiveDuration(text, 'ms', name, 'a duration like 24h, 90m or 2d, or 0 to turn it off');
 }
 
 function integer(value: string | number | undefined, fallback: number, min: number, max: number, name: string): number {

@@ -3,14 +3,15 @@ import type { Config } from './config.js';
 import { deliver, type Delivered } from './delivery/deliver.js';
 import { configuredSender } from './delivery/configured-sender.js';
 import type { SendConversation } from './delivery/webhook-sender.js';
-import { retryPolicy } from './config/retry-policy.js';
 import { McError, exitCodeOf, isMcError } from './errors.js';
 import { collect, type Collected } from './job/collect.js';
 import { killPoint } from './job/kill-point.js';
-import { nextFloor, pagingTarget, runScope, type Scope } from './job/backfill-scope.js';
+import { pagingScopeKey, ResumePoint, type PagingRecord } from './job/resume-point.js';
+import { nextFloor, pagingTarget, rereadWindowEnd, runScope, type Scope } from './job/backfill-scope.js';
 import type { ProgressDisplay } from './job/progress-display.js';
 import type { Page } from './source/page.js';
 import { replayConversations, replaySuffix, type Replayed } from './job/replay.js';
+import { retryOptions } from './job/retry-options.js';
 import { deliveryProblem } from './job/run-outcome.js';
 import { countPage, enterPhase, startProgress } from './job/run-progress.js';
 import { StatusCheckpoints } from './job/status-checkpoints.js';
@@ -70,8 +71,10 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
   try {
     const cursor = await state.cursor();
     floorMs = (await state.meta.get('floor')) as number | undefined;
-    const scope = runScope(cursor?.id, floorMs, config.backfill?.getTime());
-    const retry = retryPolicy(config, context.signal, (error, attempt, about) => log.warn({ attempt, offset: about?.offset, reason: error.message, retryAfterMs: error.retryAfterMs }, 'reading a page of AnythingLLM failed; retrying'));
+    // DESIGN §1: paging reaches back at least to every staged (open) turn, so a re-read shows what became of it, and
+    // to REREAD_WINDOW before the cursor's createdAt (completed agent chats, edits, resets, deletions).
+    const scope: Scope = { ...runScope(cursor?.id, floorMs, config.backfill?.getTime()), rereadToId: await state.lowestStagedChatId(), rereadToMs: rereadWindowEnd(cursor, config.rereadWindowMs) };
+    const retry = retryOptions(config, context, log);
     const progress = startProgress(started.getTime(), pagingTarget(scope, cursor));
     checkpoints = await StatusCheckpoints.start(config.stateDir, { version: context.version, holder: { pid: process.pid, command: context.command, startedAt: started.toISOString() }, cursor, floorMs }, { clock: Date.now, log });
     const report = (): void => {
@@ -80,13 +83,23 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
     };
     const replaySinceMs = config.redeliver ? config.backfill?.getTime() : undefined;
     await state.replay.clear(); // what an interrupted replay left
-    const onPage = (page: Page, staged: StageCounts) => (countPage(progress, page, staged.staged), report());
-    // DESIGN §1: paging reaches back at least to every staged (open) turn, so a re-read shows what became of it.
-    const rereadToId = await state.lowestStagedChatId();
-    const collected = await collect(state, { config, cursorId: cursor?.id, scope: { ...scope, rereadToId }, replaySinceMs, onPage, retry, log: log.child({ stage: 'source' }), realNow: Date.now });
+    // DESIGN §1: a run stopped while paging left where it got to; this one jumps there once it has read the new pages on top.
+    const stored = (await state.meta.get('paging')) as PagingRecord | undefined;
+    const scopeKey = pagingScopeKey(scope.horizonMs, config.includeHidden);
+    const resume = stored !== undefined && stored.scope === scopeKey && replaySinceMs === undefined ? stored : undefined;
+    const resumePoint = new ResumePoint(resume, scopeKey);
+    const onPage = async (page: Page, staged: StageCounts) => {
+      countPage(progress, page, staged.staged);
+      report();
+      const record = resumePoint.staged(page);
+      if (record !== undefined) await state.meta.put('paging', record);
+    };
+    if (resume !== undefined) log.info({ resume: { top: resume.top, low: resume.low } }, 'resuming paging where an earlier run stopped, once the new pages on top are read');
+    const collected = await collect(state, { config, cursorId: cursor?.id, scope, replaySinceMs, onPage, resume, retry, log: log.child({ stage: 'source' }), realNow: Date.now });
     const pagingMs = Date.now() - started.getTime();
     killPoint('paged');
     const cursorAfter = await moveCursor(state, cursor, collected);
+    await state.meta.del('paging'); // paging is done: the next run starts from page 0
     floorMs = await moveFloor(state, scope, floorMs);
     killPoint('cursor-written');
     let replay: RunSummary['replay'] = null;

@@ -76,12 +76,14 @@ if [[ -n $instance ]]; then
   service=memory-cron@.service
   timer=memory-cron@.timer
   enabled_timer=memory-cron@$instance.timer
+  reconcile_timer=''
   settings=$etc/$instance.env
   credential_prefix=$etc/$instance.
 else
   service=memory-cron.service
   timer=memory-cron.timer
   enabled_timer=memory-cron.timer
+  reconcile_timer=memory-cron-reconcile.timer
   settings=$etc/env
   credential_prefix=$etc/
 fi
@@ -147,6 +149,13 @@ if ((uninstall)); then
     systemctl --root="$root" disable memory-cron.timer >/dev/null 2>&1 || true
   fi
   rm -f "$root$unit_dir/memory-cron.service" "$root$unit_dir/memory-cron.timer" "$root$unit_dir/memory-cron@.service" "$root$unit_dir/memory-cron@.timer" "$root$wrapper"
+  # The weekly reconcile (its own units beside the nightly ones).
+  run_systemctl disable --now memory-cron-reconcile.timer || true
+  run_systemctl stop memory-cron-reconcile.service || true
+  if [[ -n $root ]] && ((systemctl_)); then
+    systemctl --root="$root" disable memory-cron-reconcile.timer >/dev/null 2>&1 || true
+  fi
+  rm -f "$root$unit_dir/memory-cron-reconcile.service" "$root$unit_dir/memory-cron-reconcile.timer"
   if [[ -f $root$prefix/$marker ]]; then
     rm -rf "${root:?}$prefix"
   elif [[ -e $root$prefix ]]; then
@@ -231,6 +240,13 @@ sed "s|^ExecStart=.*|ExecStart=$node $prefix/dist/cli.js run|" "$checkout/system
   put "$unit_dir/$service" 0644
 put "$unit_dir/$timer" 0644 <"$checkout/systemd/$timer"
 put "$wrapper" 0755 <"$checkout/systemd/memory-cron-wrapper.sh"
+# 4b. The weekly reconcile of the single-instance install: the same program and settings, its own service and
+# timer (instances have no reconcile template yet: run `memory-cron @NAME reconcile` by hand).
+if [[ -z $instance ]]; then
+  sed "s|^ExecStart=.*|ExecStart=$node $prefix/dist/cli.js reconcile|" "$checkout/systemd/memory-cron-reconcile.service" |
+    put "$unit_dir/memory-cron-reconcile.service" 0644
+  put "$unit_dir/memory-cron-reconcile.timer" 0644 <"$checkout/systemd/memory-cron-reconcile.timer"
+fi
 
 mkdir -p "$root$etc"
 chmod 0700 "$root$etc"
@@ -250,14 +266,14 @@ if [[ -n $stdin_secret ]]; then
   say "stored $credential_prefix$stdin_secret"
 fi
 
-# 5. Start the timer.
+# 5. Start the timers.
 if ((systemctl_)); then
   if [[ -n $root ]]; then
-    systemctl --root="$root" enable "$enabled_timer"
+    systemctl --root="$root" enable "$enabled_timer" $reconcile_timer
   else
     systemctl daemon-reload
-    systemctl enable --now "$enabled_timer"
-    systemctl list-timers --no-pager "$enabled_timer" || true
+    systemctl enable --now "$enabled_timer" $reconcile_timer
+    systemctl list-timers --no-pager "$enabled_timer" $reconcile_timer || true
   fi
 fi
 say "done. Settings: $settings; API key: ${credential_prefix}api-key (run with${instance:+ --instance $instance} --api-key-stdin to set it)."

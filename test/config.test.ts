@@ -21,6 +21,14 @@ function configError(flags: Parameters<typeof loadConfig>[0], environment: NodeJ
 }
 
 describe('configuration', () => {
+  it('REREAD_WINDOW: 24 h by default, 0 turns it off, a bad value is one line naming it', () => {
+    assert.equal(loadConfig({}, env).rereadWindowMs, 24 * 3_600_000);
+    assert.equal(loadConfig({}, { ...env, REREAD_WINDOW: '0' }).rereadWindowMs, 0);
+    assert.equal(loadConfig({}, { ...env, REREAD_WINDOW: '2d' }).rereadWindowMs, 48 * 3_600_000);
+    assert.equal(loadConfig({}, { ...env, REREAD_WINDOW: '90m' }).rereadWindowMs, 90 * 60_000);
+    assert.match(configError({}, { ...env, REREAD_WINDOW: 'a day' }), /^REREAD_WINDOW "a day" is not a positive duration/);
+  });
+
   it('has the documented defaults', () => {
     const config = loadConfig({}, env);
     assert.deepEqual(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isMcError } from '../src/errors.js';
 import { GroupCommit } from '../src/state/group-commit.js';
+import { chatDigest } from '../src/state/chat-digest.js';
 import { padId, turnKey } from '../src/state/keys.js';
 import { bodyOf, freeze } from '../src/state/outbox.js';
 import { inShortReads } from '../src/state/short-reads.js';
@@ -28,7 +29,7 @@ async function frozenConversation(state: State, ids: number[]) {
   await stagePage(state, ids.map(record), { includeHidden: false, realNowMs });
   const turns = (await state.turns.values().all()) as Turn[];
   const conversation = toConversation('conv_test', turns, null);
-  return freeze(new GroupCommit(state), state, conversation, turns.map(turnKey), new Date(realNowMs));
+  return freeze(new GroupCommit(state), state, conversation, { turns, turnKeys: turns.map(turnKey) }, new Date(realNowMs));
 }
 
 describe('the outbox keeps turn keys, not messages (DESIGN §4)', () => {
@@ -39,7 +40,8 @@ describe('the outbox keeps turn keys, not messages (DESIGN §4)', () => {
       assert.equal(stored?.conversation.messages, undefined, 'no messages in the entry');
       assert.deepEqual(stored?.turnKeys, entry.turnKeys);
       assert.equal(JSON.stringify(await bodyOf(state, stored!)), JSON.stringify(conversation), 'byte for byte the same body');
-      assert.deepEqual(await state.chats.get(padId(2)), { s: 'conv', c: 'conv_test' });
+      const [turn2] = (await state.turns.values().all()).filter((turn) => turn.id === 2);
+      assert.deepEqual(await state.chats.get(padId(2)), { s: 'conv', c: 'conv_test', h: chatDigest(turn2!) }, 'marked with its conversation and a digest of what it said, never its text');
     });
   });
 

@@ -32,6 +32,9 @@ function testableService(): string {
   const unit = readFileSync(join(systemdDir, 'memory-cron.service'), 'utf8').replace(/^ExecStart=.*$/m, `ExecStart=${process.execPath} ${cli} run`);
   writeFileSync(join(dir, 'memory-cron.service'), unit);
   writeFileSync(join(dir, 'memory-cron.timer'), readFileSync(join(systemdDir, 'memory-cron.timer')));
+  const reconcile = readFileSync(join(systemdDir, 'memory-cron-reconcile.service'), 'utf8').replace(/^ExecStart=.*$/m, `ExecStart=${process.execPath} ${cli} reconcile`);
+  writeFileSync(join(dir, 'memory-cron-reconcile.service'), reconcile);
+  writeFileSync(join(dir, 'memory-cron-reconcile.timer'), readFileSync(join(systemdDir, 'memory-cron-reconcile.timer')));
   return dir;
 }
 
@@ -128,6 +131,40 @@ describe('units', () => {
   });
 });
 
+describe('the weekly reconcile units (DESIGN §4)', () => {
+  const nightly = readFileSync(join(systemdDir, 'memory-cron.service'), 'utf8');
+  const service = readFileSync(join(systemdDir, 'memory-cron-reconcile.service'), 'utf8');
+  const timer = readFileSync(join(systemdDir, 'memory-cron-reconcile.timer'), 'utf8');
+
+  test('systemd-analyze verify passes on the reconcile service and timer, with no warning about them', { skip: noAnalyze }, () => {
+    const dir = testableService();
+    const result = run('systemd-analyze', ['verify', join(dir, 'memory-cron-reconcile.service'), join(dir, 'memory-cron-reconcile.timer')]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual((result.stdout + result.stderr).split('\n').filter((line) => line.includes('memory-cron')), []);
+  });
+
+  test('the reconcile timer fires Sundays at 04:00 America/Chicago, and a missed week runs at the next boot', { skip: noAnalyze }, () => {
+    assert.match(timer, /^OnCalendar=Sun \*-\*-\* 04:00:00 America\/Chicago$/m);
+    assert.match(timer, /^Persistent=true$/m);
+    assert.match(timer, /^WantedBy=timers\.target$/m);
+    const result = run('systemd-analyze', ['calendar', '--iterations=2', '--base-time=2026-11-25 12:00:00 UTC', 'Sun *-*-* 04:00:00 America/Chicago'], { TZ: 'UTC' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual([...result.stdout.matchAll(/(?:Next elapse|Iter\. #\d+): \w+ (\S+ \S+) UTC/g)].map((match) => match[1]), ['2026-11-29 10:00:00', '2026-12-06 10:00:00']);
+  });
+
+  test('the reconcile service is hardened exactly like the nightly one, runs `reconcile`, and loads only the API key', { skip: noAnalyze }, () => {
+    const own = new Set(['ExecStart', 'LoadCredential', 'SetCredential', 'Description', 'After']);
+    const rest = (unit: string) => settings(unit).filter(([key]) => !own.has(key));
+    assert.deepEqual(rest(service), rest(nightly));
+    assert.match(service, /^ExecStart=\S+ \S+\/cli\.js reconcile$/m);
+    assert.deepEqual(settings(service).filter(([key]) => key === 'LoadCredential'), [['LoadCredential', 'api-key:/etc/memory-cron/api-key']]);
+    const dir = testableService();
+    const result = run('systemd-analyze', ['security', '--offline=true', '--no-pager', join(dir, 'memory-cron-reconcile.service')]);
+    const match = /Overall exposure level for memory-cron-reconcile\.service: (\d+(?:\.\d+)?)/.exec(result.stdout);
+    assert.ok(match !== null && Number(match[1]) <= 1.5, result.stdout + result.stderr);
+  });
+});
+
 describe('operator wrapper', () => {
   test('runs the command with the unit\'s [Service] settings and drop-ins through systemd-run', () => {
     const dir = testableService();
@@ -184,6 +221,8 @@ describe('install.sh', { skip: !built && 'dist/cli.js is missing: run `npm run b
     assert.equal(readFileSync(join(root, 'etc/memory-cron/api-key'), 'utf8'), '');
     assert.equal(mode('etc/systemd/system/memory-cron.service'), '644');
     assert.equal(mode('etc/systemd/system/memory-cron.timer'), '644');
+    assert.equal(mode('etc/systemd/system/memory-cron-reconcile.service'), '644');
+    assert.equal(mode('etc/systemd/system/memory-cron-reconcile.timer'), '644');
     assert.equal(mode('usr/local/bin/memory-cron'), '755');
     const cliMode = statSync(join(root, 'opt/memory-cron/dist/cli.js')).mode;
     assert.ok((cliMode & 0o004) !== 0 && (cliMode & 0o022) === 0, 'the program is readable by the dynamic user and writable by root only');
@@ -198,6 +237,8 @@ describe('install.sh', { skip: !built && 'dist/cli.js is missing: run `npm run b
     assert.equal(cli, '/opt/memory-cron/dist/cli.js');
     assert.ok(existsSync(join(root, cli)));
     assert.equal(command, 'run');
+    const reconcile = readFileSync(join(root, 'etc/systemd/system/memory-cron-reconcile.service'), 'utf8');
+    assert.equal(/^ExecStart=(.*)$/m.exec(reconcile)?.[1], `${node} ${cli} reconcile`, 'the weekly reconcile runs the same node and program');
   });
 
   test('running install.sh again changes nothing, and never overwrites settings or secrets', () => {
@@ -248,7 +289,7 @@ describe('install.sh', { skip: !built && 'dist/cli.js is missing: run `npm run b
     const result = install('--uninstall');
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /Kept: \/etc\/memory-cron/);
-    for (const gone of ['opt/memory-cron', 'etc/systemd/system/memory-cron.service', 'etc/systemd/system/memory-cron.timer', 'usr/local/bin/memory-cron']) {
+    for (const gone of ['opt/memory-cron', 'etc/systemd/system/memory-cron.service', 'etc/systemd/system/memory-cron.timer', 'etc/systemd/system/memory-cron-reconcile.service', 'etc/systemd/system/memory-cron-reconcile.timer', 'usr/local/bin/memory-cron']) {
       assert.ok(!existsSync(join(root, gone)), `${gone} is still there`);
     }
     assert.equal(readFileSync(join(root, 'etc/memory-cron/api-key'), 'utf8'), 'sk-test-key-42');

@@ -10,14 +10,15 @@ const zonedDateTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]
 
 /**
  * Reads `--backfill DATE` (DESIGN §5): a plain date is that day's midnight in `zone` (DST-correct), a timestamp
- * with `Z` or an offset is taken as given, and a timestamp without one is wall time in `zone`. Throws MC_CONFIG.
+ * with `Z` or an offset is taken as given, and a timestamp without one is wall time in `zone`. Throws MC_CONFIG
+ * naming `flag` (`reconcile --since` reads its date the same way).
  */
-export function parseBackfillDate(text: string, zone: string): Date {
+export function parseBackfillDate(text: string, zone: string, flag = '--backfill'): Date {
   const value = text.trim();
-  if (zonedDateTime.test(value)) return checked(Date.parse(value.replace(' ', 'T')), text);
+  if (zonedDateTime.test(value)) return checked(Date.parse(value.replace(' ', 'T')), text, flag);
   const match = plainDate.exec(value) ?? localDateTime.exec(value);
   if (match === null) {
-    throw new McError('MC_CONFIG', `--backfill ${JSON.stringify(text)} is not a date; use a day like 2026-11-01 (midnight in ${zone}) or a timestamp like 2026-11-01T06:00:00Z`);
+    throw new McError('MC_CONFIG', `${flag} ${JSON.stringify(text)} is not a date; use a day like 2026-11-01 (midnight in ${zone}) or a timestamp like 2026-11-01T06:00:00Z`);
   }
   if (!isTimeZone(zone)) {
     throw new McError('MC_CONFIG', `time zone ${JSON.stringify(zone)} (--tz or TZ) is not an IANA zone; use e.g. America/Chicago or UTC`);
@@ -26,9 +27,9 @@ export function parseBackfillDate(text: string, zone: string): Date {
   const wall = { year: part(1), month: part(2), day: part(3), hour: part(4), minute: part(5), second: part(6), millisecond: Number((match[7] ?? '0').padEnd(3, '0')) };
   const probe = new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second));
   if (probe.getUTCMonth() !== wall.month - 1 || probe.getUTCDate() !== wall.day || wall.hour > 23 || wall.minute > 59 || wall.second > 59) {
-    throw new McError('MC_CONFIG', `--backfill ${JSON.stringify(text)} is not a real date or time`);
+    throw new McError('MC_CONFIG', `${flag} ${JSON.stringify(text)} is not a real date or time`);
   }
-  return checked(zonedInstant(wall, zone), text);
+  return checked(zonedInstant(wall, zone), text, flag);
 }
 
 /** The zone plain backfill dates are read in: `--tz`, else `TZ`, else America/Chicago. */
@@ -37,7 +38,7 @@ export function backfillTimeZone(flag: string | undefined, env: NodeJS.ProcessEn
   return flag ?? (fromEnv !== undefined && fromEnv !== '' && !fromEnv.startsWith(':') ? fromEnv : defaultTimeZone);
 }
 
-function checked(ms: number, text: string): Date {
-  if (!Number.isFinite(ms)) throw new McError('MC_CONFIG', `--backfill ${JSON.stringify(text)} is not a real date or time`);
+function checked(ms: number, text: string, flag: string): Date {
+  if (!Number.isFinite(ms)) throw new McError('MC_CONFIG', `${flag} ${JSON.stringify(text)} is not a real date or time`);
   return new Date(ms);
 }

@@ -107,7 +107,7 @@ async function freezeNow(state: State, commits: GroupCommit, id: string, history
   }
   const first = turns[0] as Turn;
   const continues = continuesFrom(await latestSentBefore(state, history, first.createdAt), first.createdAt, gapMs);
-  const frozen = await freeze(commits, state, toConversation(id, turns as Turn[], continues), turnKeys, new Date());
+  const frozen = await freeze(commits, state, toConversation(id, turns as Turn[], continues), { turns: turns as Turn[], turnKeys }, new Date());
   killPoint('frozen');
   return frozen;
 }

@@ -16,6 +16,15 @@ export interface Scope {
   readonly backfillMs: number | undefined;
   /** Paging goes on at least until it has read this chat id (the lowest staged turn's: DESIGN §1's re-read). */
   readonly rereadToId?: number | undefined;
+  /** Paging goes on at least until a whole page is older than this (ms): REREAD_WINDOW before the cursor's `createdAt` (DESIGN §1). */
+  readonly rereadToMs?: number | undefined;
+}
+
+/** Where the re-read window ends (ms): `windowMs` before the cursor's `createdAt`; undefined when it is off (0) or unknown. */
+export function rereadWindowEnd(cursor: { readonly createdAt: string | null } | undefined, windowMs: number): number | undefined {
+  if (windowMs <= 0 || cursor === undefined) return undefined;
+  const cursorMs = parseTime(cursor.createdAt);
+  return cursorMs === undefined ? undefined : cursorMs - windowMs;
 }
 
 /** The scope of a run from the cursor, the stored floor and `--backfill` (all optional). */
@@ -42,14 +51,16 @@ export function inScope(record: unknown, scope: Scope): boolean {
 }
 
 /**
- * The API's last page of this run: no more pages, or one that reaches the lowest staged chat id, is wholly at or
- * below the cursor and wholly older than the backfill (or, on a first run, than the horizon).
+ * The API's last page of this run: no more pages, or one that reaches the lowest staged chat id, is wholly older
+ * than the re-read window's end, wholly at or below the cursor and wholly older than the backfill (or, on a first
+ * run, than the horizon).
  */
 export function isLastApiPage(page: Page, scope: Scope): boolean {
   if (!page.hasPages) return true;
-  const { cursorId, rereadToId } = scope;
+  const { cursorId, rereadToId, rereadToMs } = scope;
   const ids = idsOf(page);
   if (rereadToId !== undefined && (ids.length === 0 || Math.min(...ids) > rereadToId)) return false;
+  if (rereadToMs !== undefined && !isWholePageOlderThan(page, rereadToMs)) return false;
   if (cursorId !== undefined && !ids.every((id) => id <= cursorId)) return false;
   const floor = cursorId !== undefined ? scope.backfillMs : Number.isFinite(scope.horizonMs) ? scope.horizonMs : undefined;
   if (floor === undefined) return cursorId !== undefined;
@@ -72,9 +83,10 @@ export function createdTimes(page: Page): number[] {
   return times;
 }
 
-/** Where paging will stop, for the progress ETA: the older of `--backfill` and the cursor's `createdAt`, the floor on a first run, else chat id 0. */
+/** Where paging will stop, for the progress ETA: the older of `--backfill` and the cursor's `createdAt` (less the re-read window), the floor on a first run, else chat id 0. */
 export function pagingTarget(scope: Scope, cursor: { readonly createdAt: string | null } | undefined): PagingTarget | undefined {
-  const cursorMs = cursor === undefined ? undefined : parseTime(cursor.createdAt);
+  const cursorCreatedMs = cursor === undefined ? undefined : parseTime(cursor.createdAt);
+  const cursorMs = cursorCreatedMs === undefined || scope.rereadToMs === undefined ? cursorCreatedMs : Math.min(cursorCreatedMs, scope.rereadToMs);
   if (scope.cursorId !== undefined) {
     if (cursorMs === undefined) return scope.backfillMs === undefined ? undefined : { kind: 'time', ms: scope.backfillMs };
     return { kind: 'time', ms: Math.min(cursorMs, scope.backfillMs ?? cursorMs) };

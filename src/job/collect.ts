@@ -6,9 +6,11 @@ import { apiPageReader } from '../source/api-source.js';
 import { filePageReader } from '../source/file-source.js';
 import { killPoint } from './kill-point.js';
 import { idsOf, type Page, type ReadPage } from '../source/page.js';
+import type { ResumeFrom } from '../source/find-resume-page.js';
 import { pageThrough } from '../source/page-through.js';
 import { stageReplay } from '../state/replay-stage.js';
-import { stagePage, zeroCounts, type StageCounts } from '../state/stage-page.js';
+import { idGaps } from '../source/id-gaps.js';
+import { stagePage, zeroCounts, type StageCounts, type StageFindings } from '../state/stage-page.js';
 import { inScope, isLastApiPage, runScope, type Scope } from './backfill-scope.js';
 import type { State } from '../state/state.js';
 
@@ -39,7 +41,15 @@ export interface CollectOptions {
   /** `--redeliver`: also keep every chat since this instant (ms) in the replay sublevel. */
   readonly replaySinceMs?: number | undefined;
   /** Told after each page is staged (progress, checkpoints). */
-  readonly onPage?: (page: Page, staged: StageCounts) => void;
+  readonly onPage?: (page: Page, staged: StageCounts) => void | Promise<void>;
+  /** Collects the chat ids behind the counts (`reconcile`). */
+  readonly findings?: StageFindings;
+  /** Where a stopped run got to (API only): paging jumps there once it reaches back into what that run read. */
+  readonly resume?: ResumeFrom | undefined;
+  /** Replaces the scope's rule for the last page (`reconcile` reads back to its own date). */
+  readonly isLastPage?: (page: Page) => boolean;
+  /** Replaces the scope's rule for which records are this run's to stage (`reconcile`: only those at or below the cursor). */
+  readonly take?: (record: unknown) => boolean;
 }
 
 /** Pages through the source and stages every page (DESIGN §1); the caller moves the cursor once this resolves. */
@@ -49,20 +59,24 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
   if (source === undefined) throw new TypeError('collect needs a source');
   const readPage: ReadPage = source.kind === 'api' ? apiPageReader({ baseUrl: source.baseUrl, apiKey: source.apiKey, timeoutMs: config.timeoutMs, retry: options.retry }) : filePageReader(source.path);
   const scope = options.scope ?? runScope(cursorId, undefined, undefined);
-  const isLastPage = (page: Page) => (source.kind === 'api' ? isLastApiPage(page, scope) : !page.hasPages);
+  const isLastPage = options.isLastPage ?? ((page: Page) => (source.kind === 'api' ? isLastApiPage(page, scope) : !page.hasPages));
+  const take = options.take ?? ((record: unknown) => inScope(record, scope));
   const pages$ = pageThrough({
     readPage,
     isLastPage,
     expectRowsOnFirstPage: source.kind === 'api' && cursorId !== undefined,
     newestFirst: source.kind === 'api',
     pagesAhead: source.kind === 'api' ? 2 : 1,
+    resume: source.kind === 'api' ? options.resume : undefined,
     stage: async (page) => {
       killPoint('page-read');
-      const records = page.records.filter((record) => inScope(record, scope));
+      const records = page.records.filter(take);
       const realNowMs = options.realNow();
-      const staged = { ...(await stagePage(state, records, { includeHidden: config.includeHidden, realNowMs })), read: page.records.length };
+      // An API page is one snapshot in id order: a staged chat between two of its neighbouring rows is gone (DESIGN §1).
+      const absentBetween = source.kind === 'api' ? idGaps(page) : [];
+      const staged = { ...(await stagePage(state, records, { includeHidden: config.includeHidden, realNowMs, absentBetween, ...(options.findings === undefined ? {} : { findings: options.findings }) })), read: page.records.length };
       if (options.replaySinceMs !== undefined) await stageReplay(state, page.records, { sinceMs: options.replaySinceMs, includeHidden: config.includeHidden, realNowMs });
-      options.onPage?.(page, staged);
+      await options.onPage?.(page, staged);
       killPoint('page-staged');
       return { ...staged, older: page.records.length - records.length };
     },
@@ -112,5 +126,9 @@ function add(a: Collected['counts'], b: Collected['counts']): Collected['counts'
     skipped: a.skipped + b.skipped,
     quarantined: a.quarantined + b.quarantined,
     ignored: a.ignored + b.ignored,
+    gone: a.gone + b.gone,
+    changedAfterSend: a.changedAfterSend + b.changedAfterSend,
+    hiddenAfterSend: a.hiddenAfterSend + b.hiddenAfterSend,
+    deletedAfterSend: a.deletedAfterSend + b.deletedAfterSend,
   };
 }

@@ -1,5 +1,6 @@
 import { EMPTY, defer, expand, filter, from, map, type Observable } from 'rxjs';
 import { McError } from '../errors.js';
+import { findResumePage, type ResumeFrom } from './find-resume-page.js';
 import { idsOf, type Page, type ReadPage } from './page.js';
 
 /** A page that has been read and handed to `stage`, with what staging returned. */
@@ -19,6 +20,8 @@ export interface PagingOptions<R> {
   readonly newestFirst?: boolean;
   /** Pages read ahead of the one being staged: 2 for the API, whose answers may come in any order; 1 (the default) for a source read strictly in order (a file). */
   readonly pagesAhead?: 1 | 2;
+  /** Where a stopped run got to: once a page reaches `resume.top`, paging jumps to the page holding `resume.low` (findResumePage). */
+  readonly resume?: ResumeFrom | undefined;
 }
 
 // A page read under way: when its request went out, whether an empty page was to be refused, and the read itself.
@@ -40,9 +43,11 @@ interface Step<R> {
   readonly next?: Arrived;
 }
 
-// The night's first page, for telling a server that ignores the offset from rows that shifted (DESIGN §1 "Bursts").
+// The night's first page, for telling a server that ignores the offset from rows that shifted (DESIGN §1 "Bursts"),
+// and the resume point not yet reached.
 interface Paging {
   first?: Page;
+  resume?: ResumeFrom | undefined;
 }
 
 /**
@@ -62,7 +67,7 @@ export function pageThrough<R>(options: PagingOptions<R>): Observable<PageDone<R
     page.catch(() => undefined); // awaited when its turn comes; a read nobody needs any more may fail unseen
     return { requestedAt: performance.now(), expectRows, page };
   };
-  const paging: Paging = {};
+  const paging: Paging = { resume: options.resume };
   return defer(async (): Promise<Step<R>> => {
     const first = read(0, options.expectRowsOnFirstPage);
     const following = options.pagesAhead === 2 ? read(1, false) : undefined;
@@ -78,6 +83,18 @@ export function pageThrough<R>(options: PagingOptions<R>): Observable<PageDone<R
 async function stageAndReadNext<R>(arrived: Arrived, options: PagingOptions<R>, read: (offset: number, expectRows: boolean) => Read, paging: Paging): Promise<Step<R>> {
   const { page } = arrived;
   if (options.isLastPage(page)) return { done: { page, staged: await options.stage(page) } };
+  const resume = paging.resume;
+  if (resume !== undefined && reachesBelow(page, resume.top)) {
+    // Back in the range earlier runs read: go on from the page where they stopped, found by ids (DESIGN §1).
+    paging.resume = undefined;
+    const ids = idsOf(page);
+    if (ids.length > 0 && Math.min(...ids) > resume.low) {
+      const staged = await options.stage(page);
+      const landing = await findResumePage((offset) => read(offset, false).page, page.offset, resume);
+      const next = landing ?? (await read(page.offset + 1, true).page);
+      return { done: { page, staged }, next: { page: next, receivedAt: performance.now() } };
+    }
+  }
   const nextRead = arrived.following ?? read(page.offset + 1, true);
   // Read before it is known whether page + 1 is the last: an empty answer is then taken, not retried.
   const afterNext = options.pagesAhead === 2 ? read(page.offset + 2, false) : undefined;
@@ -106,6 +123,12 @@ function touches(page: Page, next: Page): boolean {
   const ids = idsOf(page);
   const nextIds = idsOf(next);
   return ids.length > 0 && nextIds.length > 0 && Math.min(...ids) <= Math.max(...nextIds) + 1;
+}
+
+// True when a page holds a chat id at or below `id`.
+function reachesBelow(page: Page, id: number): boolean {
+  const ids = idsOf(page);
+  return ids.length > 0 && Math.min(...ids) <= id;
 }
 
 function sameIds(a: Page, b: Page): boolean {

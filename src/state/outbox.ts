@@ -1,7 +1,8 @@
 import { toConversation, type Conversation } from '../conversations/conversation.js';
 import { McError } from '../errors.js';
 import type { Turn } from '../source/turn.js';
-import { chatIdOfTurnKey, historyKey, historySentKey, padId } from './keys.js';
+import { chatDigest } from './chat-digest.js';
+import { historyKey, historySentKey, padId } from './keys.js';
 import type { GroupCommit } from './group-commit.js';
 import type { ChatMark, HistorySent, OutboxEntry, OutboxStatus, SentRecord } from './records.js';
 import { inShortReads } from './short-reads.js';
@@ -16,14 +17,15 @@ export interface Frozen {
 /**
  * Freezes a closed conversation just before its first POST (DESIGN §4), in one (group) commit: the outbox entry
  * (the body without its messages, and its turns' keys — the turns stay staged until the 2xx) and each chat marked
- * with the conversation's id, so no re-read restages it.
+ * with the conversation's id and a digest of what it said, so no re-read restages it and one can tell a change.
  */
-export async function freeze(commits: GroupCommit, state: State, conversation: Conversation, turnKeys: readonly string[], now: Date): Promise<Frozen> {
+export async function freeze(commits: GroupCommit, state: State, conversation: Conversation, staged: { readonly turns: readonly Turn[]; readonly turnKeys: readonly string[] }, now: Date): Promise<Frozen> {
   const { messages: _, ...head } = conversation;
+  const { turns, turnKeys } = staged;
   const entry: OutboxEntry = { conversation: head, turnKeys, status: 'pending', attempts: 0, frozenAt: now.toISOString() };
   await commits.commit((batch) => {
     batch.put(conversation.id, entry, { sublevel: state.outbox });
-    for (const key of turnKeys) batch.put(padId(chatIdOfTurnKey(key)), { s: 'conv', c: conversation.id } satisfies ChatMark, { sublevel: state.chats });
+    for (const turn of turns) batch.put(padId(turn.id), { s: 'conv', c: conversation.id, h: chatDigest(turn) } satisfies ChatMark, { sublevel: state.chats });
   });
   return { entry, conversation };
 }

@@ -1,10 +1,16 @@
 import type { Conversation, Message } from '../conversations/conversation.js';
 
-/** The per-chat mark (a processed key): what became of a chat id, so a re-read never stages or sends it twice. */
+/**
+ * The per-chat mark (a processed key): what became of a chat id, so a re-read never stages or sends it twice.
+ * `conv`: frozen in conversation `c` (sent or in the outbox), with `h` the chat-digest.ts digest of what was frozen
+ * (absent in marks written before it existed; `-` once the chat is known deleted). `gone`: staged once, then proven
+ * deleted from the source by a re-read (DESIGN §1), and unstaged.
+ */
 export type ChatMark =
   | { readonly s: 'staged'; readonly k: string; readonly u: number }
-  | { readonly s: 'conv'; readonly c: string }
+  | { readonly s: 'conv'; readonly c: string; readonly h?: string }
   | { readonly s: 'hidden' }
+  | { readonly s: 'gone' }
   | { readonly s: 'bad' };
 
 /** Where a frozen conversation stands in the outbox. */

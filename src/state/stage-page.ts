@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { normaliseRecord } from '../source/normalise-record.js';
 import type { Turn } from '../source/turn.js';
+import type { IdGap } from '../source/id-gaps.js';
+import { chatDigest, goneDigest } from './chat-digest.js';
 import { padId, turnKey } from './keys.js';
 import type { ChatMark } from './records.js';
 import type { State } from './state.js';
@@ -19,6 +21,23 @@ export interface StageCounts {
   quarantined: number;
   /** Copies of chats already staged, sent, skipped or quarantined. */
   ignored: number;
+  /** Staged chats proven deleted from the source by a re-read (idGaps), unstaged: never sent. */
+  gone: number;
+  /** Sent chats whose copy now says something else (an edit or regeneration), counted once per change, never resent. */
+  changedAfterSend: number;
+  /** Sent chats now hidden (`include: false`: a reset, or a user's delete in the UI). */
+  hiddenAfterSend: number;
+  /** Sent chats proven deleted from the source. */
+  deletedAfterSend: number;
+}
+
+/** Chat ids behind some of the counts, for `reconcile`'s table (DESIGN §4); never text. */
+export interface StageFindings {
+  /** Chats never seen before (no mark), staged now. */
+  readonly missed: number[];
+  readonly changedAfterSend: number[];
+  readonly hiddenAfterSend: number[];
+  readonly deletedAfterSend: number[];
 }
 
 /** How to stage. */
@@ -26,11 +45,20 @@ export interface StageOptions {
   readonly includeHidden: boolean;
   /** The real clock, for the "more than a day in the future" check. */
   readonly realNowMs: number;
+  /** Ids the page proves absent (idGaps of the whole page, API only): staged chats among them are unstaged. @default none */
+  readonly absentBetween?: readonly IdGap[];
+  /** Collects the chat ids behind `staged` (never seen before) and the after-send counts. */
+  readonly findings?: StageFindings;
 }
 
 /** An empty tally. */
 export function zeroCounts(): StageCounts {
-  return { read: 0, staged: 0, updated: 0, skipped: 0, quarantined: 0, ignored: 0 };
+  return { read: 0, staged: 0, updated: 0, skipped: 0, quarantined: 0, ignored: 0, gone: 0, changedAfterSend: 0, hiddenAfterSend: 0, deletedAfterSend: 0 };
+}
+
+/** An empty findings collector. */
+export function noFindings(): StageFindings {
+  return { missed: [], changedAfterSend: [], hiddenAfterSend: [], deletedAfterSend: [] };
 }
 
 /**
@@ -38,7 +66,9 @@ export function zeroCounts(): StageCounts {
  * deduplicating against the per-chat marks (DESIGN §1): what a re-read shows wins for every chat not yet sent — a
  * staged copy is replaced when the new copy says anything else (edits keep `lastUpdatedAt`; an older
  * `lastUpdatedAt` is a stale copy and ignored), a chat hidden since is unstaged, a hidden chat now shown (a
- * completed agent chat) is staged; a copy of a chat frozen for delivery or sent is ignored.
+ * completed agent chat) is staged, a staged chat the page proves gone (`absentBetween`) is unstaged; a copy of a
+ * chat frozen for delivery or sent is never restaged, but a sent one that now says something else, or is hidden or
+ * gone, is counted (once per change: its mark keeps the digest of what it says now).
  */
 export function stagePage(state: State, records: readonly unknown[], options: StageOptions): Promise<StageCounts> {
   return state.exclusive(() => stageExclusively(state, records, options));
@@ -54,8 +84,10 @@ async function stageExclusively(state: State, records: readonly unknown[], optio
   const quarantineKeys = normalised.map(({ raw, result }) => (result.kind === 'bad' ? quarantineKey(result.id, raw) : undefined));
   const known = await state.quarantine.getMany(quarantineKeys.filter((key) => key !== undefined));
   const knownQuarantine = new Set(quarantineKeys.filter((key) => key !== undefined).filter((_, i) => known[i] !== undefined));
+  const sentDiffers = await sentChanges(state, normalised.flatMap(({ result }) => (result.kind === 'turn' ? [result.turn] : [])), marks);
   const batch = state.db.batch();
   const at = new Date(options.realNowMs).toISOString();
+  const findings = options.findings;
 
   normalised.forEach(({ raw, result }, index) => {
     if (result.kind === 'bad') {
@@ -69,14 +101,27 @@ async function stageExclusively(state: State, records: readonly unknown[], optio
     const turn = result.turn;
     const mark = marks.get(turn.id);
     const hidden = !turn.include && !options.includeHidden;
-    if (mark === undefined || mark.s === 'bad' || mark.s === 'hidden') {
+    if (mark === undefined || mark.s === 'bad' || mark.s === 'hidden' || mark.s === 'gone') {
       if (hidden) {
         if (mark?.s === 'hidden') return void counts.ignored++;
         setMark(turn.id, { s: 'hidden' });
         return void counts.skipped++;
       }
       stage(turn);
+      if (mark === undefined) findings?.missed.push(turn.id);
       return void counts.staged++;
+    }
+    if (mark.s === 'conv') {
+      const change = sentDiffers.get(turn.id);
+      if (change !== undefined) {
+        setMark(turn.id, { s: 'conv', c: mark.c, h: change.digest });
+        if (change.sent && mark.h !== undefined) {
+          const kind = turn.include ? 'changedAfterSend' : 'hiddenAfterSend';
+          counts[kind]++;
+          findings?.[kind].push(turn.id);
+        }
+      }
+      return void counts.ignored++;
     }
     if (mark.s !== 'staged' || turn.updatedAt < mark.u) return void counts.ignored++;
     const staged = stagedTurns.get(mark.k);
@@ -87,6 +132,20 @@ async function stageExclusively(state: State, records: readonly unknown[], optio
     else stage(turn);
     counts.updated++;
   });
+  for (const gap of options.absentBetween ?? []) {
+    for await (const [key, mark] of state.chats.iterator({ gt: padId(gap.below), lt: padId(gap.above) })) {
+      const id = Number(key);
+      if (mark.s === 'staged') {
+        batch.del(mark.k, { sublevel: state.turns });
+        setMark(id, { s: 'gone' });
+        counts.gone++;
+      } else if (mark.s === 'conv' && mark.h !== goneDigest && (await state.sent.get(mark.c)) !== undefined) {
+        setMark(id, { s: 'conv', c: mark.c, h: goneDigest });
+        counts.deletedAfterSend++;
+        findings?.deletedAfterSend.push(id);
+      }
+    }
+  }
   await batch.write();
   return counts;
 
@@ -101,6 +160,28 @@ async function stageExclusively(state: State, records: readonly unknown[], optio
     marks.set(id, mark);
     batch.put(padId(id), mark, { sublevel: state.chats });
   }
+}
+
+// The chats frozen in a conversation whose copy says something else than their mark's digest (or whose mark has none
+// yet: written before digests were kept), with the new digest and whether their conversation was sent.
+async function sentChanges(state: State, turns: readonly Turn[], marks: ReadonlyMap<number, ChatMark | undefined>): Promise<Map<number, { digest: string; sent: boolean }>> {
+  const changed: { id: number; digest: string; conversation: string; hadDigest: boolean }[] = [];
+  for (const turn of turns) {
+    const mark = marks.get(turn.id);
+    if (mark?.s !== 'conv') continue;
+    const digest = chatDigest(turn);
+    if (mark.h !== digest) changed.push({ id: turn.id, digest, conversation: mark.c, hadDigest: mark.h !== undefined });
+  }
+  const result = new Map<number, { digest: string; sent: boolean }>();
+  if (changed.length === 0) return result;
+  const sent = await state.sent.getMany(changed.map((c) => c.conversation));
+  changed.forEach((c, i) => {
+    const wasSent = sent[i] !== undefined;
+    // A chat of a conversation still in the outbox keeps the digest it was frozen with: it is sent as frozen.
+    if (!wasSent && c.hadDigest) return;
+    result.set(c.id, { digest: c.digest, sent: wasSent });
+  });
+  return result;
 }
 
 // True when two copies of a chat say the same (every field a conversation is built from).

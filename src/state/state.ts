@@ -6,6 +6,7 @@ import type { Turn } from '../source/turn.js';
 import { refuseDroppedRecords, refuseMarkedDamaged } from './damage-marker.js';
 import { guardStateDir, holdOwnerOnlyUmask } from './permissions.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
+import type { PagingRecord } from '../job/resume-point.js';
 import { chatIdOfTurnKey } from './keys.js';
 import { migrate } from './migrate.js';
 import { purgeDeleted } from './purge.js';
@@ -61,6 +62,8 @@ export interface Meta {
   lastRun: unknown;
   /** Present once the state is sealed with a state key: the salt and key check, never the key. */
   sealing: SealingRecord;
+  /** Present while paging is unfinished (a run stopped by its deadline or killed): where the next run resumes. */
+  paging: PagingRecord;
 }
 
 /** STATE_DIR's LevelDB, opened and locked by this process, with one sublevel per kind of record (DESIGN §4). */

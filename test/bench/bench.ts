@@ -1,5 +1,6 @@
 // `npm run bench`: the night job against the floor (test/bench/floor.ts) on the same generated history, then on
-// 2× and 4× the history, an incremental night (1% new chats on top of 4×), and a night with latency per page.
+// 2× and 4× the history, an incremental night (1% new chats on top of 4×) with and without the re-read window
+// (REREAD_WINDOW=0), and a night with latency per page.
 // Prints one table and one JSON line. Flags: --chats N (default 100000), --skip-4x (no 2×/4×/incremental),
 // --skip-2x, --skip-floor (while tuning memory), --skip-key (no night with a state key), --keep-state (leave the state folders, and print where), --skip-latency, --latency-ms MS (default 10), --cpu-prof DIR (profiles every CLI run into DIR), --verbose (each run's own report, on stderr),
 // --node-options STRING (added to NODE_OPTIONS for the CLI runs, e.g. a diagnostic --import). The CLI runs with the
@@ -8,7 +9,7 @@
 // driver only waits while they run: on 2 cores the job gets one, the servers the other.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -86,7 +87,11 @@ try {
     rows.set('cli4x', await runCliNight('cli 4×', 4 * chats, stateDir));
     const added = Math.round(chats * 4 * 0.01);
     await servers.ask({ type: 'load', count: added, seed: 7, startMs: historyEnd + 60_000, endMs: Date.now() - 2 * 3_600_000, firstId: 4 * chats + 1, append: true });
+    // The same night without the re-read window (REREAD_WINDOW=0), on a copy of the 4× state: what the window costs.
+    const withoutWindow = await freshStateDir();
+    await cp(stateDir, withoutWindow, { recursive: true });
     rows.set('incremental', await runCliNight('cli 4× +1%', added, stateDir));
+    rows.set('incrementalNoWindow', await runCliNight('cli 4× +1%, no window', added, withoutWindow, { REREAD_WINDOW: '0' }));
   }
   report(chats, rows);
 } finally {
@@ -149,6 +154,8 @@ function report(n: number, all: Map<string, Row>): void {
     anon4xMb: get('cli4x') === undefined ? undefined : round(get('cli4x')!.peakAnonMb, 1),
     anonGrowth1xTo4x: ratio(get('cli4x')?.peakAnonMb, get('cli')?.peakAnonMb),
     incrementalVsFull4x: ratio(get('incremental')?.wallSeconds, get('cli4x')?.wallSeconds),
+    windowPages: get('incremental') === undefined || get('incrementalNoWindow') === undefined ? undefined : get('incremental')!.pages - get('incrementalNoWindow')!.pages,
+    windowSeconds: get('incremental') === undefined || get('incrementalNoWindow') === undefined ? undefined : round(get('incremental')!.wallSeconds - get('incrementalNoWindow')!.wallSeconds, 2),
     latencyVsPagesTimesLatency: latency === undefined ? undefined : ratio(latency.wallSeconds, (latency.pages * latencyMs) / 1000),
   };
   const goals = {
@@ -182,6 +189,7 @@ function report(n: number, all: Map<string, Row>): void {
   describe('peak RSS 4× / 1×', ratios.rssGrowth1xTo4x, '≤ 1.15', goals.rssGrowth);
   if (ratios.anon4xMb !== undefined) console.log(`${'peak anon RSS at 4× (MB), 4× / 1× (not goals)'.padEnd(44)} ${String(ratios.anon4xMb).padStart(7)}  ${ratios.anonGrowth1xTo4x}`);
   describe('incremental night / full 4× night', ratios.incrementalVsFull4x, '≤ 0.05', goals.incremental);
+  if (ratios.windowPages !== undefined) console.log(`${'re-read window on the incremental night: pages, s (not goals)'.padEnd(44)} ${String(ratios.windowPages).padStart(7)}  ${ratios.windowSeconds}`);
   describe(`${latencyMs} ms/page night / (pages × ${latencyMs} ms)`, ratios.latencyVsPagesTimesLatency, '≤ 1.1', goals.latency);
   const runs = Object.fromEntries([...all].map(([key, row]) => [key, { chats: row.chats, conversations: row.conversations, pages: row.pages, wallSeconds: round(row.wallSeconds, 2), chatsPerSecond: Math.round(row.chats / row.wallSeconds), conversationsPerSecond: Math.round(row.conversations / row.wallSeconds), peakRssMb: round(row.peakRssMb, 1), peakAnonMb: round(row.peakAnonMb, 1) }]));
   console.log(JSON.stringify({ bench: 'memory-cron', chats: n, latencyMs, node: process.version, runs, ratios, goals }));

@@ -125,7 +125,9 @@ export function assertStateConsistent(s: StateSnapshot, covered?: readonly RawCh
     for (const id of entry.chatIds) {
       assert.equal(owner.get(id) ?? entry.conversation.id, entry.conversation.id, `chat ${id} is frozen in one conversation only${at}`);
       owner.set(id, entry.conversation.id);
-      assert.deepEqual(s.marks.get(id), { s: 'conv', c: entry.conversation.id }, `frozen chat ${id} is marked with its conversation${at}`);
+      const mark = s.marks.get(id);
+      assert.deepEqual(mark?.s === 'conv' ? { s: mark.s, c: mark.c } : mark, { s: 'conv', c: entry.conversation.id }, `frozen chat ${id} is marked with its conversation${at}`);
+      assert.match(String((mark as { h?: unknown }).h), /^[0-9a-f]{16}$/, `frozen chat ${id} keeps the digest of what it said${at}`);
     }
   }
   if (covered !== undefined && s.cursor !== undefined) {

@@ -1,0 +1,48 @@
+import { idsOf, type Page } from '../source/page.js';
+import type { ResumeFrom } from '../source/find-resume-page.js';
+
+/**
+ * What STATE_DIR's `meta/paging` holds while paging is unfinished (DESIGN §1: a history too long for one run's
+ * deadline completes over several runs): the range of ids read contiguously from some run's first page down, and
+ * the scope it was read with — a later run may skip that range only when it takes in no more than that run did.
+ */
+export interface PagingRecord extends ResumeFrom {
+  /** Scope of the run that read it: `horizonMs` (null = all history) and `--include-hidden`. */
+  readonly scope: string;
+}
+
+/** The scope key of a run (see PagingRecord). */
+export function pagingScopeKey(horizonMs: number, includeHidden: boolean): string {
+  return `${Number.isFinite(horizonMs) ? horizonMs : 'all'}:${includeHidden ? 'hidden' : 'visible'}`;
+}
+
+/**
+ * Follows a run's pages, staged in order, and says what to store as the resume point after each (undefined: leave
+ * the stored one as it is). Without an earlier point the range runs from the first page's newest id down to the
+ * page just staged. With one, nothing changes until a page reaches back into it (the run's new pages on top are
+ * staged, but the earlier range is what a next run would jump to); from then on the range is this run's top down to
+ * the page just staged, which after the jump lies below the earlier range.
+ */
+export class ResumePoint {
+  private top: number | undefined;
+  private joined: boolean;
+
+  constructor(private readonly earlier: ResumeFrom | undefined, private readonly scope: string) {
+    this.joined = earlier === undefined;
+  }
+
+  /** The record to store once `page` is staged, or undefined. */
+  staged(page: Page): PagingRecord | undefined {
+    const ids = idsOf(page);
+    if (ids.length === 0) return undefined;
+    const low = Math.min(...ids);
+    this.top ??= Math.max(...ids);
+    if (!this.joined) {
+      if (low > (this.earlier as ResumeFrom).top) return undefined;
+      this.joined = true;
+    }
+    const earlierLow = this.earlier?.low;
+    if (earlierLow !== undefined && low > earlierLow) return { top: this.top, low: earlierLow, lowOffset: (this.earlier as ResumeFrom).lowOffset + page.offset, scope: this.scope };
+    return { top: this.top, low, lowOffset: page.offset, scope: this.scope };
+  }
+}
