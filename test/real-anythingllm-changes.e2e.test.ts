@@ -1,0 +1,59 @@
+// Rows that change after a night read them (DESIGN §1), made by the real AnythingLLM server's own model calls
+// (../shared/anythingllm: WorkspaceChats.upsert for a finished agent chat, markThreadHistoryInvalidV2 for a reset,
+// delete, _update for an edit), against two nights of the built CLI. Without a buildable server this file fails;
+// it never skips.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startRealAnythingLlm, type RealAnythingLlm } from './fixtures/real-anythingllm.ts';
+import { startWebhookReceiver, type Receiver } from './fixtures/webhook-receiver.ts';
+import { runCli } from './helpers/run-cli.js';
+import { tempDir } from './helpers/temp-dir.js';
+
+const minute = 60_000;
+const hour = 60 * minute;
+const setupTimeoutMs = 25 * 60_000;
+
+describe('rows that change between two nights, on the real AnythingLLM server', { timeout: setupTimeoutMs + 10 * minute }, () => {
+  let server: RealAnythingLlm;
+  let receiver: Receiver;
+
+  before(async () => {
+    server = await startRealAnythingLlm({ chats: 300, days: 2, users: 3, workspaces: 2, threads: 1, seed: 11 });
+    receiver = await startWebhookReceiver();
+  }, { timeout: setupTimeoutMs });
+  after(async () => {
+    await server?.stop();
+    await receiver?.close();
+  });
+
+  it('a finished agent chat is sent once; a reset and a deleted chat of an open conversation never; an edited one as edited', async () => {
+    const env = { BASE_URL: server.url, API_KEY: server.apiKey, WEBHOOK_URL: receiver.url, STATE_DIR: await tempDir(), RETRY_MIN_DELAY: '10' };
+    // Four chats written ten minutes ago, and an agent chat still running: open at night one.
+    const t1 = Date.now();
+    const added = await server.add(4, { at: new Date(t1 - 10 * minute), stepSec: 60 });
+    const [reset, deleted, edited, kept] = Array.from({ length: 4 }, (_, i) => (added.firstId as number) + i) as [number, number, number, number];
+    const agent = await server.agentStart({ prompt: 'agent: book the usual table' });
+    const night1 = await runCli(['run', '--now', new Date(t1 + minute).toISOString()], env);
+    assert.equal(night1.code, 0, night1.stdout + night1.stderr);
+    const sentOnNight1 = new Set(receiver.deliveries.flatMap((d) => d.body.messages.map((m: { chatId: number }) => m.chatId)));
+    for (const id of [reset, deleted, edited, kept, agent.id]) assert.ok(!sentOnNight1.has(id), `chat ${id} is open (or hidden) on night one`);
+
+    // Between the nights, through AnythingLLM's own models.
+    await server.agentFinish(agent.id, 'Booked: Friday 19:00, the usual table.');
+    await server.hide(reset);
+    await server.delete(deleted);
+    await server.edit(edited, 'user', 'edited: please forget my old address');
+
+    const night2 = await runCli(['run', '--now', new Date(Date.now() + 3 * hour).toISOString()], env);
+    assert.equal(night2.code, 0, night2.stdout + night2.stderr);
+    const messages = receiver.deliveries.filter((d) => d.status === 200).flatMap((d) => d.body.messages as { chatId: number; role: string; content: string }[]);
+    const of = (id: number) => messages.filter((m) => m.chatId === id);
+    assert.deepEqual(of(reset), [], 'the reset chat is never sent');
+    assert.deepEqual(of(deleted), [], 'the deleted chat is never sent');
+    assert.equal(of(edited).find((m) => m.role === 'user')?.content, 'edited: please forget my old address');
+    assert.ok(of(kept).length > 0, 'the untouched chat is sent');
+    assert.deepEqual(of(agent.id).map((m) => [m.role, m.content]), [['user', 'agent: book the usual table'], ['assistant', 'Booked: Friday 19:00, the usual table.']], 'the finished agent chat is sent once, with its reply');
+    const chatIds = receiver.deliveries.filter((d) => d.status === 200).flatMap((d) => [...new Set(d.body.messages.map((m: { chatId: number }) => m.chatId))]);
+    assert.equal(new Set(chatIds).size, chatIds.length, 'no chat is sent twice');
+  });
+});
