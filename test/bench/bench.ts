@@ -1,8 +1,12 @@
 // `npm run bench`: the night job against the floor (test/bench/floor.ts) on the same generated history, then on
 // 2× and 4× the history, an incremental night (1% new chats on top of 4×) with and without the re-read window
-// (REREAD_WINDOW=0), and a night with latency per page.
+// (REREAD_WINDOW=0), a night with latency per page, and a night against a slow memory webhook (it answers each POST
+// after 50 ms: the store is the bottleneck, so the night should take about conversations × 50 ms ÷ concurrency),
+// with the floor against the same webhook beside it.
 // Prints one table and one JSON line. Flags: --chats N (default 100000), --skip-4x (no 2×/4×/incremental),
-// --skip-2x, --skip-floor (while tuning memory), --skip-key (no night with a state key), --keep-state (leave the state folders, and print where), --skip-latency, --latency-ms MS (default 10), --cpu-prof DIR (profiles every CLI run into DIR), --verbose (each run's own report, on stderr),
+// --skip-2x, --skip-floor (while tuning memory), --skip-key (no night with a state key), --keep-state (leave the state folders, and print where), --skip-latency, --latency-ms MS (default 10),
+// --skip-webhook, --webhook-ms MS (default 50), --webhook-chats N (default chats ÷ 5: at 100k chats a 50 ms night
+// takes minutes), --cpu-prof DIR (profiles every CLI run into DIR), --verbose (each run's own report, on stderr),
 // --node-options STRING (added to NODE_OPTIONS for the CLI runs, e.g. a diagnostic --import). The CLI runs with the
 // NODE_OPTIONS the service sets (systemd/memory-cron.service), so the bench measures the job as it runs at night.
 // The stand-in and the receiver run in one child process, the job and the floor each in another, and this
@@ -33,6 +37,9 @@ const { values: flags } = parseArgs({
     'skip-key': { type: 'boolean', default: false },
     'keep-state': { type: 'boolean', default: false },
     'latency-ms': { type: 'string', default: '10' },
+    'skip-webhook': { type: 'boolean', default: false },
+    'webhook-ms': { type: 'string' },
+    'webhook-chats': { type: 'string' },
     'cpu-prof': { type: 'string' },
     verbose: { type: 'boolean', default: false },
     'node-options': { type: 'string' },
@@ -40,7 +47,12 @@ const { values: flags } = parseArgs({
 });
 const chats = Number(flags.chats);
 const latencyMs = Number(flags['latency-ms']);
+const webhookMs = Number(flags['webhook-ms'] ?? 50);
+const webhookChats = Number(flags['webhook-chats'] ?? Math.round(chats / 5));
+const concurrency = 4;
 if (!Number.isSafeInteger(chats) || chats < 100) throw new Error('--chats must be an integer ≥ 100');
+if (!Number.isSafeInteger(webhookChats) || webhookChats < 100) throw new Error('--webhook-chats must be an integer ≥ 100');
+if (!(webhookMs > 0)) throw new Error('--webhook-ms must be a positive number');
 if (!existsSync(cli)) throw new Error('dist/cli.js not found: run `npm run build` first (npm run bench does)');
 
 /** One measured run: a row of the table. */
@@ -53,6 +65,8 @@ interface Row {
   readonly peakRssMb: number;
   readonly peakAnonMb: number;
   readonly digest: string;
+  /** Seconds until paging was done (the job's summary `phases.pagingMs`, the floor's `pagedSeconds`); delivery follows. */
+  readonly pagingSeconds: number;
 }
 
 const servers = await startServers();
@@ -76,6 +90,14 @@ try {
     await servers.ask({ type: 'latency', ms: latencyMs });
     rows.set('latency', await runCliNight(`cli, ${latencyMs} ms/page`, chats, await freshStateDir()));
     await servers.ask({ type: 'latency', ms: 0 });
+  }
+  if (!flags['skip-webhook']) {
+    await load(webhookChats, 1);
+    await servers.ask({ type: 'webhook-latency', ms: webhookMs });
+    if (!flags['skip-floor']) rows.set('floorWebhook', await runFloor(`floor, ${webhookMs} ms webhook`, webhookChats));
+    rows.set('webhook', await runCliNight(`cli, ${webhookMs} ms webhook`, webhookChats, await freshStateDir()));
+    check(flags['skip-floor'] || rows.get('webhook')!.digest === rows.get('floorWebhook')!.digest, 'the job and the floor delivered different conversations to the slow webhook');
+    await servers.ask({ type: 'webhook-latency', ms: 0 });
   }
   if (!flags['skip-4x']) {
     if (!flags['skip-2x']) {
@@ -115,21 +137,21 @@ async function runCliNight(name: string, count: number, stateDir: string, env: N
   if (flags.verbose) console.error(`${name}: ${JSON.stringify(summary)}`);
   check(run.code === 0 && summary !== undefined, `${name}: the CLI exited ${run.code}\n${run.stdout.slice(-2000)}${run.stderr.slice(-2000)}`);
   check(tally.failed === 0 && tally.conversations === summary.conversations.sent, `${name}: the receiver saw ${tally.conversations} conversations, the CLI says it sent ${summary.conversations.sent}`);
-  return rowOf(name, count, tally, summary.pages, run);
+  return rowOf(name, count, tally, summary.pages, run, summary.phases.pagingMs / 1000);
 }
 
 async function runFloor(name: string, count: number): Promise<Row> {
   const run = await measureNode(['--import', 'tsx', join(root, 'test', 'bench', 'floor.ts')], envOf(), root);
   const tally = await takeTally();
   check(run.code === 0, `${name}: exited ${run.code}\n${run.stderr.slice(-2000)}`);
-  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { pages: number; conversations: number; failed: number };
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { pages: number; conversations: number; failed: number; pagedSeconds: number };
   if (flags.verbose) console.error(`${name}: ${JSON.stringify(result)}`);
   check(result.failed === 0 && tally.conversations === result.conversations, `${name}: the receiver saw ${tally.conversations} conversations, the floor sent ${result.conversations}`);
-  return rowOf(name, count, tally, result.pages, run);
+  return rowOf(name, count, tally, result.pages, run, result.pagedSeconds);
 }
 
 function envOf(): NodeJS.ProcessEnv {
-  return { PATH: process.env['PATH'], BASE_URL: servers.ready.apiUrl, API_KEY: servers.ready.apiKey, WEBHOOK_URL: servers.ready.webhookUrl, CONVERSATION_HOUR_WINDOW: '1', CONCURRENCY: '4' };
+  return { PATH: process.env['PATH'], BASE_URL: servers.ready.apiUrl, API_KEY: servers.ready.apiKey, WEBHOOK_URL: servers.ready.webhookUrl, CONVERSATION_HOUR_WINDOW: '1', CONCURRENCY: String(concurrency) };
 }
 
 async function takeTally(): Promise<Tally> {
@@ -138,14 +160,17 @@ async function takeTally(): Promise<Tally> {
   return reply.tally;
 }
 
-function rowOf(name: string, count: number, tally: Tally, pages: number, run: Measured): Row {
-  return { name, chats: count, conversations: tally.conversations, pages, wallSeconds: run.wallSeconds, peakRssMb: run.peakRssMb, peakAnonMb: run.peakAnonMb, digest: tally.digest };
+function rowOf(name: string, count: number, tally: Tally, pages: number, run: Measured, pagingSeconds: number): Row {
+  return { name, chats: count, conversations: tally.conversations, pages, wallSeconds: run.wallSeconds, peakRssMb: run.peakRssMb, peakAnonMb: run.peakAnonMb, digest: tally.digest, pagingSeconds };
 }
 
 function report(n: number, all: Map<string, Row>): void {
   const get = (key: string) => all.get(key);
   const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : round(a / b, 3));
   const latency = get('latency');
+  // The night a slow webhook allows: every conversation waits `webhookMs` for its answer, `concurrency` at a time.
+  const afterPaging = (row: Row | undefined) => (row === undefined ? undefined : row.wallSeconds - row.pagingSeconds);
+  const webhookBound = (row: Row | undefined) => (row === undefined ? undefined : (row.conversations * webhookMs) / concurrency / 1000);
   const ratios = {
     cliVsFloor: ratio(get('cli')?.wallSeconds, get('floor')?.wallSeconds),
     keyedVsCli: ratio(get('keyed')?.wallSeconds, get('cli')?.wallSeconds),
@@ -157,6 +182,13 @@ function report(n: number, all: Map<string, Row>): void {
     windowPages: get('incremental') === undefined || get('incrementalNoWindow') === undefined ? undefined : get('incremental')!.pages - get('incrementalNoWindow')!.pages,
     windowSeconds: get('incremental') === undefined || get('incrementalNoWindow') === undefined ? undefined : round(get('incremental')!.wallSeconds - get('incrementalNoWindow')!.wallSeconds, 2),
     latencyVsPagesTimesLatency: latency === undefined ? undefined : ratio(latency.wallSeconds, (latency.pages * latencyMs) / 1000),
+    webhookVsBound: ratio(get('webhook')?.wallSeconds, webhookBound(get('webhook'))),
+    floorWebhookVsBound: ratio(get('floorWebhook')?.wallSeconds, webhookBound(get('floorWebhook'))),
+    webhookVsFloor: ratio(get('webhook')?.wallSeconds, get('floorWebhook')?.wallSeconds),
+    // Not goals, to tell where a gap is: paging, then the rest (delivery), of the job against the floor's.
+    cliPagingVsFloor: ratio(get('cli')?.pagingSeconds, get('floor')?.pagingSeconds),
+    cliAfterPagingVsFloor: ratio(afterPaging(get('cli')), afterPaging(get('floor'))),
+    latencyPagingVsPagesTimesLatency: latency === undefined ? undefined : ratio(latency.pagingSeconds, (latency.pages * latencyMs) / 1000),
   };
   const goals = {
     cliVsFloor: ratios.cliVsFloor === undefined ? undefined : ratios.cliVsFloor <= 1.3,
@@ -164,6 +196,7 @@ function report(n: number, all: Map<string, Row>): void {
     rssGrowth: ratios.rssGrowth1xTo4x === undefined ? undefined : ratios.rssGrowth1xTo4x <= 1.15,
     incremental: ratios.incrementalVsFull4x === undefined ? undefined : ratios.incrementalVsFull4x <= 0.05,
     latency: ratios.latencyVsPagesTimesLatency === undefined ? undefined : ratios.latencyVsPagesTimesLatency <= 1.1,
+    webhook: ratios.webhookVsBound === undefined ? undefined : ratios.webhookVsBound <= 1.1,
   };
   const header = ['run', 'chats', 'conversations', 'pages', 'wall s', 'chats/s', 'conv/s', 'peak RSS MB', 'peak anon MB'];
   const lines = [...all.values()].map((row) => [
@@ -185,14 +218,18 @@ function report(n: number, all: Map<string, Row>): void {
   console.log('');
   const describe = (label: string, value: number | undefined, goal: string, met: boolean | undefined) => value !== undefined && console.log(`${label.padEnd(44)} ${String(value).padStart(7)}  (goal ${goal}: ${met ? 'met' : 'NOT met'})`);
   describe('job / floor wall time', ratios.cliVsFloor, '≤ 1.3', goals.cliVsFloor);
+  if (ratios.cliPagingVsFloor !== undefined) console.log(`${'  paging / the floor\'s, the rest / the floor\'s'.padEnd(44)} ${String(ratios.cliPagingVsFloor).padStart(7)}  ${ratios.cliAfterPagingVsFloor}  (not goals)`);
   describe('peak RSS at 4× (MB)', ratios.rss4xMb, '≤ 200', goals.rss4x);
   describe('peak RSS 4× / 1×', ratios.rssGrowth1xTo4x, '≤ 1.15', goals.rssGrowth);
   if (ratios.anon4xMb !== undefined) console.log(`${'peak anon RSS at 4× (MB), 4× / 1× (not goals)'.padEnd(44)} ${String(ratios.anon4xMb).padStart(7)}  ${ratios.anonGrowth1xTo4x}`);
   describe('incremental night / full 4× night', ratios.incrementalVsFull4x, '≤ 0.05', goals.incremental);
   if (ratios.windowPages !== undefined) console.log(`${'re-read window on the incremental night: pages, s (not goals)'.padEnd(44)} ${String(ratios.windowPages).padStart(7)}  ${ratios.windowSeconds}`);
   describe(`${latencyMs} ms/page night / (pages × ${latencyMs} ms)`, ratios.latencyVsPagesTimesLatency, '≤ 1.1', goals.latency);
-  const runs = Object.fromEntries([...all].map(([key, row]) => [key, { chats: row.chats, conversations: row.conversations, pages: row.pages, wallSeconds: round(row.wallSeconds, 2), chatsPerSecond: Math.round(row.chats / row.wallSeconds), conversationsPerSecond: Math.round(row.conversations / row.wallSeconds), peakRssMb: round(row.peakRssMb, 1), peakAnonMb: round(row.peakAnonMb, 1) }]));
-  console.log(JSON.stringify({ bench: 'memory-cron', chats: n, latencyMs, node: process.version, runs, ratios, goals }));
+  if (ratios.latencyPagingVsPagesTimesLatency !== undefined) console.log(`${'  its paging alone / (pages × latency)'.padEnd(44)} ${String(ratios.latencyPagingVsPagesTimesLatency).padStart(7)}  (not a goal: delivery follows paging)`);
+  describe(`${webhookMs} ms webhook night / (conv × ${webhookMs} ms ÷ ${concurrency})`, ratios.webhookVsBound, '≤ 1.1', goals.webhook);
+  if (ratios.floorWebhookVsBound !== undefined) console.log(`${`the floor, same webhook (not a goal)`.padEnd(44)} ${String(ratios.floorWebhookVsBound).padStart(7)}  job / floor ${ratios.webhookVsFloor}`);
+  const runs = Object.fromEntries([...all].map(([key, row]) => [key, { chats: row.chats, conversations: row.conversations, pages: row.pages, wallSeconds: round(row.wallSeconds, 2), pagingSeconds: round(row.pagingSeconds, 2), chatsPerSecond: Math.round(row.chats / row.wallSeconds), conversationsPerSecond: Math.round(row.conversations / row.wallSeconds), peakRssMb: round(row.peakRssMb, 1), peakAnonMb: round(row.peakAnonMb, 1) }]));
+  console.log(JSON.stringify({ bench: 'memory-cron', chats: n, latencyMs, webhookMs, webhookChats, concurrency, node: process.version, runs, ratios, goals }));
 }
 
 function round(value: number, digits: number): number {

@@ -10,6 +10,7 @@ import { generateChats } from '../fixtures/chat-generator.ts';
 export type ServerRequest =
   | { readonly id: number; readonly type: 'load'; readonly count: number; readonly seed: number; readonly startMs: number; readonly endMs: number; readonly firstId: number; readonly append: boolean }
   | { readonly id: number; readonly type: 'latency'; readonly ms: number }
+  | { readonly id: number; readonly type: 'webhook-latency'; readonly ms: number }
   | { readonly id: number; readonly type: 'tally' };
 
 /** What the receiver saw since the last tally: POSTs, distinct Idempotency-Keys, and an order-free digest of them. */
@@ -45,6 +46,9 @@ process.on('message', (request: ServerRequest) => {
   } else if (request.type === 'latency') {
     standInOptions.pageLatencyMs = request.ms;
     reply({ type: 'ok', id: request.id });
+  } else if (request.type === 'webhook-latency') {
+    receiver.latencyMs = request.ms;
+    reply({ type: 'ok', id: request.id });
   } else {
     standIn.requests.length = 0;
     reply({ type: 'tally', id: request.id, tally: receiver.takeTally() });
@@ -54,8 +58,10 @@ process.on('disconnect', () => void Promise.all([standIn.close(), receiver.close
 process.send?.({ type: 'ready', apiUrl: standIn.url, apiKey: standIn.apiKey, webhookUrl: receiver.url } satisfies ServerReply);
 
 // A memory webhook that accepts everything and keeps only counts and the set of keys: the fixture receiver keeps
-// every body, parsed, which at 400k chats is gigabytes and would compete with the job for the CPU.
+// every body, parsed, which at 400k chats is gigabytes and would compete with the job for the CPU. With `latencyMs`
+// set it answers each POST that long after its body arrived: a memory store running an LLM before it answers.
 async function startLeanReceiver() {
+  let latencyMs = 0;
   let keys = new Set<string>();
   let posts = 0;
   let failed = 0;
@@ -77,12 +83,20 @@ async function startLeanReceiver() {
         keys.add(key);
         digest ^= createHash('sha256').update(key).digest().readBigUInt64BE(0);
       }
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 }).end('{"ok":true}');
+      const answer = () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 }).end('{"ok":true}');
+      if (latencyMs > 0) setTimeout(answer, latencyMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    get latencyMs() {
+      return latencyMs;
+    },
+    set latencyMs(ms: number) {
+      latencyMs = ms;
+    },
     takeTally(): Tally {
       const tally: Tally = { posts, failed, conversations: keys.size, bytes, digest: digest.toString(16).padStart(16, '0') };
       keys = new Set();
