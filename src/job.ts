@@ -20,6 +20,7 @@ import { countTotals, type Totals } from './job/totals.js';
 import type { Cursor } from './state/records.js';
 import type { StageCounts } from './state/stage-page.js';
 import { codesOf, stateError } from './state/state-error.js';
+import { lowestOpenChatId } from './state/lowest-open-chat.js';
 import { State } from './state/state.js';
 
 /** What a run reports: the summary line and the status file's `lastRun` (DESIGN §6). */
@@ -71,9 +72,9 @@ export async function runNight(config: Config, context: JobContext): Promise<Run
   try {
     const cursor = await state.cursor();
     floorMs = (await state.meta.get('floor')) as number | undefined;
-    // DESIGN §1: paging reaches back at least to every staged (open) turn, so a re-read shows what became of it, and
+    // DESIGN §1: paging reaches back at least to every open conversation's first turn, so a re-read shows what became of it, and
     // to REREAD_WINDOW before the cursor's createdAt (completed agent chats, edits, resets, deletions).
-    const scope: Scope = { ...runScope(cursor?.id, floorMs, config.backfill?.getTime()), rereadToId: await state.lowestStagedChatId(), rereadToMs: rereadWindowEnd(cursor, config.rereadWindowMs) };
+    const scope: Scope = { ...runScope(cursor?.id, floorMs, config.backfill?.getTime()), rereadToId: await lowestOpenChatId(state, { gapMs: config.gapMs, nowMs }), rereadToMs: rereadWindowEnd(cursor, config.rereadWindowMs) };
     const retry = retryOptions(config, context, log);
     const progress = startProgress(started.getTime(), pagingTarget(scope, cursor));
     checkpoints = await StatusCheckpoints.start(config.stateDir, { version: context.version, holder: { pid: process.pid, command: context.command, startedAt: started.toISOString() }, cursor, floorMs }, { clock: Date.now, log });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isMcError } from '../src/errors.js';
 import { padId, turnKey } from '../src/state/keys.js';
+import { lowestOpenChatId } from '../src/state/lowest-open-chat.js';
 import { stagePage } from '../src/state/stage-page.js';
 import { State, schemaVersion } from '../src/state/state.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -112,6 +113,20 @@ describe('staging a page', () => {
     const b = turnKey({ workspaceId: 10, threadId: null, userId: null, apiSessionId: 's', createdAt: 1, id: 1 });
     const c = turnKey({ workspaceId: 10, threadId: 3, userId: 1, apiSessionId: null, createdAt: 1, id: 1 });
     assert.ok(a < b && b < c);
+  });
+});
+
+describe('how far a night re-reads (DESIGN §1)', () => {
+  it('reaches back to the first turn of every open conversation, not to closed ones waiting for delivery', async () => {
+    await withState(async (state) => {
+      const hour = 3_600_000;
+      const at = (ms: number) => new Date(realNowMs - ms).toISOString();
+      // Thread 5: chats 1–2 ended 5 h ago (closed). Thread 6: chat 3 at 5 h ago, chats 9 and 4 within the last hour (open,
+      // its first turn chat 9 by time but chat 4 by id). Chat 7 in thread 5, 30 minutes ago: open on its own.
+      await stagePage(state, [record(1, { thread_id: 5, createdAt: at(6 * hour) }), record(2, { thread_id: 5, createdAt: at(5 * hour) }), record(3, { thread_id: 6, createdAt: at(5 * hour) }), record(9, { thread_id: 6, createdAt: at(50 * 60_000) }), record(4, { thread_id: 6, createdAt: at(20 * 60_000) }), record(7, { thread_id: 5, createdAt: at(30 * 60_000) })], options);
+      assert.equal(await lowestOpenChatId(state, { gapMs: hour, nowMs: realNowMs }), 4);
+      assert.equal(await lowestOpenChatId(state, { gapMs: hour, nowMs: realNowMs + 2 * hour }), undefined, 'all closed two hours later');
+    });
   });
 });
 

@@ -7,7 +7,6 @@ import { refuseDroppedRecords, refuseMarkedDamaged } from './damage-marker.js';
 import { guardStateDir, holdOwnerOnlyUmask } from './permissions.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
 import type { PagingRecord } from '../job/resume-point.js';
-import { chatIdOfTurnKey } from './keys.js';
 import { migrate } from './migrate.js';
 import { purgeDeleted } from './purge.js';
 import type { ChatMark, Cursor, HistorySent, OutboxEntry, PlanItem, QuarantineRecord, SentRecord } from './records.js';
@@ -148,16 +147,6 @@ export class State {
   /** The cursor, or undefined before the first complete night. */
   async cursor(): Promise<Cursor | undefined> {
     return (await this.meta.get('cursor')) as Cursor | undefined;
-  }
-
-  /** The lowest chat id among the staged turns (open conversations, and conversations not yet sent), or undefined. */
-  async lowestStagedChatId(): Promise<number | undefined> {
-    let lowest: number | undefined;
-    for await (const key of this.turns.keys()) {
-      const id = chatIdOfTurnKey(key);
-      if (lowest === undefined || id < lowest) lowest = id;
-    }
-    return lowest;
   }
 
   /**
