@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { deliver, type Delivered } from './delivery/deliver.js';
+import { deliver } from './delivery/deliver.js';
 import { configuredSender } from './delivery/configured-sender.js';
 import type { SendConversation } from './delivery/webhook-sender.js';
 import { McError, exitCodeOf, isMcError } from './errors.js';
@@ -8,44 +8,22 @@ import { collect, type Collected } from './job/collect.js';
 import { killPoint } from './job/kill-point.js';
 import { pagingScopeKey, ResumePoint, type PagingRecord } from './job/resume-point.js';
 import { nextFloor, pagingTarget, rereadWindowEnd, runScope, type Scope } from './job/backfill-scope.js';
-import type { ProgressDisplay } from './job/progress-display.js';
+import type { ProgressDisplay } from './status/progress-display.js';
 import type { Page } from './source/page.js';
-import { replayConversations, replaySuffix, type Replayed } from './job/replay.js';
+import { replayConversations, replaySuffix } from './job/replay.js';
 import { retryOptions } from './job/retry-options.js';
-import { deliveryProblem } from './job/run-outcome.js';
-import { countPage, enterPhase, startProgress } from './job/run-progress.js';
-import { StatusCheckpoints } from './job/status-checkpoints.js';
-import type { LastRun } from './job/status-shape.js';
-import { countTotals, type Totals } from './job/totals.js';
+import { deliveryProblem } from './status/run-outcome.js';
+import { countPage, enterPhase, startProgress } from './status/run-progress.js';
+import type { RunSummary } from './status/run-summary.js';
+import { StatusCheckpoints } from './status/status-checkpoints.js';
+import type { LastRun } from './status/status-shape.js';
+import { countTotals } from './status/totals.js';
 import type { Cursor } from './state/records.js';
 import type { StageCounts } from './state/stage-page.js';
 import { codesOf, stateError } from './state/state-error.js';
 import { State } from './state/state.js';
 
-/** What a run reports: the summary line and the status file's `lastRun` (DESIGN §6). */
-export interface RunSummary {
-  readonly version: string;
-  readonly invocation: string | null;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly durationMs: number;
-  /** The instant that decided which conversations are closed. */
-  readonly now: string;
-  readonly cursorBefore: number | null;
-  readonly cursorAfter: number | null;
-  readonly pages: number;
-  readonly chats: Collected['counts'];
-  readonly conversations: Delivered;
-  readonly totals: Totals;
-  /** `--backfill` as an instant, or null. */
-  readonly backfill: string | null;
-  /** The oldest `createdAt` the state takes in (set by a first run with `--backfill`), or null for all history. */
-  readonly floor: string | null;
-  /** What a `--redeliver` replay did, or null. */
-  readonly replay: (Replayed & { readonly key: string }) | null;
-  /** Milliseconds spent paging, then delivering (DESIGN §2: nothing is delivered while paging). */
-  readonly phases: { readonly pagingMs: number; readonly deliveryMs: number };
-}
+export type { RunSummary } from './status/run-summary.js';
 
 /** What every command gets from the CLI: the logger, the stop signal, the version and the command line. */
 export interface JobContext {

@@ -1,6 +1,6 @@
 import { parseTime } from '../source/normalise-record.js';
-import { idsOf, type Page } from '../source/page.js';
-import type { PagingTarget } from './run-progress.js';
+import { createdTimes, idsOf, type Page } from '../source/page.js';
+import type { PagingTarget } from '../status/run-progress.js';
 
 /**
  * Which chats a run takes in, and where its paging may stop (DESIGN §1, §5). A first run without `--backfill`
@@ -71,16 +71,6 @@ export function isLastApiPage(page: Page, scope: Scope): boolean {
 export function isWholePageOlderThan(page: Page, ms: number): boolean {
   const times = createdTimes(page);
   return times.length > 0 && times.every((time) => time < ms);
-}
-
-/** The readable `createdAt` values of a page's records, in ms. */
-export function createdTimes(page: Page): number[] {
-  const times: number[] = [];
-  for (const record of page.records) {
-    const time = parseTime((record as { createdAt?: unknown } | null)?.createdAt);
-    if (time !== undefined) times.push(time);
-  }
-  return times;
 }
 
 /** Where paging will stop, for the progress ETA: the older of `--backfill` and the cursor's `createdAt` (less the re-read window), the floor on a first run, else chat id 0. */

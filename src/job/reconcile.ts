@@ -7,7 +7,7 @@ import { State } from '../state/state.js';
 import { isWholePageOlderThan } from './backfill-scope.js';
 import { collect } from './collect.js';
 import { retryOptions } from './retry-options.js';
-import { countPage, startProgress } from './run-progress.js';
+import { countPage, startProgress } from '../status/run-progress.js';
 
 /** A count and the chat ids behind it (ids only: never text). */
 export interface IdList {

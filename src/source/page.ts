@@ -1,3 +1,5 @@
+import { parseTime } from './normalise-record.js';
+
 /** One page of raw records as the source served it (DESIGN §1): `offset` is the page index. */
 export interface Page {
   readonly offset: number;
@@ -16,4 +18,14 @@ export function idsOf(page: Page): number[] {
     if (typeof id === 'number' && Number.isSafeInteger(id)) ids.push(id);
   }
   return ids;
+}
+
+/** The readable `createdAt` values of a page's records, in ms. */
+export function createdTimes(page: Page): number[] {
+  const times: number[] = [];
+  for (const record of page.records) {
+    const time = parseTime((record as { createdAt?: unknown } | null)?.createdAt);
+    if (time !== undefined) times.push(time);
+  }
+  return times;
 }

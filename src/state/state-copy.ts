@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { McError } from '../errors.js';
 import { describeHolder, readHolder, type Holder } from './holder.js';
 import { refuseExposed } from './permissions.js';
+import { holderAlive } from '../status/holder-alive.js';
 
 /** A throw-away copy of STATE_DIR for `--dry-run` (DESIGN §4): run the real job on `dir`, then `remove()` it. */
 export interface StateCopy {
@@ -34,17 +35,6 @@ export async function copyStateDir(stateDir: string): Promise<StateCopy> {
     throw new McError('MC_STATE_UNWRITABLE', `cannot copy ${stateDir} for the dry run (${(error as Error).message}); free space in ${tmpdir()} (TMPDIR) or check permissions`, { cause: error });
   }
   return { dir, remove };
-}
-
-/** True when the recorded holder's process is still alive (EPERM: alive, owned by someone else). */
-export function holderAlive(holder: Holder | undefined): boolean {
-  if (holder === undefined || !Number.isSafeInteger(holder.pid) || holder.pid <= 0) return false;
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function refuseIfHeld(stateDir: string, what: string): Promise<void> {

@@ -1,0 +1,29 @@
+import type { Delivered } from '../delivery/deliver.js';
+import type { Collected } from '../job/collect.js';
+import type { Replayed } from '../job/replay.js';
+import type { Totals } from './totals.js';
+
+/** What a run reports: the summary line and the status file's `lastRun` (DESIGN §6). */
+export interface RunSummary {
+  readonly version: string;
+  readonly invocation: string | null;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  /** The instant that decided which conversations are closed. */
+  readonly now: string;
+  readonly cursorBefore: number | null;
+  readonly cursorAfter: number | null;
+  readonly pages: number;
+  readonly chats: Collected['counts'];
+  readonly conversations: Delivered;
+  readonly totals: Totals;
+  /** `--backfill` as an instant, or null. */
+  readonly backfill: string | null;
+  /** The oldest `createdAt` the state takes in (set by a first run with `--backfill`), or null for all history. */
+  readonly floor: string | null;
+  /** What a `--redeliver` replay did, or null. */
+  readonly replay: (Replayed & { readonly key: string }) | null;
+  /** Milliseconds spent paging, then delivering (DESIGN §2: nothing is delivered while paging). */
+  readonly phases: { readonly pagingMs: number; readonly deliveryMs: number };
+}
