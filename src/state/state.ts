@@ -6,14 +6,13 @@ import type { Turn } from '../source/turn.js';
 import { refuseDroppedRecords, refuseMarkedDamaged } from './damage-marker.js';
 import { guardStateDir, holdOwnerOnlyUmask } from './permissions.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
-import type { PagingRecord } from '../job/resume-point.js';
 import { chatIdOfTurnKey } from './keys.js';
 import { migrate } from './migrate.js';
 import { purgeDeleted } from './purge.js';
 import type { ChatMark, Cursor, HistorySent, OutboxEntry, PlanItem, QuarantineRecord, SentRecord } from './records.js';
+import { sublevel, type Meta, type Root, type StateLevels, type Sub } from './state-levels.js';
 import { setUpSealing } from './seal-state.js';
 import { sealValues, type SealerSlot } from './sealed-values.js';
-import type { SealingRecord } from './sealing.js';
 import { stateError } from './state-error.js';
 import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
 
@@ -24,8 +23,6 @@ import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
  * per history by end time (`histories`, for `continues`), and the night plans its deliveries (`plan`).
  */
 export const schemaVersion = 3;
-
-type Root = Level<string, unknown>;
 
 /**
  * Memory stays flat as history grows (DESIGN §4): LevelDB maps every table file it keeps open, and a mapped page
@@ -38,13 +35,6 @@ type Root = Level<string, unknown>;
  * them intact; the night measured 1.17× the unkeyed one without compression, 1.52× with it.
  */
 const levelOptions = { maxOpenFiles: 74, maxFileSize: 512 * 1024, writeBufferSize: 2 * 1024 * 1024 } as const;
-/** A JSON-valued sublevel of the state database. */
-export type Sub<V> = ReturnType<typeof sublevel<V>>;
-
-function sublevel<V>(db: Root, name: string) {
-  return db.sublevel<string, V>(name, { valueEncoding: 'json' });
-}
-
 /** How to open STATE_DIR. */
 export interface OpenOptions {
   /** `--fix-permissions`: make a STATE_DIR other users can reach owner-only instead of refusing it. @default false */
@@ -53,21 +43,8 @@ export interface OpenOptions {
   readonly stateKey?: string | undefined;
 }
 
-/** Fixed keys of the `meta` sublevel. */
-export interface Meta {
-  schema: number;
-  cursor: Cursor;
-  /** The oldest `createdAt` (ms) taken in when the first run was a `--backfill`; absent = all history. */
-  floor: number;
-  lastRun: unknown;
-  /** Present once the state is sealed with a state key: the salt and key check, never the key. */
-  sealing: SealingRecord;
-  /** Present while paging is unfinished (a run stopped by its deadline or killed): where the next run resumes. */
-  paging: PagingRecord;
-}
-
 /** STATE_DIR's LevelDB, opened and locked by this process, with one sublevel per kind of record (DESIGN §4). */
-export class State {
+export class State implements StateLevels {
   readonly meta: Sub<Meta[keyof Meta]>;
   readonly turns: Sub<Turn>;
   readonly chats: Sub<ChatMark>;

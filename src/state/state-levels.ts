@@ -1,0 +1,44 @@
+import type { Level } from 'level';
+import type { PagingRecord } from '../job/resume-point.js';
+import type { Turn } from '../source/turn.js';
+import type { ChatMark, Cursor, HistorySent, OutboxEntry, PlanItem, QuarantineRecord, SentRecord } from './records.js';
+import type { SealingRecord } from './sealing.js';
+
+/** STATE_DIR's LevelDB as opened, JSON-valued by default. */
+export type Root = Level<string, unknown>;
+
+/** A JSON-valued sublevel of the state database. */
+export type Sub<V> = ReturnType<typeof sublevel<V>>;
+
+/** Opens the JSON-valued sublevel `name` of the state database. */
+export function sublevel<V>(db: Root, name: string) {
+  return db.sublevel<string, V>(name, { valueEncoding: 'json' });
+}
+
+/** Fixed keys of the `meta` sublevel. */
+export interface Meta {
+  schema: number;
+  cursor: Cursor;
+  /** The oldest `createdAt` (ms) taken in when the first run was a `--backfill`; absent = all history. */
+  floor: number;
+  lastRun: unknown;
+  /** Present once the state is sealed with a state key: the salt and key check, never the key. */
+  sealing: SealingRecord;
+  /** Present while paging is unfinished (a run stopped by its deadline or killed): where the next run resumes. */
+  paging: PagingRecord;
+}
+
+/** The state database and its sublevels (DESIGN §4): what State opens, and what migrations and sealing work on. */
+export interface StateLevels {
+  readonly db: Root;
+  readonly stateDir: string;
+  readonly meta: Sub<Meta[keyof Meta]>;
+  readonly turns: Sub<Turn>;
+  readonly chats: Sub<ChatMark>;
+  readonly outbox: Sub<OutboxEntry>;
+  readonly sent: Sub<SentRecord>;
+  readonly histories: Sub<HistorySent>;
+  readonly plan: Sub<PlanItem>;
+  readonly quarantine: Sub<QuarantineRecord>;
+  readonly replay: Sub<Turn>;
+}
