@@ -9,7 +9,7 @@ import { inShortReads } from '../src/state/short-reads.js';
 import { stagePage } from '../src/state/stage-page.js';
 import { State } from '../src/state/state.js';
 import { toConversation } from '../src/conversations/conversation.js';
-import type { Turn } from '../src/source/turn.js';
+import type { Turn } from '../src/domain/turn.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const realNowMs = Date.parse('2026-11-24T09:00:00Z');

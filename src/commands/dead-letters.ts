@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { stateError } from '../state/state-error.js';
-import type { Conversation } from '../conversations/conversation.js';
+import type { Conversation } from '../domain/conversation.js';
 import { configuredSender } from '../delivery/configured-sender.js';
 import { retryPolicy } from '../config/retry-policy.js';
 import { deliver } from '../delivery/deliver.js';

@@ -2,13 +2,13 @@ import type { Logger } from 'pino';
 import { conversationId } from '../conversations/conversation-id.js';
 import { toConversation } from '../conversations/conversation.js';
 import { continuesFrom, rollingGap } from '../conversations/rolling-gap.js';
-import { historyOf } from '../conversations/chat-history.js';
+import { historyOf } from '../domain/chat-history.js';
 import { historyKey } from '../state/keys.js';
 import { latestSentBefore } from '../state/outbox.js';
 import { freezeReplayed, reopenReplayed, replacedBy } from '../state/replay-freeze.js';
 import { inShortReads } from '../state/short-reads.js';
 import type { State } from '../state/state.js';
-import type { Turn } from '../source/turn.js';
+import type { Turn } from '../domain/turn.js';
 
 /** What a `--redeliver` replay needs besides the state. */
 export interface ReplayOptions {

@@ -1,4 +1,4 @@
-import type { Turn } from '../source/turn.js';
+import type { Turn } from '../domain/turn.js';
 import { historySentKey, padId, turnKey } from './keys.js';
 import type { ChatMark, OutboxEntry } from './records.js';
 import type { StateLevels } from './state-levels.js';

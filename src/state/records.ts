@@ -1,4 +1,4 @@
-import type { Conversation, Message } from '../conversations/conversation.js';
+import type { Conversation, Message } from '../domain/conversation.js';
 
 /**
  * The per-chat mark (a processed key): what became of a chat id, so a re-read never stages or sends it twice.

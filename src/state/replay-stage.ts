@@ -1,5 +1,5 @@
 import { normaliseRecord } from '../source/normalise-record.js';
-import type { Turn } from '../source/turn.js';
+import type { Turn } from '../domain/turn.js';
 import { turnKey } from './keys.js';
 import type { State } from './state.js';
 

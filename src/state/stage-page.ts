@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { normaliseRecord } from '../source/normalise-record.js';
-import type { Turn } from '../source/turn.js';
+import type { Turn } from '../domain/turn.js';
 import type { IdGap } from '../source/id-gaps.js';
 import { chatDigest, goneDigest } from './chat-digest.js';
 import { padId, turnKey } from './keys.js';

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Turn } from '../../src/source/turn.js';
+import type { Turn } from '../../src/domain/turn.js';
 import type { ChatMark, Cursor, OutboxEntry, QuarantineRecord, SentRecord } from '../../src/state/records.js';
 import { State } from '../../src/state/state.js';
 import { startStandIn, type StandIn } from '../fixtures/anythingllm-stand-in.ts';
