@@ -1,5 +1,6 @@
 import { parseTime } from '../source/normalise-record.js';
 import { createdTimes, idsOf, type Page } from '../source/page.js';
+import { rawField } from '../source/raw-record.js';
 import type { PagingTarget } from '../status/run-progress.js';
 
 /**
@@ -44,9 +45,9 @@ export function nextFloor(scope: Scope, floorMs: number | undefined): number | u
 /** True when a raw record is this run's to stage: newer than the cursor, created at or after the horizon, or unreadable (quarantined as usual). */
 export function inScope(record: unknown, scope: Scope): boolean {
   if (!Number.isFinite(scope.horizonMs)) return true;
-  const { id, createdAt } = (record ?? {}) as { id?: unknown; createdAt?: unknown };
+  const id = rawField(record, 'id');
   if (typeof id === 'number' && scope.cursorId !== undefined && id > scope.cursorId) return true;
-  const created = parseTime(createdAt);
+  const created = parseTime(rawField(record, 'createdAt'));
   return created === undefined || created >= scope.horizonMs;
 }
 

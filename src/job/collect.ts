@@ -10,6 +10,8 @@ import type { ResumeFrom } from '../source/find-resume-page.js';
 import { pageThrough } from '../source/page-through.js';
 import { stageReplay } from '../state/replay-stage.js';
 import { idGaps } from '../source/id-gaps.js';
+import { normalisePage, turnsOf } from '../source/normalise-page.js';
+import { rawField } from '../source/raw-record.js';
 import { stagePage, zeroCounts, type StageCounts, type StageFindings } from '../state/stage-page.js';
 import { inScope, isLastApiPage, runScope, type Scope } from './backfill-scope.js';
 import type { State } from '../state/state.js';
@@ -70,12 +72,13 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
     resume: source.kind === 'api' ? options.resume : undefined,
     stage: async (page) => {
       killPoint('page-read');
-      const records = page.records.filter(take);
       const realNowMs = options.realNow();
+      const validated = normalisePage(page.records, realNowMs);
+      const records = validated.filter((_, i) => take(page.records[i]));
       // An API page is one snapshot in id order: a staged chat between two of its neighbouring rows is gone (DESIGN §1).
       const absentBetween = source.kind === 'api' ? idGaps(page) : [];
       const staged = { ...(await stagePage(state, records, { includeHidden: config.includeHidden, realNowMs, absentBetween, ...(options.findings === undefined ? {} : { findings: options.findings }) })), read: page.records.length };
-      if (options.replaySinceMs !== undefined) await stageReplay(state, page.records, { sinceMs: options.replaySinceMs, includeHidden: config.includeHidden, realNowMs });
+      if (options.replaySinceMs !== undefined) await stageReplay(state, turnsOf(validated), { sinceMs: options.replaySinceMs, includeHidden: config.includeHidden });
       await options.onPage?.(page, staged);
       killPoint('page-staged');
       return { ...staged, older: page.records.length - records.length };
@@ -97,7 +100,8 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
 function newestOf(page: Page): Newest | undefined {
   let found: Newest | undefined;
   for (const record of page.records) {
-    const { id, createdAt } = (record ?? {}) as { id?: unknown; createdAt?: unknown };
+    const id = rawField(record, 'id');
+    const createdAt = rawField(record, 'createdAt');
     if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 && (found === undefined || id > found.id)) {
       found = { id, createdAt: typeof createdAt === 'string' ? createdAt : null };
     }

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { JobContext } from '../job.js';
 import { parseTime } from '../source/normalise-record.js';
 import type { Page } from '../source/page.js';
+import { rawField } from '../source/raw-record.js';
 import { noFindings, type StageCounts, type StageFindings } from '../state/stage-page.js';
 import { State } from '../state/state.js';
 import { isWholePageOlderThan } from './backfill-scope.js';
@@ -87,10 +88,10 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
 
 // A record reconcile compares: at or below the cursor and created since `sinceMs` (unreadable ones are quarantined as usual).
 function atOrBelow(record: unknown, cursorId: number, sinceMs: number | undefined): boolean {
-  const { id, createdAt } = (record ?? {}) as { id?: unknown; createdAt?: unknown };
+  const id = rawField(record, 'id');
   if (typeof id === 'number' && id > cursorId) return false;
   if (sinceMs === undefined) return true;
-  const created = parseTime(createdAt);
+  const created = parseTime(rawField(record, 'createdAt'));
   return created === undefined || created >= sinceMs;
 }
 

@@ -1,4 +1,5 @@
 import { parseTime } from './normalise-record.js';
+import { rawField } from './raw-record.js';
 
 /** One page of raw records as the source served it (DESIGN §1): `offset` is the page index. */
 export interface Page {
@@ -14,7 +15,7 @@ export type ReadPage = (offset: number, expectRows: boolean) => Promise<Page>;
 export function idsOf(page: Page): number[] {
   const ids: number[] = [];
   for (const record of page.records) {
-    const id = (record as { id?: unknown } | null)?.id;
+    const id = rawField(record, 'id');
     if (typeof id === 'number' && Number.isSafeInteger(id)) ids.push(id);
   }
   return ids;
@@ -24,7 +25,7 @@ export function idsOf(page: Page): number[] {
 export function createdTimes(page: Page): number[] {
   const times: number[] = [];
   for (const record of page.records) {
-    const time = parseTime((record as { createdAt?: unknown } | null)?.createdAt);
+    const time = parseTime(rawField(record, 'createdAt'));
     if (time !== undefined) times.push(time);
   }
   return times;
