@@ -49,7 +49,7 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
   const state = await State.open(config.stateDir, context.command, { fixPermissions: config.fixPermissions, stateKey: config.stateKey });
   try {
     const cursor = await state.cursor();
-    const floorMs = (await state.meta.get('floor')) as number | undefined;
+    const floorMs = await state.floor();
     const sinceMs = later(config.since?.getTime(), floorMs);
     const findings = noFindings();
     const result = (pages: number, counts: Pick<StageCounts, 'read' | 'updated' | 'gone'>): Reconciled => ({

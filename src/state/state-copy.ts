@@ -2,7 +2,7 @@ import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { McError } from '../errors.js';
-import { describeHolder, readHolder, type Holder } from './holder.js';
+import { describeHolder, readHolder } from './holder.js';
 import { refuseExposed } from './permissions.js';
 import { holderAlive } from '../status/holder-alive.js';
 

@@ -21,6 +21,7 @@ export interface Meta {
   cursor: Cursor;
   /** The oldest `createdAt` (ms) taken in when the first run was a `--backfill`; absent = all history. */
   floor: number;
+  /** The last run's summary, as the summary line has it; read by no code (status.json is what `status` reads). */
   lastRun: unknown;
   /** Present once the state is sealed with a state key: the salt and key check, never the key. */
   sealing: SealingRecord;

@@ -9,6 +9,7 @@ import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.
 import { chatIdOfTurnKey } from './keys.js';
 import { migrate } from './migrate.js';
 import { purgeDeleted } from './purge.js';
+import type { PagingRecord } from '../job/resume-point.js';
 import type { ChatMark, Cursor, HistorySent, OutboxEntry, PlanItem, QuarantineRecord, SentRecord } from './records.js';
 import { sublevel, type Meta, type Root, type StateLevels, type Sub } from './state-levels.js';
 import { setUpSealing } from './seal-state.js';
@@ -125,6 +126,36 @@ export class State implements StateLevels {
   /** The cursor, or undefined before the first complete night. */
   async cursor(): Promise<Cursor | undefined> {
     return (await this.meta.get('cursor')) as Cursor | undefined;
+  }
+
+  /** Stores the cursor (DESIGN §1: moved only once every page it covers is staged, and never back). */
+  async setCursor(cursor: Cursor): Promise<void> {
+    await this.meta.put('cursor', cursor);
+  }
+
+  /** The floor: the oldest `createdAt` (ms) the state takes in, or undefined for all history (DESIGN §5). */
+  async floor(): Promise<number | undefined> {
+    return (await this.meta.get('floor')) as number | undefined;
+  }
+
+  /** Stores the floor (only ever lowered, once paging reached it: nextFloor). */
+  async setFloor(floorMs: number): Promise<void> {
+    await this.meta.put('floor', floorMs);
+  }
+
+  /** Where an unfinished paging got to (DESIGN §1), or undefined. */
+  async pagingRecord(): Promise<PagingRecord | undefined> {
+    return (await this.meta.get('paging')) as PagingRecord | undefined;
+  }
+
+  /** Stores where paging got to, after each staged page that moves it. */
+  async setPagingRecord(record: PagingRecord): Promise<void> {
+    await this.meta.put('paging', record);
+  }
+
+  /** Forgets where paging got to: paging is done, the next run starts from page 0. */
+  async clearPagingRecord(): Promise<void> {
+    await this.meta.del('paging');
   }
 
   /** The lowest chat id among the staged turns (open conversations, and conversations not yet sent), or undefined. */
