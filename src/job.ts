@@ -7,7 +7,7 @@ import { exitCodeOf, isMcError } from './errors.js';
 import { collect, type Collected } from './job/collect.js';
 import { killPoint } from './job/kill-point.js';
 import { pagingScopeKey, ResumePoint } from './job/resume-point.js';
-import { nextFloor, pagingTarget, rereadWindowEnd, runScope, type Scope } from './job/backfill-scope.js';
+import { nextFloor, pagingTarget, rereadWindowEnd, runScope, type Scope } from './job/run-scope.js';
 import type { RetryOptions } from './http/retry.js';
 import type { ProgressDisplay } from './status/progress-display.js';
 import type { Page } from './source/page.js';

@@ -13,7 +13,7 @@ import { idGaps } from '../source/id-gaps.js';
 import { normalisePage, turnsOf } from '../source/normalise-page.js';
 import { rawField } from '../source/raw-record.js';
 import { stagePage, zeroCounts, type StageCounts, type StageFindings } from '../state/stage-page.js';
-import { inScope, isLastApiPage, runScope, type Scope } from './backfill-scope.js';
+import { inScope, isLastApiPage, runScope, type Scope } from './run-scope.js';
 import type { State } from '../state/state.js';
 
 /** What the paging phase read and staged. */

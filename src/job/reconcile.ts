@@ -5,7 +5,7 @@ import type { Page } from '../source/page.js';
 import { rawField } from '../source/raw-record.js';
 import { noFindings, type StageCounts, type StageFindings } from '../state/stage-page.js';
 import { State } from '../state/state.js';
-import { isWholePageOlderThan } from './backfill-scope.js';
+import { isWholePageOlderThan } from './run-scope.js';
 import { collect } from './collect.js';
 import { retryOptions } from './retry-options.js';
 import { countPage, startProgress } from '../status/run-progress.js';

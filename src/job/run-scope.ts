@@ -4,8 +4,9 @@ import { rawField } from '../source/raw-record.js';
 import type { PagingTarget } from '../status/run-progress.js';
 
 /**
- * Which chats a run takes in, and where its paging may stop (DESIGN §1, §5). A first run without `--backfill`
- * takes in all history; a first run with `--backfill DATE` takes in only chats created since DATE and records
+ * Which chats a run takes in, and where its paging may stop (DESIGN §1, §5): every night reads down past the
+ * cursor to its lowest staged chat and the re-read window (the nightly overlap), a `--backfill` down to its date.
+ * A first run without `--backfill` takes in all history; a first run with `--backfill DATE` takes in only chats created since DATE and records
  * DATE as the state's *floor*, so later nights do not stage older chats they meet on the overlap page.
  */
 export interface Scope {
