@@ -1,7 +1,7 @@
 import type { Delivered } from '../delivery/deliver.js';
 import { webhookDownAfter } from '../delivery/breaker.js';
 import { McError } from '../errors.js';
-import { safeUrl } from '../http/response-class.js';
+import { safeUrl } from '../http/safe-url.js';
 
 /**
  * The error a finished delivery exits with (DESIGN §5: 6 for new dead letters or a webhook taken to be down), or
