@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { McError } from '../errors.js';
 import { describeHolder, readHolder } from './holder.js';
+import { lockedError } from './locked-error.js';
 import { refuseExposed } from './permissions.js';
 import { holderAlive } from '../status/holder-alive.js';
 
@@ -40,7 +41,7 @@ export async function copyStateDir(stateDir: string): Promise<StateCopy> {
 async function refuseIfHeld(stateDir: string, what: string): Promise<void> {
   const holder = await readHolder(stateDir);
   if (holderAlive(holder)) {
-    throw new McError('MC_LOCKED', `${stateDir} ${what} (${describeHolder(holder)}); a dry run copies the state and cannot do so safely while it is written — try again when that run has finished`);
+    throw lockedError({ held: `${stateDir} ${what}`, holder: describeHolder(holder), advice: 'a dry run copies the state and cannot do so safely while it is written — try again when that run has finished' });
   }
 }
 

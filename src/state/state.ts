@@ -14,6 +14,7 @@ import type { ChatMark, Cursor, HistorySent, OutboxEntry, PlanItem, QuarantineRe
 import { sublevel, type Meta, type Root, type StateLevels, type Sub } from './state-levels.js';
 import { setUpSealing } from './seal-state.js';
 import { sealValues, type SealerSlot } from './sealed-values.js';
+import { lockedError } from './locked-error.js';
 import { stateError } from './state-error.js';
 import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
 
@@ -107,7 +108,7 @@ export class State implements StateLevels {
       const problem = stateError(error, stateDir, 'opening LevelDB');
       if (problem.code !== 'MC_LOCKED') throw problem;
       const holder = describeHolder(await readHolder(stateDir));
-      throw new McError('MC_LOCKED', `another memory-cron run holds ${stateDir} (${holder}); wait for it to finish, or stop it`, { cause: error });
+      throw lockedError({ held: `another memory-cron run holds ${stateDir}`, holder, advice: 'wait for it to finish, or stop it', cause: error });
     }
     const state = new State(db, stateDir, releaseUmask, sealing);
     try {
