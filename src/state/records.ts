@@ -30,6 +30,7 @@ export interface OutboxEntry {
   /** Its turns' keys in `turns`, in order; absent when `conversation.messages` is kept. */
   readonly turnKeys?: readonly string[];
   readonly status: OutboxStatus;
+  /** The runs (or `dead-letters retry`s) that tried to deliver it, each with up to RETRIES + 1 POSTs; not the POSTs. */
   readonly attempts: number;
   readonly frozenAt: string;
   readonly lastError?: string;
