@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { deliver, type Delivered } from './delivery/deliver.js';
+import { deliver, type DeliveryCounts } from './delivery/deliver.js';
 import { configuredSender } from './delivery/configured-sender.js';
 import type { SendConversation } from './delivery/webhook-sender.js';
 import { exitCodeOf, isMcError } from './errors.js';
@@ -148,7 +148,7 @@ async function replayPhase(night: Night): Promise<RunSummary['replay']> {
 }
 
 // Delivers the closed conversations (DESIGN §3), then compacts what the night deleted.
-async function deliverPhase(night: Night): Promise<{ readonly delivered: Delivered; readonly deliveryMs: number }> {
+async function deliverPhase(night: Night): Promise<{ readonly delivered: DeliveryCounts; readonly deliveryMs: number }> {
   const { state, config, context, progress, log } = night;
   enterPhase(progress, 'delivering', Date.now());
   const deliveryStarted = Date.now();
@@ -171,7 +171,7 @@ interface NightResults {
   readonly paged: { readonly collected: Collected; readonly pagingMs: number };
   readonly cursorAfter: Cursor | undefined;
   readonly replay: RunSummary['replay'];
-  readonly delivery: { readonly delivered: Delivered; readonly deliveryMs: number };
+  readonly delivery: { readonly delivered: DeliveryCounts; readonly deliveryMs: number };
 }
 
 // The summary line's numbers (DESIGN §6), written as the status file's last run with the totals.

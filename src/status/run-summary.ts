@@ -1,4 +1,4 @@
-import type { Delivered } from '../delivery/deliver.js';
+import type { DeliveryCounts } from '../delivery/deliver.js';
 import type { Collected } from '../job/collect.js';
 import type { Replayed } from '../job/replay.js';
 import type { Totals } from './totals.js';
@@ -16,7 +16,7 @@ export interface RunSummary {
   readonly cursorAfter: number | null;
   readonly pages: number;
   readonly chats: Collected['counts'];
-  readonly conversations: Delivered;
+  readonly conversations: DeliveryCounts;
   readonly totals: Totals;
   /** `--backfill` as an instant, or null. */
   readonly backfill: string | null;
