@@ -29,17 +29,39 @@ export interface Meta {
   paging: PagingRecord;
 }
 
-/** The state database and its sublevels (DESIGN §4): what State opens, and what migrations and sealing work on. */
-export interface StateLevels {
-  readonly db: Root;
-  readonly stateDir: string;
+/** One sublevel per kind of record (DESIGN §4). */
+export interface Sublevels {
   readonly meta: Sub<Meta[keyof Meta]>;
   readonly turns: Sub<Turn>;
   readonly chats: Sub<ChatMark>;
   readonly outbox: Sub<OutboxEntry>;
   readonly sent: Sub<SentRecord>;
+  /** Each history's sent conversations by end time (keys.ts historySentKey), for `continues` (DESIGN §2). */
   readonly histories: Sub<HistorySent>;
+  /** The night's closed conversations in delivery order (keys.ts planKey); emptied before and after delivery. */
   readonly plan: Sub<PlanItem>;
   readonly quarantine: Sub<QuarantineRecord>;
+  /** The chats a `--redeliver` run regroups, in turn-key order; emptied when the replay is done. */
   readonly replay: Sub<Turn>;
+}
+
+/** The sublevels of the state database `db`. */
+export function openSublevels(db: Root): Sublevels {
+  return {
+    meta: sublevel(db, 'meta'),
+    turns: sublevel(db, 'turns'),
+    chats: sublevel(db, 'chats'),
+    outbox: sublevel(db, 'outbox'),
+    sent: sublevel(db, 'sent'),
+    histories: sublevel(db, 'histories'),
+    plan: sublevel(db, 'plan'),
+    quarantine: sublevel(db, 'quarantine'),
+    replay: sublevel(db, 'replay'),
+  };
+}
+
+/** The state database and its sublevels: what State opens, and what migrations and sealing work on. */
+export interface StateLevels extends Sublevels {
+  readonly db: Root;
+  readonly stateDir: string;
 }

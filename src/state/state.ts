@@ -2,7 +2,6 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { McError } from '../errors.js';
-import type { Turn } from '../domain/turn.js';
 import { refuseDroppedRecords, refuseMarkedDamaged } from './damage-marker.js';
 import { guardStateDir, holdOwnerOnlyUmask } from './permissions.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
@@ -10,8 +9,8 @@ import { chatIdOfTurnKey } from './keys.js';
 import { migrate } from './migrate.js';
 import { purgeDeleted } from './purge.js';
 import type { PagingRecord } from '../job/resume-point.js';
-import type { ChatMark, Cursor, HistorySent, OutboxEntry, PlanItem, QuarantineRecord, SentRecord } from './records.js';
-import { sublevel, type Meta, type Root, type StateLevels, type Sub } from './state-levels.js';
+import type { Cursor } from './records.js';
+import { openSublevels, type Root, type StateLevels, type Sublevels } from './state-levels.js';
 import { setUpSealing } from './seal-state.js';
 import { sealValues, type SealerSlot } from './sealed-values.js';
 import { lockedError } from './locked-error.js';
@@ -45,21 +44,11 @@ export interface OpenOptions {
   readonly stateKey?: string | undefined;
 }
 
+// The sublevels (state-levels.ts) are State's own fields, set by its constructor.
+export interface State extends Sublevels {}
+
 /** STATE_DIR's LevelDB, opened and locked by this process, with one sublevel per kind of record (DESIGN §4). */
 export class State implements StateLevels {
-  readonly meta: Sub<Meta[keyof Meta]>;
-  readonly turns: Sub<Turn>;
-  readonly chats: Sub<ChatMark>;
-  readonly outbox: Sub<OutboxEntry>;
-  readonly sent: Sub<SentRecord>;
-  /** Each history's sent conversations by end time (keys.ts historySentKey), for `continues` (DESIGN §2). */
-  readonly histories: Sub<HistorySent>;
-  /** The night's closed conversations in delivery order (keys.ts planKey); emptied before and after delivery. */
-  readonly plan: Sub<PlanItem>;
-  readonly quarantine: Sub<QuarantineRecord>;
-  /** The chats a `--redeliver` run regroups, in turn-key order; emptied when the replay is done. */
-  readonly replay: Sub<Turn>;
-
   private writing: Promise<unknown> = Promise.resolve();
 
   /**
@@ -73,15 +62,7 @@ export class State implements StateLevels {
   }
 
   private constructor(readonly db: Root, readonly stateDir: string, private readonly releaseUmask: () => void, readonly sealing: SealerSlot) {
-    this.meta = sublevel(db, 'meta');
-    this.turns = sublevel(db, 'turns');
-    this.chats = sublevel(db, 'chats');
-    this.outbox = sublevel(db, 'outbox');
-    this.sent = sublevel(db, 'sent');
-    this.histories = sublevel(db, 'histories');
-    this.plan = sublevel(db, 'plan');
-    this.quarantine = sublevel(db, 'quarantine');
-    this.replay = sublevel(db, 'replay');
+    Object.assign(this, openSublevels(db));
   }
 
   /** Opens and locks STATE_DIR; refuses a locked, damaged, newer or exposed state with a clear McError. */
