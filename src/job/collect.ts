@@ -5,13 +5,12 @@ import type { RetryOptions } from '../http/retry.js';
 import { apiPageReader } from '../source/api-source.js';
 import { filePageReader } from '../source/file-source.js';
 import { killPoint } from './kill-point.js';
-import { idsOf, type Page, type ReadPage } from '../source/page.js';
+import { idsOf, newestOf, type Newest, type Page, type ReadPage } from '../source/page.js';
 import type { ResumeFrom } from '../source/find-resume-page.js';
 import { pageThrough } from '../source/page-through.js';
 import { stageReplay } from '../state/replay-stage.js';
 import { idGaps } from '../source/id-gaps.js';
 import { normalisePage, turnsOf } from '../source/normalise-page.js';
-import { rawField } from '../source/raw-record.js';
 import { stagePage, zeroCounts, type StageCounts, type StageFindings } from '../state/stage-page.js';
 import { inScope, isLastApiPage, runScope, type Scope } from './run-scope.js';
 import type { State } from '../state/state.js';
@@ -23,12 +22,6 @@ export interface Collected {
   readonly counts: StageCounts & { readonly older: number };
   /** The newest chat seen this run (highest id), or undefined when the source had none. */
   readonly newest: Newest | undefined;
-}
-
-/** The highest chat id seen and its `createdAt` as the source wrote it. */
-export interface Newest {
-  readonly id: number;
-  readonly createdAt: string | null;
 }
 
 /** Everything the paging phase needs besides the state. */
@@ -95,18 +88,6 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
       ),
     ),
   );
-}
-
-function newestOf(page: Page): Newest | undefined {
-  let found: Newest | undefined;
-  for (const record of page.records) {
-    const id = rawField(record, 'id');
-    const createdAt = rawField(record, 'createdAt');
-    if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 && (found === undefined || id > found.id)) {
-      found = { id, createdAt: typeof createdAt === 'string' ? createdAt : null };
-    }
-  }
-  return found;
 }
 
 function newer(a: Newest | undefined, b: Newest | undefined): Newest | undefined {

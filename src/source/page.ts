@@ -30,3 +30,22 @@ export function createdTimes(page: Page): number[] {
   }
   return times;
 }
+
+/** The highest chat id seen and its `createdAt` as the source wrote it. */
+export interface Newest {
+  readonly id: number;
+  readonly createdAt: string | null;
+}
+
+/** The newest chat of a page (highest usable id), or undefined when none has one. */
+export function newestOf(page: Page): Newest | undefined {
+  let found: Newest | undefined;
+  for (const record of page.records) {
+    const id = rawField(record, 'id');
+    const createdAt = rawField(record, 'createdAt');
+    if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 && (found === undefined || id > found.id)) {
+      found = { id, createdAt: typeof createdAt === 'string' ? createdAt : null };
+    }
+  }
+  return found;
+}
