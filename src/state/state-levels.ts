@@ -1,7 +1,6 @@
 import type { Level } from 'level';
-import type { PagingRecord } from '../job/resume-point.js';
 import type { Turn } from '../domain/turn.js';
-import type { ChatMark, Cursor, HistorySent, OutboxEntry, PlanItem, QuarantineRecord, SentRecord } from './records.js';
+import type { ChatMark, Cursor, HistorySent, OutboxEntry, PagingRecord, PlanItem, QuarantineRecord, SentRecord } from './records.js';
 import type { SealingRecord } from './sealing.js';
 
 /** STATE_DIR's LevelDB as opened, JSON-valued by default. */

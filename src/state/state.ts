@@ -8,8 +8,7 @@ import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.
 import { chatIdOfTurnKey } from './keys.js';
 import { migrate } from './migrate.js';
 import { purgeDeleted } from './purge.js';
-import type { PagingRecord } from '../job/resume-point.js';
-import type { Cursor } from './records.js';
+import type { Cursor, PagingRecord } from './records.js';
 import { openSublevels, type Root, type StateLevels, type Sublevels } from './state-levels.js';
 import { setUpSealing } from './seal-state.js';
 import { sealValues, type SealerSlot } from './sealed-values.js';
