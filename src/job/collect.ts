@@ -14,12 +14,13 @@ import { normalisePage, turnsOf } from '../source/normalise-page.js';
 import { stagePage, zeroCounts, type StageCounts, type StageFindings } from '../state/stage-page.js';
 import { inScope, isLastApiPage, runScope, type Scope } from './run-scope.js';
 import type { State } from '../state/state.js';
+import type { PagingCounts } from '../status/run-summary.js';
 
 /** What the paging phase read and staged. */
 export interface Collected {
   readonly pages: number;
   /** `read` counts every record; `older` those left alone as older than the run's horizon (DESIGN §5). */
-  readonly counts: StageCounts & { readonly older: number };
+  readonly counts: PagingCounts;
   /** The newest chat seen this run (highest id), or undefined when the source had none. */
   readonly newest: Newest | undefined;
 }

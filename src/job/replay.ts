@@ -9,6 +9,7 @@ import { freezeReplayed, reopenReplayed, replacedBy } from '../state/replay-free
 import { inShortReads } from '../state/short-reads.js';
 import type { State } from '../state/state.js';
 import type { Turn } from '../domain/turn.js';
+import type { Replayed } from '../status/run-summary.js';
 
 /** What a `--redeliver` replay needs besides the state. */
 export interface ReplayOptions {
@@ -22,16 +23,6 @@ export interface ReplayOptions {
   readonly log: Logger;
   /** Told after each regrouped conversation. */
   readonly onConversation?: (closed: boolean) => void;
-}
-
-/** What the replay did. */
-export interface Replayed {
-  /** Closed conversations frozen in the outbox with the replay's key, sent by the delivery that follows. */
-  frozen: number;
-  /** Open conversations whose chats were staged again, to be sent whole once closed. */
-  reopened: number;
-  /** Earlier conversations (sent or waiting) that the regrouped ones replace. */
-  superseded: number;
 }
 
 /**
