@@ -2,9 +2,9 @@ import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { McError } from '../errors.js';
-import { describeHolder, readHolder } from './holder.js';
-import { lockedError } from './locked-error.js';
-import { refuseExposed } from './permissions.js';
+import { describeHolder, readHolder } from '../state/holder.js';
+import { lockedError } from '../state/locked-error.js';
+import { refuseExposed } from '../state/permissions.js';
 import { holderAlive } from '../status/holder-alive.js';
 
 /** A throw-away copy of STATE_DIR for `--dry-run` (DESIGN §4): run the real job on `dir`, then `remove()` it. */
