@@ -5,7 +5,7 @@ import { configuredSender } from './delivery/configured-sender.js';
 import type { SendConversation } from './delivery/webhook-sender.js';
 import { exitCodeOf, isMcError } from './errors.js';
 import { collect, type Collected } from './job/collect.js';
-import { killPoint } from './job/kill-point.js';
+import { killPoint } from './kill-point.js';
 import { pagingScopeKey, ResumePoint } from './job/resume-point.js';
 import { nextFloor, pagingTarget, rereadWindowEnd, runScope, type Scope } from './job/run-scope.js';
 import type { RetryOptions } from './http/retry.js';

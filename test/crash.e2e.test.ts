@@ -1,10 +1,10 @@
 // DESIGN §4 under kill -9: the built CLI is SIGKILLed at every stage boundary (MEMORY_CRON_TEST_KILL_AT, see
-// src/job/kill-point.ts), from the webhook while a POST is in flight, and at random instants over two nights; after
+// src/kill-point.ts), from the webhook while a POST is in flight, and at random instants over two nights; after
 // each kill the state must be consistent, and after the last (unkilled) run every chat must have arrived once.
 import { strict as assert } from 'node:assert';
 import { cp, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { killPoints } from '../src/job/kill-point.js';
+import { killPoints } from '../src/kill-point.js';
 import { startStandIn, type StandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats, prng } from './fixtures/chat-generator.ts';
 import { numericId, type RawChat } from './fixtures/raw-chat.ts';

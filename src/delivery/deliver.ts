@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { continuesFrom } from '../conversations/rolling-gap.js';
 import { toConversation } from '../conversations/conversation.js';
 import { McError } from '../errors.js';
-import { killPoint } from '../job/kill-point.js';
+import { killPoint } from '../kill-point.js';
 import type { Turn } from '../domain/turn.js';
 import { GroupCommit } from '../state/group-commit.js';
 import { bodyOf, freeze, latestSentBefore, markFailed, markSent, type Frozen } from '../state/outbox.js';

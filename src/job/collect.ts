@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { RetryOptions } from '../http/retry.js';
 import { apiPageReader } from '../source/api-source.js';
 import { filePageReader } from '../source/file-source.js';
-import { killPoint } from './kill-point.js';
+import { killPoint } from '../kill-point.js';
 import { idsOf, newestOf, type Newest, type Page, type ReadPage } from '../source/page.js';
 import type { ResumeFrom } from '../source/find-resume-page.js';
 import { pageThrough } from '../source/page-through.js';
