@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { deliveryFlags, nightFlags, sourceFlags } from './cli-flags.js';
 import { loadConfig, type ConfigFlags } from './config.js';
 import { McError } from './errors.js';
 import { fallbackLine } from './log/fallback-line.js';
@@ -15,42 +16,22 @@ import { statusCommand } from './commands/status.js';
 
 // The CLI only parses, builds one Config, calls a command, and turns what comes back into the exit code.
 
-// The flags of every command that may deliver: state, logs, webhook; secrets as values are caught to be refused.
-function deliveryFlags<T>(argv: Argv<T>) {
-  return argv
-    .option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' })
-    .option('log-dir', { type: 'string', describe: 'also write a daily log file here (LOG_DIR)' })
-    .option('webhook-url', { type: 'string', describe: 'memory webhook (WEBHOOK_URL)' })
-    .option('webhook-secret-file', { type: 'string', describe: 'file holding the Standard Webhooks secret (else $CREDENTIALS_DIRECTORY/webhook-secret, else WEBHOOK_SECRET)' })
-    .option('concurrency', { type: 'number', describe: 'deliveries in flight (CONCURRENCY)' })
-    .option('fix-permissions', { type: 'boolean', describe: 'make STATE_DIR owner-only (chmod -R go-rwx) instead of refusing it when other users can reach it' })
-    .option('api-key', { type: 'string', hidden: true })
-    .option('webhook-secret', { type: 'string', hidden: true });
+// The flags of every command that may deliver (cli-flags.ts).
+function deliveryFlagsOf<T>(argv: Argv<T>) {
+  return argv.options(deliveryFlags);
 }
 
-// Where chats come from: the API (BASE_URL and the key) or an NDJSON file.
-function sourceFlags<T>(argv: Argv<T>) {
-  return argv
-    .option('base-url', { type: 'string', describe: "AnythingLLM server root (BASE_URL)" })
-    .option('api-key-file', { type: 'string', describe: 'file holding the API key (else $CREDENTIALS_DIRECTORY/api-key, else API_KEY)' })
-    .option('include-hidden', { type: 'boolean', describe: 'keep chats with include: false' })
-    .option('source', { type: 'string', describe: 'file:PATH — read chat records from an NDJSON file instead of the API' });
+// Where chats come from, beside the delivery flags.
+function sourceFlagsOf<T>(argv: Argv<T>) {
+  return argv.options({ ...deliveryFlags, ...sourceFlags });
 }
 
 function runFlags<T>(argv: Argv<T>) {
-  return sourceFlags(deliveryFlags(argv))
-    .option('gap', { type: 'string', describe: 'conversation gap: 90m, 1h, 1.5h (CONVERSATION_HOUR_WINDOW, hours)' })
-    .option('now', { type: 'string', describe: 'ISO instant deciding which conversations are closed (tests, replays)' })
-    .option('backfill', { type: 'string', describe: 'also take in every chat since DATE (2026-11-01 = midnight in --tz; or an ISO timestamp)' })
-    .option('tz', { type: 'string', describe: 'time zone of a plain --backfill date (else TZ, else America/Chicago)' })
-    .option('redeliver', { type: 'boolean', describe: 'with --backfill: send every conversation since DATE again, with new idempotency keys' })
-    .option('dry-run', { type: 'boolean', describe: 'print the conversations as NDJSON on stdout; post nothing, change nothing in STATE_DIR' })
-    .option('metrics-file', { type: 'string', describe: 'a .prom file for node_exporter, rewritten at the end of every run (METRICS_FILE)' })
-    .option('instance', { type: 'string', describe: 'the instance label of the metrics (INSTANCE; default "default")' });
+  return argv.options({ ...deliveryFlags, ...sourceFlags, ...nightFlags });
 }
 
 function webhookFlags<T>(argv: Argv<T>) {
-  return deliveryFlags(argv).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' });
+  return deliveryFlagsOf(argv).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' });
 }
 
 function flagsOf(argv: Record<string, unknown>): ConfigFlags {
@@ -73,7 +54,7 @@ async function main(args: string[]): Promise<number> {
     .command('check', 'validate the settings and read page 0, sending nothing', runFlags, async (argv) => {
       exitCode = await checkCommand(loadConfig(flagsOf(argv), process.env, { source: true, webhook: true }));
     })
-    .command('reconcile', 're-read the source back to --since (default: the floor, or all history); stage chats no night saw, count changes to sent ones', (y) => sourceFlags(deliveryFlags(y)).option('since', { type: 'string', describe: 're-read back to DATE (2026-11-01 = midnight in --tz; or an ISO timestamp); default: the floor, or all history' }).option('tz', { type: 'string', describe: 'time zone of a plain --since date (else TZ, else America/Chicago)' }).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' }), async (argv) => {
+    .command('reconcile', 're-read the source back to --since (default: the floor, or all history); stage chats no night saw, count changes to sent ones', (y) => sourceFlagsOf(y).option('since', { type: 'string', describe: 're-read back to DATE (2026-11-01 = midnight in --tz; or an ISO timestamp); default: the floor, or all history' }).option('tz', { type: 'string', describe: 'time zone of a plain --since date (else TZ, else America/Chicago)' }).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' }), async (argv) => {
       exitCode = await reconcileCommand(loadConfig(flagsOf(argv), process.env, { source: true, webhook: false }), commandLine, argv.json);
     })
     .command('status', 'cursor, last run, open conversations, dead letters, quarantine', (y) => y.option('state-dir', { type: 'string' }).option('json', { type: 'boolean', default: false }), async (argv) => {

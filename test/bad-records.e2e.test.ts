@@ -8,7 +8,8 @@ import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { badRecordKinds, corpusBase } from './fixtures/bad-records.ts';
 import { makeChat, type RawChat } from './fixtures/raw-chat.ts';
 import { startWebhookReceiver, type Delivery } from './fixtures/webhook-receiver.ts';
-import { cliEnv, hour, outcome, secret, snapshotState } from './helpers/promises.ts';
+import { faultCliEnv, secret } from './helpers/cli-env.js';
+import { hour, outcome, snapshotState } from './helpers/guarantees.ts';
 import { runCli, summaryOf } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -25,7 +26,7 @@ describe('bad records', () => {
     const receiver = await startWebhookReceiver({ secret });
     const stateDir = await tempDir();
     try {
-      const env = cliEnv(standIn, receiver, stateDir, { LOG_LEVEL: 'trace' });
+      const env = faultCliEnv(standIn, receiver, stateDir, { LOG_LEVEL: 'trace' });
       const result = await runCli(['--now', now], env);
       assert.equal(result.code, 0, outcome(result));
       const summary = summaryOf(result);

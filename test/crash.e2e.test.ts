@@ -1,16 +1,17 @@
 // DESIGN §4 under kill -9: the built CLI is SIGKILLed at every stage boundary (MEMORY_CRON_TEST_KILL_AT, see
-// src/job/kill-point.ts), from the webhook while a POST is in flight, and at random instants over two nights; after
+// src/kill-point.ts), from the webhook while a POST is in flight, and at random instants over two nights; after
 // each kill the state must be consistent, and after the last (unkilled) run every chat must have arrived once.
 import { strict as assert } from 'node:assert';
 import { cp, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { killPoints } from '../src/job/kill-point.js';
+import { killPoints } from '../src/kill-point.js';
 import { startStandIn, type StandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats, prng } from './fixtures/chat-generator.ts';
 import { numericId, type RawChat } from './fixtures/raw-chat.ts';
 import { referenceConversations } from './fixtures/reference-conversations.ts';
 import { startWebhookReceiver, type Receiver, type Reply } from './fixtures/webhook-receiver.ts';
-import { assertDeliveredExactly, baselineNight, assertStateConsistent, cliEnv, hour, outcome, secret, snapshotState, type StateSnapshot } from './helpers/promises.ts';
+import { faultCliEnv, secret } from './helpers/cli-env.js';
+import { assertDeliveredExactly, baselineNight, assertStateConsistent, hour, outcome, snapshotState, type StateSnapshot } from './helpers/guarantees.ts';
 import { runCli, startCli, type CliRun } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -104,7 +105,7 @@ describe('kill -9 at every stage boundary', () => {
         const { standIn, receiver, stateDir } = await startNight(night, respond);
         try {
           const now = new Date(nowOf[night]).toISOString();
-          const env = cliEnv(standIn, receiver, stateDir);
+          const env = faultCliEnv(standIn, receiver, stateDir);
           const before = await snapshotState(stateDir);
           run = startCli(['--now', now], point === 'mid-delivery' ? env : { ...env, MEMORY_CRON_TEST_KILL_AT: point });
           const killed = await run.done;
@@ -173,7 +174,7 @@ describe('kill -9 at random instants', () => {
           const left = closed - receiver.accepted.size;
           const r = random();
           trigger = cursor === nightStartCursor && kills < 5 && r < 0.7 ? { on: 'page', at: pick(1, pages) } : left > 0 && r < 0.85 ? { on: 'post', at: pick(1, Math.min(3, left)) } : { on: 'time', at: pick(50, 450) };
-          run = startCli(['--now', now], cliEnv(standIn, receiver, stateDir));
+          run = startCli(['--now', now], faultCliEnv(standIn, receiver, stateDir));
           const timer = trigger.on === 'time' ? setTimeout((child: CliRun['child']) => child.kill('SIGKILL'), trigger.at, run.child) : undefined;
           const result = await run.done;
           clearTimeout(timer);
@@ -191,7 +192,7 @@ describe('kill -9 at random instants', () => {
           cursor = state.cursor?.id ?? -1;
         }
         trigger = undefined;
-        const last = await runCli(['--now', now], cliEnv(standIn, receiver, stateDir));
+        const last = await runCli(['--now', now], faultCliEnv(standIn, receiver, stateDir));
         assert.equal(last.code, 0, outcome(last));
         const state = await snapshotState(stateDir);
         assertStateConsistent(state, standIn.chats, `end of night ${night}`);
@@ -222,14 +223,14 @@ describe('SIGTERM', () => {
       const stateDir = await tempDir();
       try {
         const now = new Date(t1).toISOString();
-        run = startCli(['--now', now], cliEnv(standIn, receiver, stateDir));
+        run = startCli(['--now', now], faultCliEnv(standIn, receiver, stateDir));
         const stopped = await run.done;
         assert.equal(stopped.code, 143, outcome(stopped));
         assert.ok(stopped.lines.some((line) => line['code'] === 'MC_ABORTED' && /SIGTERM/.test(line['msg'])), 'the run says it was stopped by SIGTERM');
         const state = await snapshotState(stateDir);
         assertStateConsistent(state, nightOne, 'after SIGTERM');
         if (phase === 'paging') assert.equal(state.cursor, undefined, 'the cursor has not moved');
-        const next = await runCli(['--now', now], cliEnv(standIn, receiver, stateDir));
+        const next = await runCli(['--now', now], faultCliEnv(standIn, receiver, stateDir));
         assert.equal(next.code, 0, outcome(next));
         assertDeliveredExactly(receiver, nightOne, t1, await snapshotState(stateDir), { realNowMs, tally: sigterm });
         sigterm.stops++;

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
-import type { Conversation } from '../src/conversations/conversation.js';
+import type { Conversation } from '../src/domain/conversation.js';
 import { runNight } from '../src/job.js';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { writeNdjson } from './fixtures/chat-generator.ts';

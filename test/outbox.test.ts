@@ -6,10 +6,11 @@ import { chatDigest } from '../src/state/chat-digest.js';
 import { padId, turnKey } from '../src/state/keys.js';
 import { bodyOf, freeze } from '../src/state/outbox.js';
 import { inShortReads } from '../src/state/short-reads.js';
+import { normalisePage } from '../src/source/normalise-page.js';
 import { stagePage } from '../src/state/stage-page.js';
 import { State } from '../src/state/state.js';
 import { toConversation } from '../src/conversations/conversation.js';
-import type { Turn } from '../src/source/turn.js';
+import type { Turn } from '../src/domain/turn.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const realNowMs = Date.parse('2026-11-24T09:00:00Z');
@@ -26,7 +27,7 @@ async function withState(work: (state: State) => Promise<void>): Promise<void> {
 
 // Stages chats `ids` and freezes them as one conversation; its outbox entry and body.
 async function frozenConversation(state: State, ids: number[]) {
-  await stagePage(state, ids.map(record), { includeHidden: false, realNowMs });
+  await stagePage(state, normalisePage(ids.map(record), realNowMs), { includeHidden: false, realNowMs });
   const turns = (await state.turns.values().all()) as Turn[];
   const conversation = toConversation('conv_test', turns, null);
   return freeze(new GroupCommit(state), state, conversation, { turns, turnKeys: turns.map(turnKey) }, new Date(realNowMs));

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { progressDisplay, progressLine } from '../src/job/progress-display.js';
-import { countPage, enterPhase, estimate, pagingFraction, startProgress } from '../src/job/run-progress.js';
+import { progressDisplay, progressLine } from '../src/status/progress-display.js';
+import { countPage, enterPhase, estimate, pagingFraction, startProgress } from '../src/status/run-progress.js';
 import type { Page } from '../src/source/page.js';
 
 const hour = 3_600_000;

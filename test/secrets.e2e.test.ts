@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import { startStandIn, type StandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { startWebhookReceiver, type Receiver } from './fixtures/webhook-receiver.ts';
-import { chatIdsOf, hour, outcome } from './helpers/promises.ts';
+import { chatIdsOf } from './helpers/cli-env.js';
+import { hour, outcome } from './helpers/guarantees.ts';
 import { runCli, type CliResult } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 

@@ -8,7 +8,8 @@ import { startStandIn, type Fault, type StandIn } from './fixtures/anythingllm-s
 import { generateChats } from './fixtures/chat-generator.ts';
 import { makeChat } from './fixtures/raw-chat.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
-import { assertDeliveredExactly, baselineNight, assertStateConsistent, cliEnv, errorCodes, hour, outcome, secret, snapshotState } from './helpers/promises.ts';
+import { faultCliEnv, secret } from './helpers/cli-env.js';
+import { assertDeliveredExactly, baselineNight, assertStateConsistent, errorCodes, hour, outcome, snapshotState } from './helpers/guarantees.ts';
 import { runCli, summaryOf, type CliResult } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -100,7 +101,7 @@ describe('source faults on night two', { concurrency: 2 }, () => {
       try {
         const now = new Date(t2).toISOString();
         const before = await snapshotState(stateDir);
-        const faulted = await runCli(['--now', now], cliEnv(standIn, receiver, stateDir, { RETRIES: String(retries), ...c.env }));
+        const faulted = await runCli(['--now', now], faultCliEnv(standIn, receiver, stateDir, { RETRIES: String(retries), ...c.env }));
         assert.ok(standIn.requests.some((r) => r.offset === c.page && r.status !== 200) || c.fault.kind !== 'status', 'the fault was served');
         assert.equal(faulted.code, c.exit, outcome(faulted));
         const kind = c.fault.kind === 'status' ? `HTTP ${c.fault.status}` : c.fault.kind;
@@ -115,7 +116,7 @@ describe('source faults on night two', { concurrency: 2 }, () => {
         assertStateConsistent(state, state.cursor?.id === before.cursor?.id ? nightOne : all, c.name);
         c.check?.(faulted, standIn, servedAt);
 
-        const next = c.exit === 0 ? faulted : await runCli(['--now', now], cliEnv(standIn, receiver, stateDir));
+        const next = c.exit === 0 ? faulted : await runCli(['--now', now], faultCliEnv(standIn, receiver, stateDir));
         assert.equal(next.code, 0, outcome(next));
         assertDeliveredExactly(receiver, all, t2, await snapshotState(stateDir), { realNowMs, sentBefore: baselineSent, tally: figures });
         figures.cases++;
@@ -135,11 +136,11 @@ describe('source faults on night two', { concurrency: 2 }, () => {
     standIn.onPage = (offset) => void (offset === 2 && standIn.chats.length === all.length && standIn.add(...written));
     try {
       const now = new Date(t2).toISOString();
-      const first = await runCli(['--now', now], cliEnv(standIn, receiver, stateDir));
+      const first = await runCli(['--now', now], faultCliEnv(standIn, receiver, stateDir));
       assert.equal(first.code, 0, outcome(first));
       assert.ok(summaryOf(first)?.['chats']['ignored'] >= 20, 'the rows pushed onto the next page are read again and ignored');
       assert.ok(!receiver.deliveries.some((d) => d.body.workspace.id === 9), 'the chats written meanwhile wait for the next run');
-      const next = await runCli(['--now', now], cliEnv(standIn, receiver, stateDir));
+      const next = await runCli(['--now', now], faultCliEnv(standIn, receiver, stateDir));
       assert.equal(next.code, 0, outcome(next));
       figures.faults.set('chats written while paging', (figures.faults.get('chats written while paging') ?? 0) + written.length);
       assertDeliveredExactly(receiver, [...all, ...written], t2, await snapshotState(stateDir), { realNowMs, sentBefore: baselineSent, tally: figures });
@@ -158,10 +159,10 @@ describe('source faults on the first night', () => {
     try {
       const now = new Date(t1).toISOString();
       standIn.fault({ kind: 'empty' });
-      const first = await runCli(['--now', now], cliEnv(standIn, receiver, stateDir));
+      const first = await runCli(['--now', now], faultCliEnv(standIn, receiver, stateDir));
       assert.equal(first.code, 0, outcome(first));
       assert.equal((await snapshotState(stateDir)).cursor, undefined, 'no cursor is written');
-      const next = await runCli(['--now', now], cliEnv(standIn, receiver, stateDir));
+      const next = await runCli(['--now', now], faultCliEnv(standIn, receiver, stateDir));
       assert.equal(next.code, 0, outcome(next));
       assertDeliveredExactly(receiver, nightOne, t1, await snapshotState(stateDir), { realNowMs, tally: figures });
       figures.faults.set('empty', (figures.faults.get('empty') ?? 0) + 1);

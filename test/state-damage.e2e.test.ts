@@ -14,7 +14,8 @@ import { startStandIn, type StandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { makeChat } from './fixtures/raw-chat.ts';
 import { startWebhookReceiver, type Receiver } from './fixtures/webhook-receiver.ts';
-import { assertDeliveredExactly, chatIdsOf, cliEnv, errorCodes, hour, outcome, secret, snapshotState } from './helpers/promises.ts';
+import { chatIdsOf, faultCliEnv, secret } from './helpers/cli-env.js';
+import { assertDeliveredExactly, errorCodes, hour, outcome, snapshotState } from './helpers/guarantees.ts';
 import { cliPath, runCli, type CliResult } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -40,7 +41,7 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
     const receiver = await startWebhookReceiver({ secret, respond: (delivery) => (isDeadOnNightOne(delivery.body) ? { status: 503 } : { status: 200 }) });
     try {
       baselineDir = await mkdtemp(join(tmpdir(), 'memory-cron-baseline-'));
-      const night = await runCli(['--now', new Date(t1).toISOString()], cliEnv(standIn, receiver, baselineDir, { RETRIES: '0' }));
+      const night = await runCli(['--now', new Date(t1).toISOString()], faultCliEnv(standIn, receiver, baselineDir, { RETRIES: '0' }));
       assert.equal(night.code, 6, outcome(night));
       const state = await snapshotState(baselineDir);
       assert.ok(state.outbox.length === 1 && state.turns.length > 0 && state.cursor !== undefined, 'night one left something of every kind');
@@ -81,7 +82,7 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
   async function restoreAndFinish(night: { stateDir: string; standIn: StandIn; receiver: Receiver }): Promise<void> {
     await rm(night.stateDir, { recursive: true, force: true });
     await cp(baselineDir, night.stateDir, { recursive: true });
-    const next = await runCli(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir));
+    const next = await runCli(['--now', new Date(t2).toISOString()], faultCliEnv(night.standIn, night.receiver, night.stateDir));
     assert.equal(next.code, 0, outcome(next));
     assertDeliveredExactly(night.receiver, all, t2, await snapshotState(night.stateDir), { realNowMs, sentBefore: baselineSent });
   }
@@ -106,7 +107,7 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
         } finally {
           await db.close();
         }
-        const result = await runCli(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir));
+        const result = await runCli(['--now', new Date(t2).toISOString()], faultCliEnv(night.standIn, night.receiver, night.stateDir));
         // A damaged value is found when it is read: the cursor first thing, a mark while staging, the rest while delivering.
         await assertRefused(result, 'MC_STATE_DAMAGED', /restore .* from a backup/, night, `garbage in ${sublevel}`, sublevel === 'meta' || sublevel === 'chats' ? 0 : Infinity);
         if (sublevel === 'meta') assert.equal(night.standIn.requests.length, 0, 'a damaged cursor is found before any page is read');
@@ -138,7 +139,7 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
       await flipBytes(join(night.stateDir, 'db', table), 6); // and a sixth in, among the chats' marks the run reads
       // A re-read window over all history makes the run read every chat's mark, wherever the flipped block falls
       // (damage in a block no run reads stays unseen; marks grew a digest, which moved what lies a third in).
-      const result = await runCli(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir, { REREAD_WINDOW: '3650d' }));
+      const result = await runCli(['--now', new Date(t2).toISOString()], faultCliEnv(night.standIn, night.receiver, night.stateDir, { REREAD_WINDOW: '3650d' }));
       await assertRefused(result, 'MC_STATE_DAMAGED', /restore .* from a backup/, night, 'flipped bytes in a table file', Infinity);
       await restoreAndFinish(night);
     } finally {
@@ -152,10 +153,10 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
       const log = (await readdir(join(night.stateDir, 'db'))).find((name) => /^\d+\.log$/.test(name));
       assert.ok(log !== undefined, "night one's writes are in a log file");
       await flipBytes(join(night.stateDir, 'db', log));
-      const result = await runCli(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir));
+      const result = await runCli(['--now', new Date(t2).toISOString()], faultCliEnv(night.standIn, night.receiver, night.stateDir));
       await assertRefused(result, 'MC_STATE_DAMAGED', /left out unreadable parts of its log .* restore .* from a backup, or delete .*damaged\.json/, night, 'flipped bytes in the log');
       const files = await listing(join(night.stateDir, 'db'));
-      const again = await runCli(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir));
+      const again = await runCli(['--now', new Date(t2).toISOString()], faultCliEnv(night.standIn, night.receiver, night.stateDir));
       assert.equal(again.code, 7, `the next run refuses too: ${outcome(again)}`);
       assert.deepEqual(await listing(join(night.stateDir, 'db')), files, 'and leaves the database alone');
       assert.equal(night.standIn.requests.length, 0, 'no page was read');
@@ -170,7 +171,7 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
     try {
       await rm(join(night.stateDir, 'db', 'CURRENT'));
       const files = await listing(join(night.stateDir, 'db'));
-      const result = await runCli(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir));
+      const result = await runCli(['--now', new Date(t2).toISOString()], faultCliEnv(night.standIn, night.receiver, night.stateDir));
       await assertRefused(result, 'MC_STATE_DAMAGED', /CURRENT is missing; restore .* from a backup/, night, 'deleted CURRENT');
       assert.deepEqual(await listing(join(night.stateDir, 'db')), files, 'no file was written or deleted');
       assert.equal(night.standIn.requests.length, 0, 'no page was read');
@@ -190,7 +191,7 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
       // Owner-only and read-only (a STATE_DIR other users can reach is refused before anything else); "nobody" owns it.
       if (asRoot && !mounted) await chownTree(night.stateDir, 65_534);
       if (!mounted) await chmodTree(night.stateDir, 0o500, 0o400);
-      const result = await runCliAs(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir), asRoot && !mounted ? 65_534 : undefined);
+      const result = await runCliAs(['--now', new Date(t2).toISOString()], faultCliEnv(night.standIn, night.receiver, night.stateDir), asRoot && !mounted ? 65_534 : undefined);
       if (asRoot && /Cannot find module|EACCES.*cli\.js|permission denied.*dist/i.test(result.stderr)) {
         t.skip('running as root, and user "nobody" cannot read dist/: the read-only case needs an unprivileged user');
         return;
@@ -198,7 +199,7 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
       await assertRefused(result, 'MC_STATE_UNWRITABLE', /fix permissions/, night, 'read-only STATE_DIR');
       if (mounted) execFileSync('umount', [night.stateDir]);
       else await restoreOwner(night.stateDir);
-      const next = await runCli(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir));
+      const next = await runCli(['--now', new Date(t2).toISOString()], faultCliEnv(night.standIn, night.receiver, night.stateDir));
       assert.equal(next.code, 0, outcome(next));
       assertDeliveredExactly(night.receiver, all, t2, await snapshotState(night.stateDir), { realNowMs, sentBefore: baselineSent });
     } finally {
@@ -213,7 +214,7 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
     try {
       await rm(join(night.stateDir, 'status.json'));
       await mkdir(join(night.stateDir, 'status.json', 'in-the-way'), { recursive: true });
-      const result = await runCli(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, night.stateDir));
+      const result = await runCli(['--now', new Date(t2).toISOString()], faultCliEnv(night.standIn, night.receiver, night.stateDir));
       await assertRefused(result, 'MC_STATE_DAMAGED', /writing status\.json: EISDIR.*check the folder/, night, 'unwritable status.json');
       await restoreAndFinish(night);
     } finally {
@@ -238,11 +239,11 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
         const used = await du(stateDir);
         await writeFile(join(mount, 'ballast'), Buffer.alloc(Math.max(0, 1024 * 1024 - used - 96 * 1024)));
         const onDisk = { ...night, stateDir };
-        const result = await runCli(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, stateDir));
+        const result = await runCli(['--now', new Date(t2).toISOString()], faultCliEnv(night.standIn, night.receiver, stateDir));
         await assertRefused(result, 'MC_STATE_UNWRITABLE', /free space/, onDisk, 'full disk', Infinity);
         await rm(join(mount, 'ballast'));
         execFileSync('mount', ['-o', 'remount,size=32m', mount]);
-        const next = await runCli(['--now', new Date(t2).toISOString()], cliEnv(night.standIn, night.receiver, stateDir));
+        const next = await runCli(['--now', new Date(t2).toISOString()], faultCliEnv(night.standIn, night.receiver, stateDir));
         assert.equal(next.code, 0, outcome(next));
         assertDeliveredExactly(night.receiver, all, t2, await snapshotState(stateDir), { realNowMs, sentBefore: baselineSent });
       } finally {

@@ -8,7 +8,8 @@ import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import type { RawChat } from './fixtures/raw-chat.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
-import { cliEnv, errorCodes, outcome } from './helpers/promises.ts';
+import { faultCliEnv } from './helpers/cli-env.js';
+import { errorCodes, outcome } from './helpers/guarantees.ts';
 import { runCli, type CliResult } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -20,7 +21,7 @@ async function night(stateDir: string, args: string[] = [], extra: Record<string
   const standIn = await startStandIn({ chats: [...chats] as RawChat[] });
   const receiver = await startWebhookReceiver();
   try {
-    const result = await runCli(['--now', new Date(t1).toISOString(), ...args], cliEnv(standIn, receiver, stateDir, extra));
+    const result = await runCli(['--now', new Date(t1).toISOString(), ...args], faultCliEnv(standIn, receiver, stateDir, extra));
     return { ...result, pagesRead: standIn.requests.length };
   } finally {
     await Promise.all([standIn.close(), receiver.close()]);

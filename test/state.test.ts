@@ -5,12 +5,18 @@ import { describe, it } from 'node:test';
 import { isMcError } from '../src/errors.js';
 import { padId, turnKey } from '../src/state/keys.js';
 import { lowestOpenChatId } from '../src/state/lowest-open-chat.js';
-import { stagePage } from '../src/state/stage-page.js';
+import { normalisePage } from '../src/source/normalise-page.js';
+import { stagePage, type StageOptions } from '../src/state/stage-page.js';
 import { State, schemaVersion } from '../src/state/state.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const realNowMs = Date.parse('2026-11-24T09:00:00Z');
 const options = { includeHidden: false, realNowMs };
+
+// Stages raw records as the night does: validated by the source first.
+function stageRecords(state: State, records: readonly unknown[], stageOptions: StageOptions) {
+  return stagePage(state, normalisePage(records, stageOptions.realNowMs), stageOptions);
+}
 const record = (id: number, fields: Record<string, unknown> = {}) => ({ id, workspaceId: 1, thread_id: null, prompt: `p${id}`, response: '{"text":"r"}', createdAt: new Date(realNowMs - 10 * 3_600_000 + id * 60_000).toISOString(), ...fields });
 
 async function withState<T>(work: (state: State, dir: string) => Promise<T>): Promise<T> {
@@ -26,7 +32,7 @@ async function withState<T>(work: (state: State, dir: string) => Promise<T>): Pr
 describe('staging a page', () => {
   it('stages new turns in (workspace, thread, time, id) key order', async () => {
     await withState(async (state) => {
-      const counts = await stagePage(state, [record(3, { workspaceId: 2 }), record(2, { thread_id: 5 }), record(1)], options);
+      const counts = await stageRecords(state, [record(3, { workspaceId: 2 }), record(2, { thread_id: 5 }), record(1)], options);
       assert.equal(counts.staged, 3);
       const ids = (await state.turns.values().all()).map((t) => t.id);
       assert.deepEqual(ids, [1, 2, 3]);
@@ -35,14 +41,14 @@ describe('staging a page', () => {
 
   it('ignores a re-read copy that says the same, and replaces a staged copy that says something else (DESIGN §1)', async () => {
     await withState(async (state) => {
-      await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z' })], options);
-      const same = await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z' })], options);
+      await stageRecords(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z' })], options);
+      const same = await stageRecords(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z' })], options);
       assert.equal(same.ignored, 1);
-      const edited = await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z', response: '{"text":"edited"}' })], options);
+      const edited = await stageRecords(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z', response: '{"text":"edited"}' })], options);
       assert.equal(edited.updated, 1, 'an edit keeps lastUpdatedAt and still replaces the staged copy');
-      const newer = await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T02:00:00Z', response: '{"text":"regenerated"}' })], options);
+      const newer = await stageRecords(state, [record(1, { lastUpdatedAt: '2026-11-24T02:00:00Z', response: '{"text":"regenerated"}' })], options);
       assert.equal(newer.updated, 1);
-      const stale = await stagePage(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z', response: '{"text":"stale"}' })], options);
+      const stale = await stageRecords(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z', response: '{"text":"stale"}' })], options);
       assert.equal(stale.ignored, 1, 'a copy with an older lastUpdatedAt is stale');
       const turns = await state.turns.values().all();
       assert.deepEqual(turns.map((t) => t.reply), ['regenerated']);
@@ -51,8 +57,8 @@ describe('staging a page', () => {
 
   it('unstages a chat hidden since it was staged, and stages a hidden chat once it is shown (a completed agent chat)', async () => {
     await withState(async (state) => {
-      await stagePage(state, [record(1), record(2, { include: false, response: '{}' })], options);
-      const reread = await stagePage(state, [record(1, { include: false }), record(2, { lastUpdatedAt: '2026-11-24T02:00:00Z', response: '{"text":"agent reply"}' })], options);
+      await stageRecords(state, [record(1), record(2, { include: false, response: '{}' })], options);
+      const reread = await stageRecords(state, [record(1, { include: false }), record(2, { lastUpdatedAt: '2026-11-24T02:00:00Z', response: '{"text":"agent reply"}' })], options);
       assert.deepEqual([reread.updated, reread.staged], [1, 1]);
       const turns = await state.turns.values().all();
       assert.deepEqual(turns.map((t) => [t.id, t.reply]), [[2, 'agent reply']]);
@@ -61,8 +67,8 @@ describe('staging a page', () => {
 
   it('moves a staged chat whose history changed to its history key', async () => {
     await withState(async (state) => {
-      await stagePage(state, [record(1, { thread_id: null, user_id: null })], options);
-      const moved = await stagePage(state, [record(1, { thread_id: null, user_id: 4 })], options);
+      await stageRecords(state, [record(1, { thread_id: null, user_id: null })], options);
+      const moved = await stageRecords(state, [record(1, { thread_id: null, user_id: 4 })], options);
       assert.equal(moved.updated, 1);
       const keys = await state.turns.keys().all();
       assert.equal(keys.length, 1);
@@ -73,7 +79,7 @@ describe('staging a page', () => {
   it('ignores a copy of a chat already handed to delivery', async () => {
     await withState(async (state) => {
       await state.chats.put(padId(9), { s: 'conv', c: 'conv_a' });
-      const counts = await stagePage(state, [record(9, { lastUpdatedAt: '2026-11-24T08:00:00Z' })], options);
+      const counts = await stageRecords(state, [record(9, { lastUpdatedAt: '2026-11-24T08:00:00Z' })], options);
       assert.equal(counts.ignored, 1);
       assert.equal((await state.turns.keys().all()).length, 0);
     });
@@ -81,10 +87,10 @@ describe('staging a page', () => {
 
   it('skips hidden chats and counts them once; --include-hidden keeps them', async () => {
     await withState(async (state) => {
-      const first = await stagePage(state, [record(1, { include: false })], options);
-      const second = await stagePage(state, [record(1, { include: false })], options);
+      const first = await stageRecords(state, [record(1, { include: false })], options);
+      const second = await stageRecords(state, [record(1, { include: false })], options);
       assert.deepEqual([first.skipped, second.skipped, second.ignored], [1, 0, 1]);
-      const kept = await stagePage(state, [record(2, { include: false })], { ...options, includeHidden: true });
+      const kept = await stageRecords(state, [record(2, { include: false })], { ...options, includeHidden: true });
       assert.equal(kept.staged, 1);
     });
   });
@@ -92,8 +98,8 @@ describe('staging a page', () => {
   it('quarantines bad records once, with the reason and the raw record, and goes on', async () => {
     await withState(async (state) => {
       const bad = [record(1, { createdAt: 'yesterday' }), { prompt: 'no id' }, record(2)];
-      const first = await stagePage(state, bad, options);
-      const again = await stagePage(state, bad, options);
+      const first = await stageRecords(state, bad, options);
+      const again = await stageRecords(state, bad, options);
       assert.deepEqual([first.quarantined, first.staged, again.quarantined], [2, 1, 0]);
       const kept = await state.quarantine.values().all();
       assert.deepEqual(kept.map((q) => q.reason).sort(), ['createdAt "yesterday" is not an ISO-8601 date', 'id missing is not a non-negative integer']);
@@ -103,7 +109,7 @@ describe('staging a page', () => {
 
   it('stages a good copy of a chat id whose other copy was quarantined', async () => {
     await withState(async (state) => {
-      const counts = await stagePage(state, [record(5, { prompt: 12 }), record(5)], options);
+      const counts = await stageRecords(state, [record(5, { prompt: 12 }), record(5)], options);
       assert.deepEqual([counts.quarantined, counts.staged], [1, 1]);
     });
   });
@@ -123,7 +129,7 @@ describe('how far a night re-reads (DESIGN §1)', () => {
       const at = (ms: number) => new Date(realNowMs - ms).toISOString();
       // Thread 5: chats 1–2 ended 5 h ago (closed). Thread 6: chat 3 at 5 h ago, chats 9 and 4 within the last hour (open,
       // its first turn chat 9 by time but chat 4 by id). Chat 7 in thread 5, 30 minutes ago: open on its own.
-      await stagePage(state, [record(1, { thread_id: 5, createdAt: at(6 * hour) }), record(2, { thread_id: 5, createdAt: at(5 * hour) }), record(3, { thread_id: 6, createdAt: at(5 * hour) }), record(9, { thread_id: 6, createdAt: at(50 * 60_000) }), record(4, { thread_id: 6, createdAt: at(20 * 60_000) }), record(7, { thread_id: 5, createdAt: at(30 * 60_000) })], options);
+      await stageRecords(state, [record(1, { thread_id: 5, createdAt: at(6 * hour) }), record(2, { thread_id: 5, createdAt: at(5 * hour) }), record(3, { thread_id: 6, createdAt: at(5 * hour) }), record(9, { thread_id: 6, createdAt: at(50 * 60_000) }), record(4, { thread_id: 6, createdAt: at(20 * 60_000) }), record(7, { thread_id: 5, createdAt: at(30 * 60_000) })], options);
       assert.equal(await lowestOpenChatId(state, { gapMs: hour, nowMs: realNowMs }), 4);
       assert.equal(await lowestOpenChatId(state, { gapMs: hour, nowMs: realNowMs + 2 * hour }), undefined, 'all closed two hours later');
     });

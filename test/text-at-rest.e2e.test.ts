@@ -11,7 +11,8 @@ import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { makeChat, type RawChat } from './fixtures/raw-chat.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
-import { cliEnv, errorCodes, outcome } from './helpers/promises.ts';
+import { faultCliEnv } from './helpers/cli-env.js';
+import { errorCodes, outcome } from './helpers/guarantees.ts';
 import { scanForText, type ScanReport } from './helpers/raw-scan.ts';
 import { runCli, type CliResult } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -37,7 +38,7 @@ async function night(stateDir: string, chats: RawChat[], nowMs: number, extra: R
   const standIn = await startStandIn({ chats });
   const receiver = await startWebhookReceiver();
   try {
-    const result = await runCli(['--now', new Date(nowMs).toISOString()], cliEnv(standIn, receiver, stateDir, extra));
+    const result = await runCli(['--now', new Date(nowMs).toISOString()], faultCliEnv(standIn, receiver, stateDir, extra));
     assert.equal(result.code, exit, outcome(result));
     return { bodies: [...receiver.accepted.values()].map((body) => JSON.stringify(body)), pagesRead: standIn.requests.length, result };
   } finally {

@@ -6,7 +6,8 @@ import { after, describe, it } from 'node:test';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { makeChat } from './fixtures/raw-chat.ts';
 import { startWebhookReceiver, type Delivery, type Reply } from './fixtures/webhook-receiver.ts';
-import { assertDeliveredExactly, chatIdsOf, cliEnv, errorCodes, hour, outcome, secret, snapshotState } from './helpers/promises.ts';
+import { chatIdsOf, faultCliEnv, secret } from './helpers/cli-env.js';
+import { assertDeliveredExactly, errorCodes, hour, outcome, snapshotState } from './helpers/guarantees.ts';
 import { runCli, summaryOf } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -66,7 +67,7 @@ describe('webhook faults', { concurrency: 2 }, () => {
       const receiver = await startWebhookReceiver({ secret, respond: (delivery, attempt) => (faulty && isTarget(delivery) ? c.reply(attempt) : { status: 200 }) });
       const stateDir = await tempDir();
       try {
-        const env = cliEnv(standIn, receiver, stateDir, { RETRIES: String(retries), ...c.env });
+        const env = faultCliEnv(standIn, receiver, stateDir, { RETRIES: String(retries), ...c.env });
         const first = await runCli(['--now', now], env);
         const targetPosts = receiver.deliveries.filter(isTarget);
         figures.attempts += receiver.deliveries.length;
@@ -115,7 +116,7 @@ describe('webhook faults', { concurrency: 2 }, () => {
     const receiver = await startWebhookReceiver({ secret, respond: () => (down ? { status: 503 } : { status: 200 }) });
     const stateDir = await tempDir();
     try {
-      const env = cliEnv(standIn, receiver, stateDir, { RETRIES: '1' });
+      const env = faultCliEnv(standIn, receiver, stateDir, { RETRIES: '1' });
       const first = await runCli(['--now', now], env);
       assert.equal(first.code, 6, outcome(first));
       assert.deepEqual(errorCodes(first), ['MC_WEBHOOK_DOWN', 'MC_WEBHOOK_DOWN'], 'the moment it is taken to be down, and the run\'s last line');
@@ -148,7 +149,7 @@ describe('webhook faults', { concurrency: 2 }, () => {
     });
     const stateDir = await tempDir();
     try {
-      const env = cliEnv(standIn, receiver, stateDir, { RETRIES: String(retries) });
+      const env = faultCliEnv(standIn, receiver, stateDir, { RETRIES: String(retries) });
       const first = await runCli(['--now', now], env);
       assert.equal(first.code, 6, outcome(first));
       assert.deepEqual(summaryOf(first)?.['conversations'], { ...summaryOf(first)?.['conversations'], sent: 3, dead: 1, parked: 1 });

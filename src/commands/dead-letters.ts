@@ -1,12 +1,12 @@
 import type { Config } from '../config.js';
 import { stateError } from '../state/state-error.js';
-import type { Conversation } from '../conversations/conversation.js';
+import type { Conversation } from '../domain/conversation.js';
 import { configuredSender } from '../delivery/configured-sender.js';
 import { retryPolicy } from '../config/retry-policy.js';
 import { deliver } from '../delivery/deliver.js';
-import { deliveryProblem } from '../job/run-outcome.js';
-import { updateStatusTotals } from '../job/status-checkpoints.js';
-import { countTotals } from '../job/totals.js';
+import { deliveryProblem } from '../status/run-outcome.js';
+import { updateStatusTotals } from '../status/status-checkpoints.js';
+import { countTotals } from '../status/totals.js';
 import { bodyOf, outboxEntries } from '../state/outbox.js';
 import type { OutboxEntry } from '../state/records.js';
 import type { State } from '../state/state.js';
@@ -121,5 +121,5 @@ function table(stateDir: string, letters: readonly DeadLetterView[], pending: nu
   const head = `${letters.length} dead letters in ${stateDir} (${dead} dead: retried by the next run; ${letters.length - dead} parked: refused by the webhook)${pending > 0 ? `, ${pending} pending` : ''}`;
   if (letters.length === 0) return `${head}\n`;
   const rows = letters.map((l) => [l.conversation, `${l.workspace.name} (${l.workspace.id})`, historyOf(l), l.status, String(l.attempts), l.failedAt ?? '-', l.lastError ?? '-']);
-  return `${head}\n${textTable(['CONVERSATION', 'WORKSPACE', 'CHAT HISTORY', 'STATUS', 'ATTEMPTS', 'FAILED AT', 'LAST ERROR'], rows, 80)}send them now: memory-cron dead-letters retry\n`;
+  return `${head}\n${textTable(['CONVERSATION', 'WORKSPACE', 'CHAT HISTORY', 'STATUS', 'ATTEMPTS', 'FAILED AT', 'LAST ERROR'], rows, 80)}ATTEMPTS counts the runs (and retries of this command) that tried a conversation, not its POSTs: each try is up to RETRIES + 1 POSTs\nsend them now: memory-cron dead-letters retry\n`;
 }

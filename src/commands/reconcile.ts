@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { McError } from '../errors.js';
-import { progressDisplay, type ProgressDisplay } from '../job/progress-display.js';
+import { progressDisplay, type ProgressDisplay } from '../status/progress-display.js';
 import { reconcile } from '../job/reconcile.js';
 import { commandLog, exitFor, loggedCommand, stopSignal, version } from './command-context.js';
 import { reconcileTable } from './reconcile-table.js';

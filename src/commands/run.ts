@@ -1,10 +1,11 @@
 import type { Config } from '../config.js';
 import { isMcError } from '../errors.js';
-import { runNight, type RunSummary } from '../job.js';
-import { progressDisplay, type ProgressDisplay } from '../job/progress-display.js';
-import { deliveryProblem } from '../job/run-outcome.js';
+import { runNight } from '../job.js';
+import type { RunSummary } from '../status/run-summary.js';
+import { progressDisplay, type ProgressDisplay } from '../status/progress-display.js';
+import { deliveryProblem } from '../status/run-outcome.js';
 import { lastKnownTotals, startRunMonitor } from '../monitoring/run-monitor.js';
-import { copyStateDir, type StateCopy } from '../state/state-copy.js';
+import { copyStateDir, type StateCopy } from './state-copy.js';
 import { commandLog, exitCodeOf, exitFor, logFailure, stopSignal, version } from './command-context.js';
 import { dryRunSender } from './dry-run-sender.js';
 

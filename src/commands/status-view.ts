@@ -1,8 +1,8 @@
-import type { RunSummary } from '../job.js';
-import type { LastRun, StatusFile } from '../job/status-shape.js';
+import type { RunSummary } from '../status/run-summary.js';
+import type { LastRun, StatusFile } from '../status/status-shape.js';
 import type { Holder } from '../state/holder.js';
 import type { Cursor } from '../state/records.js';
-import { holderAlive } from '../state/state-copy.js';
+import { holderAlive } from '../status/holder-alive.js';
 
 /** What `memory-cron status --json` prints: one object, the same fields whether a run is going or not. */
 export interface StatusView {

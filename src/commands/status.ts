@@ -1,5 +1,5 @@
 import { McError } from '../errors.js';
-import type { StatusFile } from '../job/status-shape.js';
+import type { StatusFile } from '../status/status-shape.js';
 import { readStatusFile, statusPath } from '../state/status-file.js';
 import { statusTable } from './status-table.js';
 import { statusView } from './status-view.js';

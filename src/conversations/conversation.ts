@@ -1,29 +1,5 @@
-import type { Turn } from '../source/turn.js';
-
-/** One message of the webhook body (DESIGN §3). */
-export interface Message {
-  readonly chatId: number;
-  readonly role: 'user' | 'assistant';
-  readonly content: string;
-  readonly createdAt: string;
-  /** The AnythingLLM username of a user's message, when the history has a user. */
-  readonly user?: string;
-}
-
-/** The webhook body of one conversation (DESIGN §3). */
-export interface Conversation {
-  readonly id: string;
-  readonly workspace: { readonly id: number; readonly name: string; readonly slug: string };
-  readonly threadId: number | null;
-  /** The history's AnythingLLM user; null in single-user mode and for the developer API. Absent in bodies frozen before schema 3. */
-  readonly user?: { readonly id: number; readonly username: string | null } | null;
-  /** The developer API's session id, or null. Absent in bodies frozen before schema 3. */
-  readonly apiSessionId?: string | null;
-  readonly startedAt: string;
-  readonly endedAt: string;
-  readonly continues: string | null;
-  readonly messages: readonly Message[];
-}
+import type { Conversation, Message } from '../domain/conversation.js';
+import type { Turn } from '../domain/turn.js';
 
 /** Builds the webhook body of a conversation from its turns (one history, sorted, non-empty); empty replies are left out. */
 export function toConversation(id: string, turns: readonly Turn[], continues: string | null): Conversation {

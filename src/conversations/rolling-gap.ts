@@ -1,5 +1,5 @@
-import type { Turn } from '../source/turn.js';
-import { sameHistory } from './chat-history.js';
+import type { Turn } from '../domain/turn.js';
+import { sameHistory } from '../domain/chat-history.js';
 
 /** Turns of one chat history whose consecutive gaps are all within the window; closed once `now − last > gap`. */
 export interface TurnRun {

@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import { continuesFrom } from '../conversations/rolling-gap.js';
 import { toConversation } from '../conversations/conversation.js';
 import { McError } from '../errors.js';
-import { killPoint } from '../job/kill-point.js';
-import type { Turn } from '../source/turn.js';
+import { killPoint } from '../kill-point.js';
+import type { Turn } from '../domain/turn.js';
 import { GroupCommit } from '../state/group-commit.js';
 import { bodyOf, freeze, latestSentBefore, markFailed, markSent, type Frozen } from '../state/outbox.js';
 import type { OutboxStatus, PlanItem } from '../state/records.js';
@@ -13,8 +13,8 @@ import { inHistoryOrder } from './in-history-order.js';
 import { planDeliveries, plannedConversations } from './plan.js';
 import type { SendConversation } from './webhook-sender.js';
 
-/** What the delivery phase did. */
-export interface Delivered {
+/** What the delivery phase did: conversations sent, resent, dead and parked, and the open ones it left staged (not delivered). */
+export interface DeliveryCounts {
   sent: number;
   /** Of `sent`, conversations frozen by an earlier run (a crash, or dead letters retried). */
   resent: number;
@@ -55,9 +55,9 @@ export interface DeliverOptions {
  * outbox before its first POST and marked sent after its 2xx; a dead or parked one does not hold its history back.
  * After `webhookDownAfter` failures in a row nothing more starts and the rest waits for the next run.
  */
-export async function deliver(state: State, options: DeliverOptions): Promise<Delivered> {
+export async function deliver(state: State, options: DeliverOptions): Promise<DeliveryCounts> {
   const { open, openTurns } = await planDeliveries(state, { gapMs: options.gapMs, nowMs: options.nowMs, retryStatuses: options.retryStatuses ?? ['pending', 'dead'], newConversations: options.newConversations ?? true });
-  const result: Delivered = { sent: 0, resent: 0, dead: 0, parked: 0, open, openTurns, webhookDown: false, lastError: null };
+  const result: DeliveryCounts = { sent: 0, resent: 0, dead: 0, parked: 0, open, openTurns, webhookDown: false, lastError: null };
   const breaker = new Breaker();
   const commits = new GroupCommit(state);
   const deliverOne = async ({ id, item }: { id: string; item: PlanItem }): Promise<void> => {

@@ -1,7 +1,7 @@
-import { historyOf } from '../conversations/chat-history.js';
+import { historyOf } from '../domain/chat-history.js';
 import { conversationId } from '../conversations/conversation-id.js';
 import { rollingGap } from '../conversations/rolling-gap.js';
-import type { Turn } from '../source/turn.js';
+import type { Turn } from '../domain/turn.js';
 import { historyKey, planKey, turnKey } from '../state/keys.js';
 import { frozenTurnKeys, historyKeyOf, outboxEntries } from '../state/outbox.js';
 import type { OutboxStatus, PlanItem } from '../state/records.js';

@@ -1,4 +1,4 @@
-import type { Conversation } from '../conversations/conversation.js';
+import type { Conversation } from '../domain/conversation.js';
 import { post } from '../http/post.js';
 import { isRetryableStatus, parseRetryAfter } from '../http/response-class.js';
 import { RetryableError, withRetry, type RetryOptions } from '../http/retry.js';

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { RetryableError } from './retry.js';
-import { safeUrl } from './response-class.js';
+import { safeUrl } from './safe-url.js';
 
 /** Read access to a reply's headers; `get` takes any case and answers null for an absent header. */
 export interface ReplyHeaders {

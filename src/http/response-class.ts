@@ -11,13 +11,3 @@ export function parseRetryAfter(header: string | null, nowMs: number): number | 
   const at = Date.parse(value);
   return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
 }
-
-/** A URL fit for a log line or an error message: no credentials, no query, no fragment. */
-export function safeUrl(url: string | URL): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
-  } catch {
-    return '(unparsable URL)';
-  }
-}

@@ -4,29 +4,25 @@ import type { Config } from '../config.js';
 import type { RetryOptions } from '../http/retry.js';
 import { apiPageReader } from '../source/api-source.js';
 import { filePageReader } from '../source/file-source.js';
-import { killPoint } from './kill-point.js';
-import { idsOf, type Page, type ReadPage } from '../source/page.js';
+import { killPoint } from '../kill-point.js';
+import { idsOf, newestOf, type Newest, type Page, type ReadPage } from '../source/page.js';
 import type { ResumeFrom } from '../source/find-resume-page.js';
 import { pageThrough } from '../source/page-through.js';
 import { stageReplay } from '../state/replay-stage.js';
 import { idGaps } from '../source/id-gaps.js';
+import { normalisePage, turnsOf } from '../source/normalise-page.js';
 import { stagePage, zeroCounts, type StageCounts, type StageFindings } from '../state/stage-page.js';
-import { inScope, isLastApiPage, runScope, type Scope } from './backfill-scope.js';
+import { inScope, isLastApiPage, runScope, type Scope } from './run-scope.js';
 import type { State } from '../state/state.js';
+import type { PagingCounts } from '../status/run-summary.js';
 
 /** What the paging phase read and staged. */
 export interface Collected {
   readonly pages: number;
   /** `read` counts every record; `older` those left alone as older than the run's horizon (DESIGN §5). */
-  readonly counts: StageCounts & { readonly older: number };
+  readonly counts: PagingCounts;
   /** The newest chat seen this run (highest id), or undefined when the source had none. */
   readonly newest: Newest | undefined;
-}
-
-/** The highest chat id seen and its `createdAt` as the source wrote it. */
-export interface Newest {
-  readonly id: number;
-  readonly createdAt: string | null;
 }
 
 /** Everything the paging phase needs besides the state. */
@@ -70,12 +66,13 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
     resume: source.kind === 'api' ? options.resume : undefined,
     stage: async (page) => {
       killPoint('page-read');
-      const records = page.records.filter(take);
       const realNowMs = options.realNow();
+      const validated = normalisePage(page.records, realNowMs);
+      const records = validated.filter((_, i) => take(page.records[i]));
       // An API page is one snapshot in id order: a staged chat between two of its neighbouring rows is gone (DESIGN §1).
       const absentBetween = source.kind === 'api' ? idGaps(page) : [];
       const staged = { ...(await stagePage(state, records, { includeHidden: config.includeHidden, realNowMs, absentBetween, ...(options.findings === undefined ? {} : { findings: options.findings }) })), read: page.records.length };
-      if (options.replaySinceMs !== undefined) await stageReplay(state, page.records, { sinceMs: options.replaySinceMs, includeHidden: config.includeHidden, realNowMs });
+      if (options.replaySinceMs !== undefined) await stageReplay(state, turnsOf(validated), { sinceMs: options.replaySinceMs, includeHidden: config.includeHidden });
       await options.onPage?.(page, staged);
       killPoint('page-staged');
       return { ...staged, older: page.records.length - records.length };
@@ -92,17 +89,6 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
       ),
     ),
   );
-}
-
-function newestOf(page: Page): Newest | undefined {
-  let found: Newest | undefined;
-  for (const record of page.records) {
-    const { id, createdAt } = (record ?? {}) as { id?: unknown; createdAt?: unknown };
-    if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 && (found === undefined || id > found.id)) {
-      found = { id, createdAt: typeof createdAt === 'string' ? createdAt : null };
-    }
-  }
-  return found;
 }
 
 function newer(a: Newest | undefined, b: Newest | undefined): Newest | undefined {

@@ -2,12 +2,13 @@ import type { Config } from '../config.js';
 import type { JobContext } from '../job.js';
 import { parseTime } from '../source/normalise-record.js';
 import type { Page } from '../source/page.js';
+import { rawField } from '../source/raw-record.js';
 import { noFindings, type StageCounts, type StageFindings } from '../state/stage-page.js';
 import { State } from '../state/state.js';
-import { isWholePageOlderThan } from './backfill-scope.js';
+import { isWholePageOlderThan } from './run-scope.js';
 import { collect } from './collect.js';
 import { retryOptions } from './retry-options.js';
-import { countPage, startProgress } from './run-progress.js';
+import { countPage, startProgress } from '../status/run-progress.js';
 
 /** A count and the chat ids behind it (ids only: never text). */
 export interface IdList {
@@ -48,7 +49,7 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
   const state = await State.open(config.stateDir, context.command, { fixPermissions: config.fixPermissions, stateKey: config.stateKey });
   try {
     const cursor = await state.cursor();
-    const floorMs = (await state.meta.get('floor')) as number | undefined;
+    const floorMs = await state.floor();
     const sinceMs = later(config.since?.getTime(), floorMs);
     const findings = noFindings();
     const result = (pages: number, counts: Pick<StageCounts, 'read' | 'updated' | 'gone'>): Reconciled => ({
@@ -87,10 +88,10 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
 
 // A record reconcile compares: at or below the cursor and created since `sinceMs` (unreadable ones are quarantined as usual).
 function atOrBelow(record: unknown, cursorId: number, sinceMs: number | undefined): boolean {
-  const { id, createdAt } = (record ?? {}) as { id?: unknown; createdAt?: unknown };
+  const id = rawField(record, 'id');
   if (typeof id === 'number' && id > cursorId) return false;
   if (sinceMs === undefined) return true;
-  const created = parseTime(createdAt);
+  const created = parseTime(rawField(record, 'createdAt'));
   return created === undefined || created >= sinceMs;
 }
 

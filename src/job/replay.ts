@@ -2,13 +2,14 @@ import type { Logger } from 'pino';
 import { conversationId } from '../conversations/conversation-id.js';
 import { toConversation } from '../conversations/conversation.js';
 import { continuesFrom, rollingGap } from '../conversations/rolling-gap.js';
-import { historyOf } from '../conversations/chat-history.js';
+import { historyOf } from '../domain/chat-history.js';
 import { historyKey } from '../state/keys.js';
 import { latestSentBefore } from '../state/outbox.js';
 import { freezeReplayed, reopenReplayed, replacedBy } from '../state/replay-freeze.js';
 import { inShortReads } from '../state/short-reads.js';
 import type { State } from '../state/state.js';
-import type { Turn } from '../source/turn.js';
+import type { Turn } from '../domain/turn.js';
+import type { Replayed } from '../status/run-summary.js';
 
 /** What a `--redeliver` replay needs besides the state. */
 export interface ReplayOptions {
@@ -22,16 +23,6 @@ export interface ReplayOptions {
   readonly log: Logger;
   /** Told after each regrouped conversation. */
   readonly onConversation?: (closed: boolean) => void;
-}
-
-/** What the replay did. */
-export interface Replayed {
-  /** Closed conversations frozen in the outbox with the replay's key, sent by the delivery that follows. */
-  frozen: number;
-  /** Open conversations whose chats were staged again, to be sent whole once closed. */
-  reopened: number;
-  /** Earlier conversations (sent or waiting) that the regrouped ones replace. */
-  superseded: number;
 }
 
 /**

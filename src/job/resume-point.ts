@@ -1,17 +1,8 @@
 import { idsOf, type Page } from '../source/page.js';
 import type { ResumeFrom } from '../source/find-resume-page.js';
+import type { PagingRecord } from '../state/records.js';
 
-/**
- * What STATE_DIR's `meta/paging` holds while paging is unfinished (DESIGN §1: a history too long for one run's
- * deadline completes over several runs): the range of ids read contiguously from some run's first page down, and
- * the scope it was read with — a later run may skip that range only when it takes in no more than that run did.
- */
-export interface PagingRecord extends ResumeFrom {
-  /** Scope of the run that read it: `horizonMs` (null = all history) and `--include-hidden`. */
-  readonly scope: string;
-}
-
-/** The scope key of a run (see PagingRecord). */
+/** The scope key of a run (see PagingRecord in state/records.ts). */
 export function pagingScopeKey(horizonMs: number, includeHidden: boolean): string {
   return `${Number.isFinite(horizonMs) ? horizonMs : 'all'}:${includeHidden ? 'hidden' : 'visible'}`;
 }

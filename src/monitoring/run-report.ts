@@ -1,5 +1,5 @@
-import type { RunSummary } from '../job.js';
-import type { StatusTotals } from '../job/status-shape.js';
+import type { RunSummary } from '../status/run-summary.js';
+import type { StatusTotals } from '../status/status-shape.js';
 
 /** How one run ended, as the monitoring hooks see it: fed by the RunSummary or the error the job returned. */
 export interface RunReport {

@@ -1,6 +1,7 @@
 import { McError } from '../errors.js';
 import { post } from '../http/post.js';
-import { isRetryableStatus, parseRetryAfter, safeUrl } from '../http/response-class.js';
+import { isRetryableStatus, parseRetryAfter } from '../http/response-class.js';
+import { safeUrl } from '../http/safe-url.js';
 import { RetryableError, withRetry, type RetryOptions } from '../http/retry.js';
 import type { Page, ReadPage } from './page.js';
 

@@ -1,4 +1,4 @@
-import type { Turn } from './turn.js';
+import type { Turn } from '../domain/turn.js';
 
 /** What a raw record turned out to be. */
 export type Normalised =

@@ -1,3 +1,6 @@
+import { parseTime } from './normalise-record.js';
+import { rawField } from './raw-record.js';
+
 /** One page of raw records as the source served it (DESIGN §1): `offset` is the page index. */
 export interface Page {
   readonly offset: number;
@@ -12,8 +15,37 @@ export type ReadPage = (offset: number, expectRows: boolean) => Promise<Page>;
 export function idsOf(page: Page): number[] {
   const ids: number[] = [];
   for (const record of page.records) {
-    const id = (record as { id?: unknown } | null)?.id;
+    const id = rawField(record, 'id');
     if (typeof id === 'number' && Number.isSafeInteger(id)) ids.push(id);
   }
   return ids;
+}
+
+/** The readable `createdAt` values of a page's records, in ms. */
+export function createdTimes(page: Page): number[] {
+  const times: number[] = [];
+  for (const record of page.records) {
+    const time = parseTime(rawField(record, 'createdAt'));
+    if (time !== undefined) times.push(time);
+  }
+  return times;
+}
+
+/** The highest chat id seen and its `createdAt` as the source wrote it. */
+export interface Newest {
+  readonly id: number;
+  readonly createdAt: string | null;
+}
+
+/** The newest chat of a page (highest usable id), or undefined when none has one. */
+export function newestOf(page: Page): Newest | undefined {
+  let found: Newest | undefined;
+  for (const record of page.records) {
+    const id = rawField(record, 'id');
+    const createdAt = rawField(record, 'createdAt');
+    if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 && (found === undefined || id > found.id)) {
+      found = { id, createdAt: typeof createdAt === 'string' ? createdAt : null };
+    }
+  }
+  return found;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Turn } from '../source/turn.js';
+import type { Turn } from '../domain/turn.js';
 
 /** The `h` a conversation mark holds once its chat is known to be deleted from the source (no digest equals it). */
 export const goneDigest = '-';

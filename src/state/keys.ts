@@ -1,4 +1,4 @@
-import type { ChatHistory } from '../conversations/chat-history.js';
+import type { ChatHistory } from '../domain/chat-history.js';
 
 // Fixed-width decimal keys, so LevelDB's byte order is the numeric order (DESIGN §4: "its key order is the sort").
 const width = 16; // Number.MAX_SAFE_INTEGER has 16 digits

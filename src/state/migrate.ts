@@ -1,7 +1,7 @@
-import type { Turn } from '../source/turn.js';
+import type { Turn } from '../domain/turn.js';
 import { historySentKey, padId, turnKey } from './keys.js';
 import type { ChatMark, OutboxEntry } from './records.js';
-import type { State } from './state.js';
+import type { StateLevels } from './state-levels.js';
 
 // A schema-2 key of a default-thread turn: `WS:-:TIME:ID`, one history for every user and API session.
 const legacyDefaultThread = /^\d{16}:-:\d{16}:\d{16}$/;
@@ -17,7 +17,7 @@ const threadHistory = /^\d{16}:\d{16}$/;
  * to every open turn, DESIGN §1) and restages it under its real history. Schema 1 differs from 2 only in outbox
  * entries that keep their messages, which 3 reads as is.
  */
-export async function migrate(state: State, to: number): Promise<void> {
+export async function migrate(state: StateLevels, to: number): Promise<void> {
   const batch = state.db.batch();
   const moved = new Map<string, string>();
   for await (const [key, turn] of state.turns.iterator()) {

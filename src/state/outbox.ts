@@ -1,6 +1,7 @@
-import { toConversation, type Conversation } from '../conversations/conversation.js';
+import { toConversation } from '../conversations/conversation.js';
+import type { Conversation } from '../domain/conversation.js';
 import { McError } from '../errors.js';
-import type { Turn } from '../source/turn.js';
+import type { Turn } from '../domain/turn.js';
 import { chatDigest } from './chat-digest.js';
 import { historyKey, historySentKey, padId } from './keys.js';
 import type { GroupCommit } from './group-commit.js';

@@ -1,4 +1,5 @@
-import type { Conversation, Message } from '../conversations/conversation.js';
+import type { Conversation, Message } from '../domain/conversation.js';
+import type { ResumeFrom } from '../source/find-resume-page.js';
 
 /**
  * The per-chat mark (a processed key): what became of a chat id, so a re-read never stages or sends it twice.
@@ -30,6 +31,7 @@ export interface OutboxEntry {
   /** Its turns' keys in `turns`, in order; absent when `conversation.messages` is kept. */
   readonly turnKeys?: readonly string[];
   readonly status: OutboxStatus;
+  /** The runs (or `dead-letters retry`s) that tried to deliver it, each with up to RETRIES + 1 POSTs; not the POSTs. */
   readonly attempts: number;
   readonly frozenAt: string;
   readonly lastError?: string;
@@ -79,4 +81,15 @@ export interface Cursor {
   readonly id: number;
   readonly createdAt: string | null;
   readonly movedAt: string;
+}
+
+/**
+ * What STATE_DIR's `meta/paging` holds while paging is unfinished (DESIGN §1: a history too long for one run's
+ * deadline completes over several runs): the range of ids read contiguously from some run's first page down
+ * (job/resume-point.ts), and the scope it was read with — a later run may skip that range only when it takes in
+ * no more than that run did.
+ */
+export interface PagingRecord extends ResumeFrom {
+  /** Scope of the run that read it: `horizonMs` (null = all history) and `--include-hidden`. */
+  readonly scope: string;
 }

@@ -1,5 +1,5 @@
-import type { Conversation } from '../conversations/conversation.js';
-import type { Turn } from '../source/turn.js';
+import type { Conversation } from '../domain/conversation.js';
+import type { Turn } from '../domain/turn.js';
 import { chatDigest } from './chat-digest.js';
 import { historySentKey, padId, turnKey } from './keys.js';
 import { bodyOf } from './outbox.js';

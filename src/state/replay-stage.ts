@@ -1,5 +1,4 @@
-import { normaliseRecord } from '../source/normalise-record.js';
-import type { Turn } from '../source/turn.js';
+import type { Turn } from '../domain/turn.js';
 import { turnKey } from './keys.js';
 import type { State } from './state.js';
 
@@ -8,22 +7,15 @@ export interface ReplayStageOptions {
   /** `--backfill` (ms): chats created earlier are not replayed. */
   readonly sinceMs: number;
   readonly includeHidden: boolean;
-  /** The real clock, for the "more than a day in the future" check. */
-  readonly realNowMs: number;
 }
 
 /**
- * Keeps every valid, visible chat of a page created at or after `sinceMs` in the replay sublevel, whatever its
+ * Keeps every visible turn of a page (validated by the source: normalisePage) created at or after `sinceMs` in the replay sublevel, whatever its
  * per-chat mark says (DESIGN §5: regroup "as if none had been sent"); a copy seen twice keeps the newer one.
  * Returns how many turns it wrote.
  */
-export async function stageReplay(state: State, records: readonly unknown[], options: ReplayStageOptions): Promise<number> {
-  const turns: Turn[] = [];
-  for (const raw of records) {
-    const result = normaliseRecord(raw, options.realNowMs);
-    if (result.kind !== 'turn' || result.turn.createdAt < options.sinceMs) continue;
-    if (result.turn.include || options.includeHidden) turns.push(result.turn);
-  }
+export async function stageReplay(state: State, pageTurns: readonly Turn[], options: ReplayStageOptions): Promise<number> {
+  const turns = pageTurns.filter((turn) => turn.createdAt >= options.sinceMs && (turn.include || options.includeHidden));
   if (turns.length === 0) return 0;
   const keys = turns.map(turnKey);
   const known = await state.replay.getMany(keys);

@@ -2,14 +2,14 @@ import { McError } from '../errors.js';
 import { purgeDeleted } from './purge.js';
 import type { SealerSlot } from './sealed-values.js';
 import { Sealer, sealedKinds, type SealingRecord } from './sealing.js';
-import type { State } from './state.js';
+import type { StateLevels } from './state-levels.js';
 
 /**
  * Switches sealing on for an open state (README "Encryption at rest"). A sealed state needs its key: none, or
  * another, is MC_STATE_KEY (exit 7), never an empty night. A state not sealed yet, opened with a key, is sealed
  * in place: its text values re-written sealed in one batch, the plain copies purged.
  */
-export async function setUpSealing(state: State, slot: SealerSlot, stateKey: string | undefined): Promise<void> {
+export async function setUpSealing(state: StateLevels, slot: SealerSlot, stateKey: string | undefined): Promise<void> {
   const record = (await state.meta.get('sealing')) as SealingRecord | undefined;
   if (record === undefined) {
     if (stateKey !== undefined) await resealAll(state, slot, Sealer.fresh(stateKey));
@@ -30,7 +30,7 @@ export async function setUpSealing(state: State, slot: SealerSlot, stateKey: str
  * atomic batch with the new sealing record, then purges the old copies. Holds those values in memory: the staged
  * turns, the outbox, the quarantine.
  */
-export async function resealAll(state: State, slot: SealerSlot, next: Sealer | undefined): Promise<void> {
+export async function resealAll(state: StateLevels, slot: SealerSlot, next: Sealer | undefined): Promise<void> {
   const prefixes = Object.keys(sealedKinds);
   const entries: [string, Buffer][] = [];
   for (const prefix of prefixes) {

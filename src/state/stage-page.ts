@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { normaliseRecord } from '../source/normalise-record.js';
-import type { Turn } from '../source/turn.js';
+import type { PageRecord } from '../domain/page-record.js';
+import type { Turn } from '../domain/turn.js';
 import type { IdGap } from '../source/id-gaps.js';
 import { chatDigest, goneDigest } from './chat-digest.js';
 import { padId, turnKey } from './keys.js';
@@ -62,7 +62,7 @@ export function noFindings(): StageFindings {
 }
 
 /**
- * Validates a page of raw records and writes its new turns, marks and quarantined records in one atomic batch,
+ * Writes a page's new turns, marks and bad records (validated by the source: normalisePage) in one atomic batch,
  * deduplicating against the per-chat marks (DESIGN §1): what a re-read shows wins for every chat not yet sent — a
  * staged copy is replaced when the new copy says anything else (edits keep `lastUpdatedAt`; an older
  * `lastUpdatedAt` is a stale copy and ignored), a chat hidden since is unstaged, a hidden chat now shown (a
@@ -70,31 +70,30 @@ export function noFindings(): StageFindings {
  * chat frozen for delivery or sent is never restaged, but a sent one that now says something else, or is hidden or
  * gone, is counted (once per change: its mark keeps the digest of what it says now).
  */
-export function stagePage(state: State, records: readonly unknown[], options: StageOptions): Promise<StageCounts> {
+export function stagePage(state: State, records: readonly PageRecord[], options: StageOptions): Promise<StageCounts> {
   return state.exclusive(() => stageExclusively(state, records, options));
 }
 
-async function stageExclusively(state: State, records: readonly unknown[], options: StageOptions): Promise<StageCounts> {
+async function stageExclusively(state: State, records: readonly PageRecord[], options: StageOptions): Promise<StageCounts> {
   const counts = { ...zeroCounts(), read: records.length };
-  const normalised = records.map((raw) => ({ raw, result: normaliseRecord(raw, options.realNowMs) }));
-  const ids = [...new Set(normalised.map(({ result }) => (result.kind === 'turn' ? result.turn.id : result.id)).filter((id) => id !== null))];
+  const ids = [...new Set(records.map((result) => (result.kind === 'turn' ? result.turn.id : result.id)).filter((id) => id !== null))];
   const marks = new Map<number, ChatMark | undefined>(zip(ids, await state.chats.getMany(ids.map(padId))));
   const stagedKeys = [...marks.values()].flatMap((mark) => (mark?.s === 'staged' ? [mark.k] : []));
   const stagedTurns = new Map<string, Turn | undefined>(zip(stagedKeys, await state.turns.getMany(stagedKeys)));
-  const quarantineKeys = normalised.map(({ raw, result }) => (result.kind === 'bad' ? quarantineKey(result.id, raw) : undefined));
+  const quarantineKeys = records.map((result) => (result.kind === 'bad' ? quarantineKey(result.id, result.raw) : undefined));
   const known = await state.quarantine.getMany(quarantineKeys.filter((key) => key !== undefined));
   const knownQuarantine = new Set(quarantineKeys.filter((key) => key !== undefined).filter((_, i) => known[i] !== undefined));
-  const sentDiffers = await sentChanges(state, normalised.flatMap(({ result }) => (result.kind === 'turn' ? [result.turn] : [])), marks);
+  const sentDiffers = await sentChanges(state, records.flatMap((result) => (result.kind === 'turn' ? [result.turn] : [])), marks);
   const batch = state.db.batch();
   const at = new Date(options.realNowMs).toISOString();
   const findings = options.findings;
 
-  normalised.forEach(({ raw, result }, index) => {
+  records.forEach((result, index) => {
     if (result.kind === 'bad') {
       const key = quarantineKeys[index] as string;
       if (knownQuarantine.has(key)) return void counts.ignored++;
       knownQuarantine.add(key);
-      batch.put(key, { id: result.id, reason: result.reason, raw, at }, { sublevel: state.quarantine });
+      batch.put(key, { id: result.id, reason: result.reason, raw: result.raw, at }, { sublevel: state.quarantine });
       if (result.id !== null && marks.get(result.id) === undefined) setMark(result.id, { s: 'bad' });
       return void counts.quarantined++;
     }

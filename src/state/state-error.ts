@@ -1,4 +1,5 @@
 import { McError, causeChain, isMcError } from '../errors.js';
+import { lockedError } from './locked-error.js';
 
 /** Turns a LevelDB failure into one of our state errors, naming the problem and what to do. */
 export function stateError(error: unknown, stateDir: string, doing: string): McError {
@@ -6,7 +7,7 @@ export function stateError(error: unknown, stateDir: string, doing: string): McE
   const codes = codesOf(error);
   const text = messagesOf(error);
   if (codes.includes('LEVEL_LOCKED')) {
-    return new McError('MC_LOCKED', `another memory-cron run holds ${stateDir}`, { cause: error });
+    return lockedError({ held: `another memory-cron run holds ${stateDir}`, cause: error });
   }
   if (codes.includes('LEVEL_DECODE_ERROR') || codes.includes('LEVEL_CORRUPTION') || /corrupt/i.test(text)) {
     return new McError('MC_STATE_DAMAGED', `state in ${stateDir} is damaged (${doing}: ${firstLine(text)}); restore ${stateDir} from a backup — nothing was rewritten`, { cause: error });

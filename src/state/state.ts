@@ -2,17 +2,16 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { McError } from '../errors.js';
-import type { Turn } from '../source/turn.js';
 import { refuseDroppedRecords, refuseMarkedDamaged } from './damage-marker.js';
 import { guardStateDir, holdOwnerOnlyUmask } from './permissions.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
-import type { PagingRecord } from '../job/resume-point.js';
 import { migrate } from './migrate.js';
 import { purgeDeleted } from './purge.js';
-import type { ChatMark, Cursor, HistorySent, OutboxEntry, PlanItem, QuarantineRecord, SentRecord } from './records.js';
+import type { Cursor, PagingRecord } from './records.js';
+import { openSublevels, type Root, type StateLevels, type Sublevels } from './state-levels.js';
 import { setUpSealing } from './seal-state.js';
 import { sealValues, type SealerSlot } from './sealed-values.js';
-import type { SealingRecord } from './sealing.js';
+import { lockedError } from './locked-error.js';
 import { stateError } from './state-error.js';
 import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
 
@@ -23,8 +22,6 @@ import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
  * per history by end time (`histories`, for `continues`), and the night plans its deliveries (`plan`).
  */
 export const schemaVersion = 3;
-
-type Root = Level<string, unknown>;
 
 /**
  * Memory stays flat as history grows (DESIGN §4): LevelDB maps every table file it keeps open, and a mapped page
@@ -37,13 +34,6 @@ type Root = Level<string, unknown>;
  * them intact; the night measured 1.17× the unkeyed one without compression, 1.52× with it.
  */
 const levelOptions = { maxOpenFiles: 74, maxFileSize: 512 * 1024, writeBufferSize: 2 * 1024 * 1024 } as const;
-/** A JSON-valued sublevel of the state database. */
-export type Sub<V> = ReturnType<typeof sublevel<V>>;
-
-function sublevel<V>(db: Root, name: string) {
-  return db.sublevel<string, V>(name, { valueEncoding: 'json' });
-}
-
 /** How to open STATE_DIR. */
 export interface OpenOptions {
   /** `--fix-permissions`: make a STATE_DIR other users can reach owner-only instead of refusing it. @default false */
@@ -52,34 +42,11 @@ export interface OpenOptions {
   readonly stateKey?: string | undefined;
 }
 
-/** Fixed keys of the `meta` sublevel. */
-export interface Meta {
-  schema: number;
-  cursor: Cursor;
-  /** The oldest `createdAt` (ms) taken in when the first run was a `--backfill`; absent = all history. */
-  floor: number;
-  lastRun: unknown;
-  /** Present once the state is sealed with a state key: the salt and key check, never the key. */
-  sealing: SealingRecord;
-  /** Present while paging is unfinished (a run stopped by its deadline or killed): where the next run resumes. */
-  paging: PagingRecord;
-}
+// The sublevels (state-levels.ts) are State's own fields, set by its constructor.
+export interface State extends Sublevels {}
 
 /** STATE_DIR's LevelDB, opened and locked by this process, with one sublevel per kind of record (DESIGN §4). */
-export class State {
-  readonly meta: Sub<Meta[keyof Meta]>;
-  readonly turns: Sub<Turn>;
-  readonly chats: Sub<ChatMark>;
-  readonly outbox: Sub<OutboxEntry>;
-  readonly sent: Sub<SentRecord>;
-  /** Each history's sent conversations by end time (keys.ts historySentKey), for `continues` (DESIGN §2). */
-  readonly histories: Sub<HistorySent>;
-  /** The night's closed conversations in delivery order (keys.ts planKey); emptied before and after delivery. */
-  readonly plan: Sub<PlanItem>;
-  readonly quarantine: Sub<QuarantineRecord>;
-  /** The chats a `--redeliver` run regroups, in turn-key order; emptied when the replay is done. */
-  readonly replay: Sub<Turn>;
-
+export class State implements StateLevels {
   private writing: Promise<unknown> = Promise.resolve();
 
   /**
@@ -93,15 +60,7 @@ export class State {
   }
 
   private constructor(readonly db: Root, readonly stateDir: string, private readonly releaseUmask: () => void, readonly sealing: SealerSlot) {
-    this.meta = sublevel(db, 'meta');
-    this.turns = sublevel(db, 'turns');
-    this.chats = sublevel(db, 'chats');
-    this.outbox = sublevel(db, 'outbox');
-    this.sent = sublevel(db, 'sent');
-    this.histories = sublevel(db, 'histories');
-    this.plan = sublevel(db, 'plan');
-    this.quarantine = sublevel(db, 'quarantine');
-    this.replay = sublevel(db, 'replay');
+    Object.assign(this, openSublevels(db));
   }
 
   /** Opens and locks STATE_DIR; refuses a locked, damaged, newer or exposed state with a clear McError. */
@@ -128,7 +87,7 @@ export class State {
       const problem = stateError(error, stateDir, 'opening LevelDB');
       if (problem.code !== 'MC_LOCKED') throw problem;
       const holder = describeHolder(await readHolder(stateDir));
-      throw new McError('MC_LOCKED', `another memory-cron run holds ${stateDir} (${holder}); wait for it to finish, or stop it`, { cause: error });
+      throw lockedError({ held: `another memory-cron run holds ${stateDir}`, holder, advice: 'wait for it to finish, or stop it', cause: error });
     }
     const state = new State(db, stateDir, releaseUmask, sealing);
     try {
@@ -147,6 +106,36 @@ export class State {
   /** The cursor, or undefined before the first complete night. */
   async cursor(): Promise<Cursor | undefined> {
     return (await this.meta.get('cursor')) as Cursor | undefined;
+  }
+
+  /** Stores the cursor (DESIGN §1: moved only once every page it covers is staged, and never back). */
+  async setCursor(cursor: Cursor): Promise<void> {
+    await this.meta.put('cursor', cursor);
+  }
+
+  /** The floor: the oldest `createdAt` (ms) the state takes in, or undefined for all history (DESIGN §5). */
+  async floor(): Promise<number | undefined> {
+    return (await this.meta.get('floor')) as number | undefined;
+  }
+
+  /** Stores the floor (only ever lowered, once paging reached it: nextFloor). */
+  async setFloor(floorMs: number): Promise<void> {
+    await this.meta.put('floor', floorMs);
+  }
+
+  /** Where an unfinished paging got to (DESIGN §1), or undefined. */
+  async pagingRecord(): Promise<PagingRecord | undefined> {
+    return (await this.meta.get('paging')) as PagingRecord | undefined;
+  }
+
+  /** Stores where paging got to, after each staged page that moves it. */
+  async setPagingRecord(record: PagingRecord): Promise<void> {
+    await this.meta.put('paging', record);
+  }
+
+  /** Forgets where paging got to: paging is done, the next run starts from page 0. */
+  async clearPagingRecord(): Promise<void> {
+    await this.meta.del('paging');
   }
 
   /**

@@ -10,6 +10,14 @@ export function cliEnv(standIn: StandIn, receiver: Receiver | undefined, stateDi
   return { BASE_URL: standIn.url, API_KEY: standIn.apiKey, ...(receiver === undefined ? {} : { WEBHOOK_URL: receiver.url }), STATE_DIR: stateDir, RETRY_MIN_DELAY: '10', ...extra };
 }
 
+/** The webhook secret the fault suites sign with (faultCliEnv). */
+export const secret = 'whsec_' + Buffer.from('promises test secret, 32 bytes!!').toString('base64');
+
+/** cliEnv for the fault suites: signed, with fast retries and short timeouts: faults cost milliseconds, not seconds. */
+export function faultCliEnv(standIn: StandIn, receiver: Receiver, stateDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return cliEnv(standIn, receiver, stateDir, { WEBHOOK_SECRET: secret, RETRY_MIN_DELAY: '5', RETRIES: '2', HTTP_TIMEOUT: '2000', ...extra });
+}
+
 /** The calendar day (YYYY-MM-DD) of an instant in a zone: what an operator types after --backfill. */
 export function dayIn(ms: number, zone = 'America/Chicago'): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));

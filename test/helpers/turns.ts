@@ -1,4 +1,4 @@
-import type { Turn } from '../../src/source/turn.js';
+import type { Turn } from '../../src/domain/turn.js';
 
 /** Base instant of hand-written examples: 2026-11-23T10:00:00Z. */
 export const t0 = Date.parse('2026-11-23T10:00:00Z');

@@ -2,8 +2,10 @@ import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { McError } from '../errors.js';
-import { describeHolder, readHolder, type Holder } from './holder.js';
-import { refuseExposed } from './permissions.js';
+import { describeHolder, readHolder } from '../state/holder.js';
+import { lockedError } from '../state/locked-error.js';
+import { refuseExposed } from '../state/permissions.js';
+import { holderAlive } from '../status/holder-alive.js';
 
 /** A throw-away copy of STATE_DIR for `--dry-run` (DESIGN §4): run the real job on `dir`, then `remove()` it. */
 export interface StateCopy {
@@ -36,21 +38,10 @@ export async function copyStateDir(stateDir: string): Promise<StateCopy> {
   return { dir, remove };
 }
 
-/** True when the recorded holder's process is still alive (EPERM: alive, owned by someone else). */
-export function holderAlive(holder: Holder | undefined): boolean {
-  if (holder === undefined || !Number.isSafeInteger(holder.pid) || holder.pid <= 0) return false;
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function refuseIfHeld(stateDir: string, what: string): Promise<void> {
   const holder = await readHolder(stateDir);
   if (holderAlive(holder)) {
-    throw new McError('MC_LOCKED', `${stateDir} ${what} (${describeHolder(holder)}); a dry run copies the state and cannot do so safely while it is written — try again when that run has finished`);
+    throw lockedError({ held: `${stateDir} ${what}`, holder: describeHolder(holder), advice: 'a dry run copies the state and cannot do so safely while it is written — try again when that run has finished' });
   }
 }
 

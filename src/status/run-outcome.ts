@@ -1,13 +1,13 @@
-import type { Delivered } from '../delivery/deliver.js';
+import type { DeliveryCounts } from '../delivery/deliver.js';
 import { webhookDownAfter } from '../delivery/breaker.js';
 import { McError } from '../errors.js';
-import { safeUrl } from '../http/response-class.js';
+import { safeUrl } from '../http/safe-url.js';
 
 /**
  * The error a finished delivery exits with (DESIGN §5: 6 for new dead letters or a webhook taken to be down), or
  * undefined for exit 0. The webhook-down line names the URL, the last failure and, for a 401/403, the secret to check.
  */
-export function deliveryProblem(conversations: Delivered, webhookUrl?: string): McError | undefined {
+export function deliveryProblem(conversations: DeliveryCounts, webhookUrl?: string): McError | undefined {
   if (conversations.webhookDown) {
     const where = webhookUrl === undefined ? 'the webhook' : `the webhook at ${safeUrl(webhookUrl)}`;
     const last = conversations.lastError ?? 'unknown';

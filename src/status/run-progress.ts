@@ -1,5 +1,4 @@
-import { createdTimes } from './backfill-scope.js';
-import { idsOf, type Page } from '../source/page.js';
+import { createdTimes, idsOf, type Page } from '../source/page.js';
 
 /** Where paging will stop, for the ETA: a `createdAt` (the cursor's, or `--backfill`), or chat id 0 on a first run. */
 export type PagingTarget = { readonly kind: 'time'; readonly ms: number } | { readonly kind: 'id' };

@@ -1,10 +1,12 @@
 import { parseTime } from '../source/normalise-record.js';
-import { idsOf, type Page } from '../source/page.js';
-import type { PagingTarget } from './run-progress.js';
+import { createdTimes, idsOf, type Page } from '../source/page.js';
+import { rawField } from '../source/raw-record.js';
+import type { PagingTarget } from '../status/run-progress.js';
 
 /**
- * Which chats a run takes in, and where its paging may stop (DESIGN §1, §5). A first run without `--backfill`
- * takes in all history; a first run with `--backfill DATE` takes in only chats created since DATE and records
+ * Which chats a run takes in, and where its paging may stop (DESIGN §1, §5): every night reads down past the
+ * cursor to its lowest staged chat and the re-read window (the nightly overlap), a `--backfill` down to its date.
+ * A first run without `--backfill` takes in all history; a first run with `--backfill DATE` takes in only chats created since DATE and records
  * DATE as the state's *floor*, so later nights do not stage older chats they meet on the overlap page.
  */
 export interface Scope {
@@ -44,9 +46,9 @@ export function nextFloor(scope: Scope, floorMs: number | undefined): number | u
 /** True when a raw record is this run's to stage: newer than the cursor, created at or after the horizon, or unreadable (quarantined as usual). */
 export function inScope(record: unknown, scope: Scope): boolean {
   if (!Number.isFinite(scope.horizonMs)) return true;
-  const { id, createdAt } = (record ?? {}) as { id?: unknown; createdAt?: unknown };
+  const id = rawField(record, 'id');
   if (typeof id === 'number' && scope.cursorId !== undefined && id > scope.cursorId) return true;
-  const created = parseTime(createdAt);
+  const created = parseTime(rawField(record, 'createdAt'));
   return created === undefined || created >= scope.horizonMs;
 }
 
@@ -71,16 +73,6 @@ export function isLastApiPage(page: Page, scope: Scope): boolean {
 export function isWholePageOlderThan(page: Page, ms: number): boolean {
   const times = createdTimes(page);
   return times.length > 0 && times.every((time) => time < ms);
-}
-
-/** The readable `createdAt` values of a page's records, in ms. */
-export function createdTimes(page: Page): number[] {
-  const times: number[] = [];
-  for (const record of page.records) {
-    const time = parseTime((record as { createdAt?: unknown } | null)?.createdAt);
-    if (time !== undefined) times.push(time);
-  }
-  return times;
 }
 
 /** Where paging will stop, for the progress ETA: the older of `--backfill` and the cursor's `createdAt` (less the re-read window), the floor on a first run, else chat id 0. */

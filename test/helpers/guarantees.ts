@@ -1,37 +1,27 @@
-// Checks of DESIGN §4's promises ("nothing lost", "nothing sent twice", "the cursor never moves back, and only moves
+// Checks of DESIGN §4's guarantees ("nothing lost", "nothing sent twice", "the cursor never moves back, and only moves
 // once what it covers is durable"), shared by the crash, fault, bad-record and state-damage suites.
 import { strict as assert } from 'node:assert';
 import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Turn } from '../../src/source/turn.js';
+import type { Turn } from '../../src/domain/turn.js';
 import type { ChatMark, Cursor, OutboxEntry, QuarantineRecord, SentRecord } from '../../src/state/records.js';
 import { State } from '../../src/state/state.js';
-import { startStandIn, type StandIn } from '../fixtures/anythingllm-stand-in.ts';
+import { startStandIn } from '../fixtures/anythingllm-stand-in.ts';
 import type { RawChat } from '../fixtures/raw-chat.ts';
 import { referenceConversations, referenceFate, type ReferenceConversation } from '../fixtures/reference-conversations.ts';
 import { startWebhookReceiver, type Delivery, type Receiver } from '../fixtures/webhook-receiver.ts';
-import { chatIdsOf, cliEnv as baseCliEnv } from './cli-env.js';
+import { chatIdsOf, faultCliEnv, secret } from './cli-env.js';
 import { runCli, type CliResult } from './run-cli.js';
 
-export { chatIdsOf };
-
 export const hour = 3_600_000;
-/** The webhook secret every suite signs with. */
-export const secret = 'whsec_' + Buffer.from('promises test secret, 32 bytes!!').toString('base64');
-
-/** The child CLI's environment, signed, with fast retries and short timeouts: faults cost milliseconds, not seconds. */
-export function cliEnv(standIn: StandIn, receiver: Receiver, stateDir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return baseCliEnv(standIn, receiver, stateDir, { WEBHOOK_SECRET: secret, RETRY_MIN_DELAY: '5', RETRIES: '2', HTTP_TIMEOUT: '2000', ...extra });
-}
-
 /** Night one run cleanly into a fresh folder: the starting point the night-two suites copy. */
 export async function baselineNight(chats: readonly RawChat[], nowMs: number): Promise<{ dir: string; sent: number[][] }> {
   const standIn = await startStandIn({ chats: [...chats] });
   const receiver = await startWebhookReceiver({ secret });
   try {
     const dir = await mkdtemp(join(tmpdir(), 'memory-cron-baseline-'));
-    const night = await runCli(['--now', new Date(nowMs).toISOString()], cliEnv(standIn, receiver, dir));
+    const night = await runCli(['--now', new Date(nowMs).toISOString()], faultCliEnv(standIn, receiver, dir));
     assert.equal(night.code, 0, outcome(night));
     return { dir, sent: [...receiver.accepted.values()].map((body) => chatIdsOf(body)) };
   } finally {

@@ -1,4 +1,4 @@
-import type { Turn } from '../source/turn.js';
+import type { Turn } from './turn.js';
 
 /**
  * What AnythingLLM itself keeps apart as one chat history (DESIGN §2; `WorkspaceChats.forWorkspaceByUser`,

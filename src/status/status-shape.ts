@@ -1,4 +1,4 @@
-import type { RunSummary } from '../job.js';
+import type { RunSummary } from './run-summary.js';
 import type { Holder } from '../state/holder.js';
 import type { Cursor } from '../state/records.js';
 import type { Totals } from './totals.js';

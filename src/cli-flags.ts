@@ -1,0 +1,38 @@
+import type { Options } from 'yargs';
+
+/** The flags of `run`, `check`, `reconcile` and `dead-letters`, each described once (the CLI groups them below). */
+const flags = {
+  'state-dir': { type: 'string', describe: 'state folder (STATE_DIR)' },
+  'log-dir': { type: 'string', describe: 'also write a daily log file here (LOG_DIR)' },
+  'webhook-url': { type: 'string', describe: 'memory webhook (WEBHOOK_URL)' },
+  'webhook-secret-file': { type: 'string', describe: 'file holding the Standard Webhooks secret (else $CREDENTIALS_DIRECTORY/webhook-secret, else WEBHOOK_SECRET)' },
+  concurrency: { type: 'number', describe: 'deliveries in flight (CONCURRENCY)' },
+  'fix-permissions': { type: 'boolean', describe: 'make STATE_DIR owner-only (chmod -R go-rwx) instead of refusing it when other users can reach it' },
+  'api-key': { type: 'string', hidden: true },
+  'webhook-secret': { type: 'string', hidden: true },
+  'base-url': { type: 'string', describe: "AnythingLLM server root (BASE_URL)" },
+  'api-key-file': { type: 'string', describe: 'file holding the API key (else $CREDENTIALS_DIRECTORY/api-key, else API_KEY)' },
+  'include-hidden': { type: 'boolean', describe: 'keep chats with include: false' },
+  source: { type: 'string', describe: 'file:PATH — read chat records from an NDJSON file instead of the API' },
+  gap: { type: 'string', describe: 'conversation gap: 90m, 1h, 1.5h (CONVERSATION_HOUR_WINDOW, hours)' },
+  now: { type: 'string', describe: 'ISO instant deciding which conversations are closed (tests, replays)' },
+  backfill: { type: 'string', describe: 'also take in every chat since DATE (2026-11-01 = midnight in --tz; or an ISO timestamp)' },
+  tz: { type: 'string', describe: 'time zone of a plain --backfill date (else TZ, else America/Chicago)' },
+  redeliver: { type: 'boolean', describe: 'with --backfill: send every conversation since DATE again, with new idempotency keys' },
+  'dry-run': { type: 'boolean', describe: 'print the conversations as NDJSON on stdout; post nothing, change nothing in STATE_DIR' },
+  'metrics-file': { type: 'string', describe: 'a .prom file for node_exporter, rewritten at the end of every run (METRICS_FILE)' },
+  instance: { type: 'string', describe: 'the instance label of the metrics (INSTANCE; default "default")' },
+} as const satisfies Record<string, Options>;
+
+function pick<K extends keyof typeof flags>(...names: K[]): Pick<typeof flags, K> {
+  return Object.fromEntries(names.map((name) => [name, flags[name]])) as Pick<typeof flags, K>;
+}
+
+/** The flags of every command that may deliver: state, logs, webhook; secrets as values are caught to be refused. */
+export const deliveryFlags = pick('state-dir', 'log-dir', 'webhook-url', 'webhook-secret-file', 'concurrency', 'fix-permissions', 'api-key', 'webhook-secret');
+
+/** Where chats come from: the API (BASE_URL and the key) or an NDJSON file. */
+export const sourceFlags = pick('base-url', 'api-key-file', 'include-hidden', 'source');
+
+/** What only a night (`run`, `check`) takes: the gap, the instant, a backfill or replay, a dry run, metrics. */
+export const nightFlags = pick('gap', 'now', 'backfill', 'tz', 'redeliver', 'dry-run', 'metrics-file', 'instance');

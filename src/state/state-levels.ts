@@ -1,0 +1,66 @@
+import type { Level } from 'level';
+import type { Turn } from '../domain/turn.js';
+import type { ChatMark, Cursor, HistorySent, OutboxEntry, PagingRecord, PlanItem, QuarantineRecord, SentRecord } from './records.js';
+import type { SealingRecord } from './sealing.js';
+
+/** STATE_DIR's LevelDB as opened, JSON-valued by default. */
+export type Root = Level<string, unknown>;
+
+/** A JSON-valued sublevel of the state database. */
+export type Sub<V> = ReturnType<typeof sublevel<V>>;
+
+/** Opens the JSON-valued sublevel `name` of the state database. */
+export function sublevel<V>(db: Root, name: string) {
+  return db.sublevel<string, V>(name, { valueEncoding: 'json' });
+}
+
+/** Fixed keys of the `meta` sublevel. */
+export interface Meta {
+  schema: number;
+  cursor: Cursor;
+  /** The oldest `createdAt` (ms) taken in when the first run was a `--backfill`; absent = all history. */
+  floor: number;
+  /** The last run's summary, as the summary line has it; read by no code (status.json is what `status` reads). */
+  lastRun: unknown;
+  /** Present once the state is sealed with a state key: the salt and key check, never the key. */
+  sealing: SealingRecord;
+  /** Present while paging is unfinished (a run stopped by its deadline or killed): where the next run resumes. */
+  paging: PagingRecord;
+}
+
+/** One sublevel per kind of record (DESIGN §4). */
+export interface Sublevels {
+  readonly meta: Sub<Meta[keyof Meta]>;
+  readonly turns: Sub<Turn>;
+  readonly chats: Sub<ChatMark>;
+  readonly outbox: Sub<OutboxEntry>;
+  readonly sent: Sub<SentRecord>;
+  /** Each history's sent conversations by end time (keys.ts historySentKey), for `continues` (DESIGN §2). */
+  readonly histories: Sub<HistorySent>;
+  /** The night's closed conversations in delivery order (keys.ts planKey); emptied before and after delivery. */
+  readonly plan: Sub<PlanItem>;
+  readonly quarantine: Sub<QuarantineRecord>;
+  /** The chats a `--redeliver` run regroups, in turn-key order; emptied when the replay is done. */
+  readonly replay: Sub<Turn>;
+}
+
+/** The sublevels of the state database `db`. */
+export function openSublevels(db: Root): Sublevels {
+  return {
+    meta: sublevel(db, 'meta'),
+    turns: sublevel(db, 'turns'),
+    chats: sublevel(db, 'chats'),
+    outbox: sublevel(db, 'outbox'),
+    sent: sublevel(db, 'sent'),
+    histories: sublevel(db, 'histories'),
+    plan: sublevel(db, 'plan'),
+    quarantine: sublevel(db, 'quarantine'),
+    replay: sublevel(db, 'replay'),
+  };
+}
+
+/** The state database and its sublevels: what State opens, and what migrations and sealing work on. */
+export interface StateLevels extends Sublevels {
+  readonly db: Root;
+  readonly stateDir: string;
+}
