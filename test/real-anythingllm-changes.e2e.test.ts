@@ -28,10 +28,14 @@ describe('rows that change between two nights, on the real AnythingLLM server', 
 
   it('a finished agent chat is sent once; a reset and a deleted chat of an open conversation never; an edited one as edited', async () => {
     const env = { BASE_URL: server.url, API_KEY: server.apiKey, WEBHOOK_URL: receiver.url, STATE_DIR: await tempDir(), RETRY_MIN_DELAY: '10' };
-    // Four chats written ten minutes ago, and an agent chat still running: open at night one.
+    // Chats written in the last quarter of an hour, and an agent chat still running: open at night one.
     const t1 = Date.now();
-    const added = await server.add(4, { at: new Date(t1 - 10 * minute), stepSec: 60 });
-    const [reset, deleted, edited, kept] = Array.from({ length: 4 }, (_, i) => (added.firstId as number) + i) as [number, number, number, number];
+    const added = await server.add(12, { at: new Date(t1 - 14 * minute), stepSec: 60 });
+    // seed.js mixes kinds (some hidden): take four that AnythingLLM serves as included, with a reply.
+    const rows = await server.readAll();
+    const visible = rows.filter((row) => (row['id'] as number) >= (added.firstId as number) && (row['id'] as number) <= (added.lastId as number) && row['include'] === true && /"text":"[^"]/.test(String(row['response'])));
+    assert.ok(visible.length >= 4, `four visible chats among the twelve added (${visible.length})`);
+    const [reset, deleted, edited, kept] = visible.map((row) => row['id'] as number).sort((a, b) => a - b) as [number, number, number, number];
     const agent = await server.agentStart({ prompt: 'agent: book the usual table' });
     const night1 = await runCli(['run', '--now', new Date(t1 + minute).toISOString()], env);
     assert.equal(night1.code, 0, night1.stdout + night1.stderr);
