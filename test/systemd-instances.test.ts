@@ -12,6 +12,7 @@ import { generateChats } from './fixtures/chat-generator.ts';
 import { startWebhookReceiver, type Receiver } from './fixtures/webhook-receiver.ts';
 import { chatIdsOf, hashTree } from './helpers/cli-env.js';
 import { runCli } from './helpers/run-cli.js';
+import { settings } from './helpers/unit-settings.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const systemdDir = join(repo, 'systemd');
@@ -35,14 +36,6 @@ function testableTemplate(): string {
   writeFileSync(join(dir, 'memory-cron@.service'), unit);
   copyFileSync(join(systemdDir, 'memory-cron@.timer'), join(dir, 'memory-cron@.timer'));
   return dir;
-}
-
-/** `Key=Value` lines of a unit file, in order. */
-function settings(unit: string): Array<[string, string]> {
-  return unit
-    .split('\n')
-    .filter((line) => /^[A-Za-z]+=/.test(line))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]);
 }
 
 describe('template units', () => {

@@ -10,6 +10,7 @@ import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
 import { runCli } from './helpers/run-cli.js';
+import { settings } from './helpers/unit-settings.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const systemdDir = join(repo, 'systemd');
@@ -36,14 +37,6 @@ function testableService(): string {
   writeFileSync(join(dir, 'memory-cron-reconcile.service'), reconcile);
   writeFileSync(join(dir, 'memory-cron-reconcile.timer'), readFileSync(join(systemdDir, 'memory-cron-reconcile.timer')));
   return dir;
-}
-
-/** `[Service]`-style `Key=Value` lines of a unit file, in order. */
-function settings(unit: string): Array<[string, string]> {
-  return unit
-    .split('\n')
-    .filter((line) => /^[A-Za-z]+=/.test(line))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]);
 }
 
 describe('units', () => {
