@@ -1,23 +1,13 @@
 // `memory-cron check` through the built CLI: settings, page 0, and whether anything listens at WEBHOOK_URL.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
 import { cliEnv } from './helpers/cli-env.js';
 import { runCli } from './helpers/run-cli.js';
+import { freePort } from './helpers/free-port.js';
 import { tempDir } from './helpers/temp-dir.js';
-
-/** A 127.0.0.1 port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('memory-cron check', () => {
   it('probes WEBHOOK_URL with a HEAD: any answer (here 404) is reachable and nothing is delivered; nothing listening is exit 6 saying so', async () => {
@@ -31,7 +21,7 @@ describe('memory-cron check', () => {
       assert.match(ok.stdout, /"msg":"settings are valid, page 0 was read and the webhook answered a HEAD \(404\); nothing was sent"/);
       assert.equal(receiver.deliveries.length, 0, 'a HEAD delivers nothing');
 
-      const port = await closedPort();
+      const port = await freePort();
       const token = 'hook-token-5f5f5f5f';
       const refused = await runCli(['check'], cliEnv(standIn, receiver, stateDir, { WEBHOOK_URL: `http://127.0.0.1:${port}/hooks/${token}` }));
       assert.equal(refused.code, 6, refused.stdout + refused.stderr);

@@ -2,8 +2,6 @@
 // "Monitoring"), through the built CLI against the AnythingLLM stand-in, a webhook receiver and a ping receiver.
 import assert from 'node:assert/strict';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
@@ -13,6 +11,7 @@ import { startPingReceiver } from './fixtures/ping-receiver.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
 import { chatKey, chatIdsOf, cliEnv } from './helpers/cli-env.js';
 import { runCli, summaryOf, type CliResult } from './helpers/run-cli.js';
+import { freePort } from './helpers/free-port.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const hour = 3_600_000;
@@ -36,15 +35,6 @@ async function readMetrics(path: string): Promise<Map<string, { value: number; l
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 const output = (result: CliResult) => result.stdout + result.stderr;
-
-/** A 127.0.0.1 port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('metrics file and healthcheck pings', () => {
   it('a night writes the metrics a Prometheus parser reads back and pings /start then success; a failing night pings /fail and keeps the last success', async () => {
@@ -114,7 +104,7 @@ describe('metrics file and healthcheck pings', () => {
       receiver.clear();
 
       const token = 'deadbeef-0000-4000-8000-feedfacecafe';
-      const port = await closedPort();
+      const port = await freePort();
       const stateDir = await tempDir();
       const metricsFile = join(await tempDir(), 'no-such-dir', 'memory-cron.prom');
       const night = await runCli(['--now', now], cliEnv(standIn, receiver, stateDir, { HEALTHCHECK_URL: `http://127.0.0.1:${port}/${token}`, METRICS_FILE: metricsFile }));
