@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lastValueFrom, toArray } from 'rxjs';
 import fc from 'fast-check';
+import { recordId } from '../src/domain/page-record.js';
+import { normalisePage } from '../src/source/normalise-page.js';
 import type { Page, ReadPage } from '../src/source/page.js';
 import { pageThrough } from '../src/source/page-through.js';
 
@@ -23,7 +25,7 @@ function growingTable(rows: number, growth: readonly number[], delays: readonly 
     await sleep(delays[i % delays.length] ?? 0); // requests overlap, and are taken in any order
     newest += growth[i] ?? 0;
     const ids = Array.from({ length: pageSize }, (_, k) => newest - offset * pageSize - k).filter((id) => id >= 1);
-    const page: Page = { offset, records: ids.map((id) => ({ id })), hasPages: newest - (offset + 1) * pageSize >= 1 };
+    const page: Page = { offset, records: normalisePage(ids.map((id) => ({ id })), Date.now()), hasPages: newest - (offset + 1) * pageSize >= 1 };
     await sleep(delays[(i + 1) % delays.length] ?? 0);
     return page;
   };
@@ -44,7 +46,7 @@ describe('paging two pages ahead', () => {
         fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 7 }),
         async (rows, growth, delays) => {
           const pages = await pageAll(growingTable(rows, growth, delays).readPage);
-          const seen = new Set(pages.flatMap((page) => page.records.map((record) => (record as { id: number }).id)));
+          const seen = new Set(pages.flatMap((page) => page.records.map(recordId)));
           const missed = Array.from({ length: rows }, (_, i) => i + 1).filter((id) => !seen.has(id));
           assert.deepEqual(missed, []);
         },

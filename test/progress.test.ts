@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { progressDisplay, progressLine } from '../src/status/progress-display.js';
 import { countPage, enterPhase, estimate, pagingFraction, startProgress } from '../src/status/run-progress.js';
+import { normalisePage } from '../src/source/normalise-page.js';
 import type { Page } from '../src/source/page.js';
 
 const hour = 3_600_000;
@@ -13,7 +14,7 @@ const end = Date.parse('2026-11-24T09:00:00Z');
 // A page of 20 chats, one a minute, the newest `newestMs`, ids counting down from `topId`.
 function page(offset: number, topId: number, newestMs: number, spacingMs = 60_000): Page {
   const records = Array.from({ length: 20 }, (_, i) => ({ id: topId - i, createdAt: new Date(newestMs - i * spacingMs).toISOString() }));
-  return { offset, records, hasPages: true };
+  return { offset, records: normalisePage(records, Date.now()), hasPages: true };
 }
 
 function terminal() {

@@ -3,8 +3,10 @@ import type { Turn } from './turn.js';
 /** A record the source could not read as a turn, kept as served for the quarantine (DESIGN §1). */
 export interface BadRecord {
   readonly kind: 'bad';
-  /** The record's id when it has a usable one, else null. */
+  /** The record's id when it has a usable one (a non-negative integer), else null. */
   readonly id: number | null;
+  /** Its `createdAt` in ms since the epoch when readable, else null: paging's scope and last-page rules count it. */
+  readonly createdAt: number | null;
   readonly reason: string;
   /** The record as the source served it. */
   readonly raw: unknown;
@@ -12,3 +14,13 @@ export interface BadRecord {
 
 /** One record of a page after validation: a turn, or a bad record. */
 export type PageRecord = { readonly kind: 'turn'; readonly turn: Turn } | BadRecord;
+
+/** A record's chat id, or null when it has no usable one. */
+export function recordId(record: PageRecord): number | null {
+  return record.kind === 'turn' ? record.turn.id : record.id;
+}
+
+/** A record's `createdAt` (ms), or null when it has no readable one. */
+export function recordCreatedAt(record: PageRecord): number | null {
+  return record.kind === 'turn' ? record.turn.createdAt : record.createdAt;
+}

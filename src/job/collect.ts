@@ -2,17 +2,18 @@ import { lastValueFrom, reduce } from 'rxjs';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { RetryOptions } from '../http/retry.js';
-import { apiPageReader } from '../source/api-source.js';
-import { filePageReader } from '../source/file-source.js';
+import type { PageRecord } from '../domain/page-record.js';
 import { killPoint } from '../kill-point.js';
-import { idsOf, newestOf, type Newest, type Page, type ReadPage } from '../source/page.js';
+import { idsOf, newestOf, type Newest, type Page } from '../source/page.js';
 import type { ResumeFrom } from '../source/find-resume-page.js';
+import { pageReader } from '../source/page-reader.js';
 import { pageThrough } from '../source/page-through.js';
+import { inScope, isLastApiPage, type Scope } from '../source/paging-scope.js';
 import { stageReplay } from '../state/replay-stage.js';
 import { idGaps } from '../source/id-gaps.js';
-import { normalisePage, turnsOf } from '../source/normalise-page.js';
+import { turnsOf } from '../source/normalise-page.js';
 import { stagePage, zeroCounts, type StageCounts, type StageFindings } from '../state/stage-page.js';
-import { inScope, isLastApiPage, runScope, type Scope } from './run-scope.js';
+import { runScope } from './run-scope.js';
 import type { State } from '../state/state.js';
 import type { PagingCounts } from '../status/run-summary.js';
 
@@ -31,6 +32,7 @@ export interface CollectOptions {
   readonly cursorId: number | undefined;
   readonly retry: RetryOptions;
   readonly log: Logger;
+  /** The real clock (ms), for the "more than a day in the future" check. */
   readonly realNow: () => number;
   /** Which chats to take in and where paging stops (`--backfill`, the floor). @default all history, down to the cursor */
   readonly scope?: Scope;
@@ -45,7 +47,7 @@ export interface CollectOptions {
   /** Replaces the scope's rule for the last page (`reconcile` reads back to its own date). */
   readonly isLastPage?: (page: Page) => boolean;
   /** Replaces the scope's rule for which records are this run's to stage (`reconcile`: only those at or below the cursor). */
-  readonly take?: (record: unknown) => boolean;
+  readonly take?: (record: PageRecord) => boolean;
 }
 
 /** Pages through the source and stages every page (DESIGN §1); the caller moves the cursor once this resolves. */
@@ -53,10 +55,10 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
   const { config, cursorId, log } = options;
   const source = config.source;
   if (source === undefined) throw new TypeError('collect needs a source');
-  const readPage: ReadPage = source.kind === 'api' ? apiPageReader({ baseUrl: source.baseUrl, apiKey: source.apiKey, timeoutMs: config.timeoutMs, retry: options.retry }) : filePageReader(source.path);
+  const readPage = pageReader(source, { timeoutMs: config.timeoutMs, retry: options.retry, realNow: options.realNow });
   const scope = options.scope ?? runScope(cursorId, undefined, undefined);
   const isLastPage = options.isLastPage ?? ((page: Page) => (source.kind === 'api' ? isLastApiPage(page, scope) : !page.hasPages));
-  const take = options.take ?? ((record: unknown) => inScope(record, scope));
+  const take = options.take ?? ((record: PageRecord) => inScope(record, scope));
   const pages$ = pageThrough({
     readPage,
     isLastPage,
@@ -66,13 +68,11 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
     resume: source.kind === 'api' ? options.resume : undefined,
     stage: async (page) => {
       killPoint('page-read');
-      const realNowMs = options.realNow();
-      const validated = normalisePage(page.records, realNowMs);
-      const records = validated.filter((_, i) => take(page.records[i]));
+      const records = page.records.filter(take);
       // An API page is one snapshot in id order: a staged chat between two of its neighbouring rows is gone (DESIGN §1).
       const absentBetween = source.kind === 'api' ? idGaps(page) : [];
-      const staged = { ...(await stagePage(state, records, { includeHidden: config.includeHidden, realNowMs, absentBetween, ...(options.findings === undefined ? {} : { findings: options.findings }) })), read: page.records.length };
-      if (options.replaySinceMs !== undefined) await stageReplay(state, turnsOf(validated), { sinceMs: options.replaySinceMs, includeHidden: config.includeHidden });
+      const staged = { ...(await stagePage(state, records, { includeHidden: config.includeHidden, realNowMs: options.realNow(), absentBetween, ...(options.findings === undefined ? {} : { findings: options.findings }) })), read: page.records.length };
+      if (options.replaySinceMs !== undefined) await stageReplay(state, turnsOf(page.records), { sinceMs: options.replaySinceMs, includeHidden: config.includeHidden });
       await options.onPage?.(page, staged);
       killPoint('page-staged');
       return { ...staged, older: page.records.length - records.length };

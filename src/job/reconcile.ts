@@ -1,11 +1,10 @@
 import type { Config } from '../config.js';
 import type { JobContext } from '../job.js';
-import { parseTime } from '../source/normalise-record.js';
+import { recordCreatedAt, recordId, type PageRecord } from '../domain/page-record.js';
 import type { Page } from '../source/page.js';
-import { rawField } from '../source/raw-record.js';
+import { isWholePageOlderThan } from '../source/paging-scope.js';
 import { noFindings, type StageCounts, type StageFindings } from '../state/stage-page.js';
 import { State } from '../state/state.js';
-import { isWholePageOlderThan } from './run-scope.js';
 import { collect } from './collect.js';
 import { retryOptions } from './retry-options.js';
 import { countPage, startProgress } from '../status/run-progress.js';
@@ -86,13 +85,13 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
   }
 }
 
-// A record reconcile compares: at or below the cursor and created since `sinceMs` (unreadable ones are quarantined as usual).
-function atOrBelow(record: unknown, cursorId: number, sinceMs: number | undefined): boolean {
-  const id = rawField(record, 'id');
-  if (typeof id === 'number' && id > cursorId) return false;
+// A record reconcile compares: at or below the cursor and created since `sinceMs` (undated ones are quarantined as usual).
+function atOrBelow(record: PageRecord, cursorId: number, sinceMs: number | undefined): boolean {
+  const id = recordId(record);
+  if (id !== null && id > cursorId) return false;
   if (sinceMs === undefined) return true;
-  const created = parseTime(rawField(record, 'createdAt'));
-  return created === undefined || created >= sinceMs;
+  const created = recordCreatedAt(record);
+  return created === null || created >= sinceMs;
 }
 
 function later(a: number | undefined, b: number | undefined): number | undefined {

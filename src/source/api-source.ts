@@ -3,7 +3,7 @@ import { post } from '../http/post.js';
 import { isRetryableStatus, parseRetryAfter } from '../http/response-class.js';
 import { safeUrl } from '../http/safe-url.js';
 import { RetryableError, withRetry, type RetryOptions } from '../http/retry.js';
-import type { Page, ReadPage } from './page.js';
+import type { RawPage, ReadRawPage } from './page.js';
 
 /** A page that came back but cannot be used (HTML, truncated JSON, wrong shape, empty where rows were expected). */
 export class BadPageError extends RetryableError {}
@@ -22,8 +22,8 @@ export function chatsEndpoint(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/api/v1/admin/workspace-chats`;
 }
 
-/** A ReadPage over `POST /api/v1/admin/workspace-chats`, with retries; fatal answers become McErrors. */
-export function apiPageReader(options: ApiSourceOptions): ReadPage {
+/** A ReadRawPage over `POST /api/v1/admin/workspace-chats`, with retries; fatal answers become McErrors. */
+export function apiPageReader(options: ApiSourceOptions): ReadRawPage {
   const url = chatsEndpoint(options.baseUrl);
   const headers = { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json', accept: 'application/json' };
   return async (offset, expectRows) => {
@@ -51,7 +51,7 @@ function redirected(status: number, location: string | null, url: string): McErr
   return new McError('MC_SOURCE_REJECTED', `AnythingLLM at ${safeUrl(url)} answered HTTP ${status}, redirecting ${target}; set BASE_URL to the address it redirects to (e.g. https:// instead of http://)`, { details: { status } });
 }
 
-function parsePage(offset: number, expectRows: boolean, status: number, text: string, retryAfter: string | null, url: string): Page {
+function parsePage(offset: number, expectRows: boolean, status: number, text: string, retryAfter: string | null, url: string): RawPage {
   if (status === 401 || status === 403) {
     throw new McError('MC_SOURCE_AUTH', `AnythingLLM refused the API key (${status}); set API_KEY (or the api-key credential) to an admin API key from Settings → Developer API`, { details: { status } });
   }

@@ -1,12 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { McError } from '../errors.js';
-import type { Page, ReadPage } from './page.js';
+import type { RawPage, ReadRawPage } from './page.js';
 
 const pageSize = 20;
 
-/** A ReadPage over an NDJSON file of chat records (`--source file:PATH`); pages must be read in order. */
-export function filePageReader(path: string): ReadPage {
+/** A ReadRawPage over an NDJSON file of chat records (`--source file:PATH`); pages must be read in order. */
+export function filePageReader(path: string): ReadRawPage {
   let lines: AsyncIterator<string> | undefined;
   let nextOffset = 0;
   return async (offset) => {
@@ -25,7 +25,7 @@ export function filePageReader(path: string): ReadPage {
       }
       if (line.value.trim() !== '') records.push(parseLine(line.value));
     }
-    return { offset, records, hasPages: !done } satisfies Page;
+    return { offset, records, hasPages: !done } satisfies RawPage;
   };
 }
 

@@ -1,5 +1,5 @@
+import { recordId } from '../domain/page-record.js';
 import type { Page } from './page.js';
-import { rawField } from './raw-record.js';
 
 /** Chat ids strictly between `below` and `above`: two rows one page served side by side. */
 export interface IdGap {
@@ -18,8 +18,7 @@ export function idGaps(page: Page): IdGap[] {
   const gaps: IdGap[] = [];
   let previous: number | undefined;
   for (const record of page.records) {
-    const id = rawField(record, 'id');
-    const usable = typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
+    const usable = recordId(record) ?? undefined;
     if (previous !== undefined && usable !== undefined && previous > usable + 1) gaps.push({ above: previous, below: usable });
     previous = usable;
   }

@@ -1,6 +1,7 @@
 import type { PageRecord } from '../domain/page-record.js';
 import type { Turn } from '../domain/turn.js';
 import { normaliseRecord } from './normalise-record.js';
+import type { Page, RawPage, ReadPage, ReadRawPage } from './page.js';
 
 /** Validates a page's raw records in page order (DESIGN §1) against the real clock `realNowMs`: turns and bad records; never throws. */
 export function normalisePage(records: readonly unknown[], realNowMs: number): PageRecord[] {
@@ -8,6 +9,14 @@ export function normalisePage(records: readonly unknown[], realNowMs: number): P
     const result = normaliseRecord(raw, realNowMs);
     return result.kind === 'turn' ? result : { ...result, raw };
   });
+}
+
+/** A ReadPage that validates every page `readRaw` serves the moment it arrives, against the real clock `realNow` (ms). */
+export function validatedPages(readRaw: ReadRawPage, realNow: () => number): ReadPage {
+  return async (offset, expectRows) => {
+    const raw: RawPage = await readRaw(offset, expectRows);
+    return { offset: raw.offset, hasPages: raw.hasPages, records: normalisePage(raw.records, realNow()) } satisfies Page;
+  };
 }
 
 /** The turns among a page's validated records. */

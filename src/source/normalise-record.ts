@@ -3,7 +3,7 @@ import type { Turn } from '../domain/turn.js';
 /** What a raw record turned out to be. */
 export type Normalised =
   | { readonly kind: 'turn'; readonly turn: Turn }
-  | { readonly kind: 'bad'; readonly id: number | null; readonly reason: string };
+  | { readonly kind: 'bad'; readonly id: number | null; readonly createdAt: number | null; readonly reason: string };
 
 const dayMs = 24 * 60 * 60 * 1000;
 // ISO-8601 with a date and a time; the time zone may be omitted (AnythingLLM writes UTC).
@@ -11,8 +11,9 @@ const isoDateTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+
 
 /** Validates one record of the admin chat API (DESIGN §1) against the real clock `realNowMs`; never throws. */
 export function normaliseRecord(raw: unknown, realNowMs: number): Normalised {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad(null, 'record is not an object');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { kind: 'bad', id: null, createdAt: null, reason: 'record is not an object' };
   const record = raw as Record<string, unknown>;
+  const bad = (id: number | null, reason: string): Normalised => ({ kind: 'bad', id, createdAt: parseTime(record['createdAt']) ?? null, reason });
   const id = record['id'];
   if (!isNonNegativeInteger(id)) return bad(null, `id ${describe(id)} is not a non-negative integer`);
   const workspaceId = record['workspaceId'];
@@ -68,10 +69,6 @@ export function replyText(response: string): string {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return response;
   const value = (parsed as Record<string, unknown>)['text'];
   return typeof value === 'string' ? value : '';
-}
-
-function bad(id: number | null, reason: string): Normalised {
-  return { kind: 'bad', id, reason };
 }
 
 function isNonNegativeInteger(value: unknown): value is number {

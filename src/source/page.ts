@@ -1,22 +1,31 @@
-import { parseTime } from './normalise-record.js';
-import { rawField } from './raw-record.js';
+import { recordCreatedAt, recordId, type PageRecord } from '../domain/page-record.js';
 
-/** One page of raw records as the source served it (DESIGN §1): `offset` is the page index. */
-export interface Page {
+/** One page as a source transport served it (DESIGN §1), not yet validated: `offset` is the page index. */
+export interface RawPage {
   readonly offset: number;
   readonly records: readonly unknown[];
   readonly hasPages: boolean;
 }
 
-/** Reads page `offset`; `expectRows` says an empty page would be a bad page, not the end. */
+/** Reads raw page `offset` (the API or a file); `expectRows` says an empty page would be a bad page, not the end. */
+export type ReadRawPage = (offset: number, expectRows: boolean) => Promise<RawPage>;
+
+/** One page after validation (normalisePage): its records in the order served, each a turn or a bad record. */
+export interface Page {
+  readonly offset: number;
+  readonly records: readonly PageRecord[];
+  readonly hasPages: boolean;
+}
+
+/** Reads validated page `offset`; `expectRows` as for ReadRawPage. */
 export type ReadPage = (offset: number, expectRows: boolean) => Promise<Page>;
 
-/** The numeric ids of a page's records (records without one are left out). */
+/** The usable chat ids of a page's records, in page order (records without one are left out). */
 export function idsOf(page: Page): number[] {
   const ids: number[] = [];
   for (const record of page.records) {
-    const id = rawField(record, 'id');
-    if (typeof id === 'number' && Number.isSafeInteger(id)) ids.push(id);
+    const id = recordId(record);
+    if (id !== null) ids.push(id);
   }
   return ids;
 }
@@ -25,13 +34,13 @@ export function idsOf(page: Page): number[] {
 export function createdTimes(page: Page): number[] {
   const times: number[] = [];
   for (const record of page.records) {
-    const time = parseTime(rawField(record, 'createdAt'));
-    if (time !== undefined) times.push(time);
+    const time = recordCreatedAt(record);
+    if (time !== null) times.push(time);
   }
   return times;
 }
 
-/** The highest chat id seen and its `createdAt` as the source wrote it. */
+/** The highest chat id seen and its `createdAt` (ISO-8601 UTC), or null when unreadable. */
 export interface Newest {
   readonly id: number;
   readonly createdAt: string | null;
@@ -39,13 +48,12 @@ export interface Newest {
 
 /** The newest chat of a page (highest usable id), or undefined when none has one. */
 export function newestOf(page: Page): Newest | undefined {
-  let found: Newest | undefined;
+  let found: PageRecord | undefined;
   for (const record of page.records) {
-    const id = rawField(record, 'id');
-    const createdAt = rawField(record, 'createdAt');
-    if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 && (found === undefined || id > found.id)) {
-      found = { id, createdAt: typeof createdAt === 'string' ? createdAt : null };
-    }
+    const id = recordId(record);
+    if (id !== null && (found === undefined || id > (recordId(found) as number))) found = record;
   }
-  return found;
+  if (found === undefined) return undefined;
+  const createdAt = recordCreatedAt(found);
+  return { id: recordId(found) as number, createdAt: createdAt === null ? null : new Date(createdAt).toISOString() };
 }

@@ -43,7 +43,7 @@ export interface StageFindings {
 /** How to stage. */
 export interface StageOptions {
   readonly includeHidden: boolean;
-  /** The real clock, for the "more than a day in the future" check. */
+  /** The real clock (ms): when this page's bad records were quarantined. */
   readonly realNowMs: number;
   /** Ids the page proves absent (idGaps of the whole page, API only): staged chats among them are unstaged. @default none */
   readonly absentBetween?: readonly IdGap[];
