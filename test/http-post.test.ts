@@ -64,6 +64,12 @@ describe('post', () => {
     );
   });
 
+  test('a URL that is not http(s) is a caller\'s bug: a TypeError at once, never a retry', bounded, async () => {
+    for (const url of ['ftp://127.0.0.1/x', 'not a url']) {
+      await assert.rejects(post(url, '', {}, { timeoutMs: 1_000 }), (error: unknown) => error instanceof TypeError && !(error instanceof RetryableError) && /http:\/\/ or https:\/\//.test(error.message));
+    }
+  });
+
   test('a non-2xx status is a reply, body included', bounded, async () => {
     await withServer(
       (_req, res) => res.writeHead(422, { 'content-type': 'text/plain' }).end('nope'),

@@ -29,11 +29,16 @@ const httpsAgent = new HttpsAgent(agentOptions);
 
 /**
  * POSTs `body` once and reads the whole reply. Network errors, resets, timeouts and a body cut short become
- * RetryableErrors; an abort of `signal` is rethrown as is.
+ * RetryableErrors; an abort of `signal` is rethrown as is; a URL that is not http(s) rejects with a TypeError.
  */
 export function post(url: string, body: string, headers: Record<string, string>, options: PostOptions): Promise<Reply> {
   const { signal, timeoutMs } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
+  const target = URL.canParse(url) ? new URL(url) : undefined;
+  if (target?.protocol !== 'http:' && target?.protocol !== 'https:') {
+    // A caller's bug (loadConfig lets only http:// and https:// through), not a network fault to retry.
+    return Promise.reject(new TypeError(`post needs an http:// or https:// URL, not ${target === undefined ? 'an unparseable one' : target.protocol}`));
+  }
   return new Promise<Reply>((resolve, reject) => {
     let req: ClientRequest | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -57,13 +62,6 @@ export function post(url: string, body: string, headers: Record<string, string>,
       rejectWith(signal!.reason);
     }
 
-    let target: URL;
-    try {
-      target = new URL(url);
-      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`unsupported protocol ${target.protocol}`);
-    } catch (error) {
-      return failNetwork(error);
-    }
     const https = target.protocol === 'https:';
     const bytes = Buffer.from(body); // encoded once: its length is the header, and it is what is sent
     const requestOptions = {
