@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lastValueFrom, toArray } from 'rxjs';
 import fc from 'fast-check';
-import { recordId } from '../src/domain/page-record.js';
 import { normalisePage } from '../src/source/normalise-page.js';
-import type { Page, ReadPage } from '../src/source/page.js';
+import { recordId, type Page, type ReadPage } from '../src/source/page.js';
 import { pageThrough } from '../src/source/page-through.js';
 
 const pageSize = 20;

@@ -14,13 +14,3 @@ export interface BadRecord {
 
 /** One record of a page after validation: a turn, or a bad record. */
 export type PageRecord = { readonly kind: 'turn'; readonly turn: Turn } | BadRecord;
-
-/** A record's chat id, or null when it has no usable one. */
-export function recordId(record: PageRecord): number | null {
-  return record.kind === 'turn' ? record.turn.id : record.id;
-}
-
-/** A record's `createdAt` (ms), or null when it has no readable one. */
-export function recordCreatedAt(record: PageRecord): number | null {
-  return record.kind === 'turn' ? record.turn.createdAt : record.createdAt;
-}

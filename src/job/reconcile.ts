@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { JobContext } from '../job.js';
-import { recordCreatedAt, recordId, type PageRecord } from '../domain/page-record.js';
-import type { Page } from '../source/page.js';
+import type { PageRecord } from '../domain/page-record.js';
+import { recordCreatedAt, recordId, type Page } from '../source/page.js';
 import { isWholePageOlderThan } from '../source/paging-scope.js';
 import { noFindings, type StageCounts, type StageFindings } from '../state/stage-page.js';
 import { State } from '../state/state.js';

@@ -1,5 +1,4 @@
-import { recordId } from '../domain/page-record.js';
-import type { Page } from './page.js';
+import { recordId, type Page } from './page.js';
 
 /** Chat ids strictly between `below` and `above`: two rows one page served side by side. */
 export interface IdGap {

@@ -1,4 +1,4 @@
-import { recordCreatedAt, recordId, type PageRecord } from '../domain/page-record.js';
+import type { PageRecord } from '../domain/page-record.js';
 
 /** One page as a source transport served it (DESIGN §1), not yet validated: `offset` is the page index. */
 export interface RawPage {
@@ -56,4 +56,14 @@ export function newestOf(page: Page): Newest | undefined {
   if (found === undefined) return undefined;
   const createdAt = recordCreatedAt(found);
   return { id: recordId(found) as number, createdAt: createdAt === null ? null : new Date(createdAt).toISOString() };
+}
+
+/** A record's chat id, or null when it has no usable one. */
+export function recordId(record: PageRecord): number | null {
+  return record.kind === 'turn' ? record.turn.id : record.id;
+}
+
+/** A record's `createdAt` (ms), or null when it has no readable one. */
+export function recordCreatedAt(record: PageRecord): number | null {
+  return record.kind === 'turn' ? record.turn.createdAt : record.createdAt;
 }

@@ -1,5 +1,5 @@
-import { recordCreatedAt, recordId, type PageRecord } from '../domain/page-record.js';
-import { createdTimes, idsOf, type Page } from './page.js';
+import type { PageRecord } from '../domain/page-record.js';
+import { createdTimes, idsOf, recordCreatedAt, recordId, type Page } from './page.js';
 
 /**
  * Which chats a run takes in, and where its paging may stop (DESIGN §1, §5): every night reads down past the
