@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { conversationId } from '../src/conversations/conversation-id.js';
-import { toConversation } from '../src/conversations/conversation.js';
-import { continuesFrom, rollingGap } from '../src/conversations/rolling-gap.js';
+import { continuesFrom, toConversation } from '../src/conversations/conversation.js';
+import { rollingGap } from '../src/conversations/rolling-gap.js';
 import { collectAll, hour, minute, t0, turn } from './helpers/turns.js';
 
 const gap = { gapMs: hour, nowMs: t0 + 100 * hour };
