@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { conversationId } from '../src/conversations/conversation-id.js';
-import { toConversation } from '../src/conversations/conversation.js';
-import { continuesFrom, rollingGap } from '../src/conversations/rolling-gap.js';
+import { conversationId, conversationIdOf } from '../src/conversations/conversation-id.js';
+import { buildConversation, continuesFrom, toConversation } from '../src/conversations/conversation.js';
+import { rollingGap } from '../src/conversations/rolling-gap.js';
 import { collectAll, hour, minute, t0, turn } from './helpers/turns.js';
 
 const gap = { gapMs: hour, nowMs: t0 + 100 * hour };
@@ -99,6 +99,42 @@ describe('conversation body', () => {
 
   it('refuses an empty conversation as a programming error', () => {
     assert.throws(() => toConversation('conv_x', [], null), TypeError);
+  });
+});
+
+describe('building a conversation (DESIGN §2 `continues`, §3 body)', () => {
+  // A closed run of one history: 10:00, 10:40, 11:30 (the first turn's time is what `continues` is measured to).
+  const run = [turn({ id: 7, createdAt: t0, threadId: 3 }), turn({ id: 9, createdAt: t0 + 40 * minute, threadId: 3 }), turn({ id: 8, createdAt: t0 + 90 * minute, threadId: 3 })];
+  const endedBefore = (ms: number) => ({ id: 'conv_previous', endedAt: t0 - ms });
+
+  it('is the body of its turns, with the id of its chats', () => {
+    const body = buildConversation(run, undefined, hour);
+    assert.equal(body.id, conversationId(1, 3, [7, 8, 9]));
+    assert.equal(body.id, conversationIdOf(run));
+    assert.deepEqual(body, toConversation(body.id, run, null));
+  });
+
+  it('continues the previous conversation when it ended at most the gap before the first turn', () => {
+    assert.equal(buildConversation(run, endedBefore(20 * minute), hour).continues, 'conv_previous', 'measured to the first turn (the last is 110 minutes after it)');
+    assert.equal(buildConversation(run, endedBefore(hour), hour).continues, 'conv_previous', 'a gap of exactly the window counts');
+    assert.equal(buildConversation(run, endedBefore(0), hour).continues, 'conv_previous', 'ending at the instant this one starts counts');
+  });
+
+  it('continues nothing when the previous conversation ended more than the gap before the first turn', () => {
+    assert.equal(buildConversation(run, endedBefore(hour + 1), hour).continues, null);
+    assert.equal(buildConversation(run, endedBefore(hour + 1), 2 * hour).continues, 'conv_previous', 'the gap is the one given');
+  });
+
+  it('continues nothing without a previous conversation, or one that ended after this one starts', () => {
+    assert.equal(buildConversation(run, undefined, hour).continues, null);
+    assert.equal(buildConversation(run, endedBefore(-minute), hour).continues, null);
+    assert.equal(buildConversation(run, endedBefore(-2 * hour), hour).continues, null);
+    assert.equal(buildConversation(run, endedBefore(-30 * minute), hour).continues, null, 'within the gap of the last turn, but after the first');
+  });
+
+  it('refuses an empty run as a programming error', () => {
+    assert.throws(() => buildConversation([], undefined, hour), TypeError);
+    assert.throws(() => conversationIdOf([]), TypeError);
   });
 });
 

@@ -36,14 +36,6 @@ export function joins(previous: Turn, turn: Turn, gapMs: number): boolean {
   return sameHistory(previous, turn) && turn.createdAt - previous.createdAt <= gapMs;
 }
 
-/**
- * The `continues` field (DESIGN §2): the history's latest sent conversation that ended at or before `startedAt`
- * (`latest`, looked up by the caller), when it ended within `gapMs` of it; otherwise null.
- */
-export function continuesFrom(latest: { readonly id: string; readonly endedAt: number } | undefined, startedAt: number, gapMs: number): string | null {
-  return latest !== undefined && latest.endedAt <= startedAt && startedAt - latest.endedAt <= gapMs ? latest.id : null;
-}
-
 function finish(turns: Turn[], { gapMs, nowMs }: RollingGapOptions): TurnRun {
   const last = turns.at(-1) as Turn;
   return { turns, closed: nowMs - last.createdAt > gapMs };

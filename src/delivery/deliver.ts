@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import { continuesFrom } from '../conversations/rolling-gap.js';
-import { toConversation } from '../conversations/conversation.js';
+import { buildConversation } from '../conversations/conversation.js';
 import { McError } from '../errors.js';
 import { killPoint } from '../kill-point.js';
 import type { Turn } from '../domain/turn.js';
@@ -98,16 +97,16 @@ async function frozenEarlier(state: State, id: string): Promise<Frozen | undefin
   return conversation === undefined ? undefined : { entry, conversation };
 }
 
-// Freezes a planned conversation from its staged turns, `continues` read from its history's sent conversations now
-// that every earlier conversation of the history has its outcome (DESIGN §2).
+// Freezes a planned conversation built from its staged turns, the previous conversation being its history's latest
+// sent one, read now that every earlier conversation of the history has its outcome (DESIGN §2 `continues`).
 async function freezeNow(state: State, commits: GroupCommit, id: string, history: string, turnKeys: readonly string[], gapMs: number): Promise<Frozen> {
   const turns = await state.turns.getMany([...turnKeys]);
   if (turns.some((turn) => turn === undefined)) {
     throw new McError('MC_STATE_DAMAGED', `state in ${state.stateDir} is damaged: turns of planned conversation ${id} are missing; restore it from a backup — nothing was rewritten`);
   }
-  const first = turns[0] as Turn;
-  const continues = continuesFrom(await latestSentBefore(state, history, first.createdAt), first.createdAt, gapMs);
-  const frozen = await freeze(commits, state, toConversation(id, turns as Turn[], continues), { turns: turns as Turn[], turnKeys }, new Date());
+  const staged = turns as Turn[];
+  const previous = await latestSentBefore(state, history, (staged[0] as Turn).createdAt);
+  const frozen = await freeze(commits, state, buildConversation(staged, previous, gapMs), { turns: staged, turnKeys }, new Date());
   killPoint('frozen');
   return frozen;
 }

@@ -1,5 +1,5 @@
 import { historyOf } from '../domain/chat-history.js';
-import { conversationId } from '../conversations/conversation-id.js';
+import { conversationIdOf } from '../conversations/conversation-id.js';
 import { rollingGap } from '../conversations/rolling-gap.js';
 import type { Turn } from '../domain/turn.js';
 import { historyKey, planKey, turnKey } from '../state/keys.js';
@@ -57,8 +57,7 @@ export async function planDeliveries(state: State, options: PlanOptions): Promis
         planned.openTurns += run.turns.length;
         continue;
       }
-      const id = conversationId(first.workspaceId, first.threadId, run.turns.map((turn) => turn.id));
-      await put(first.createdAt, id, { history: historyKey(historyOf(first)), turnKeys: run.turns.map(turnKey) });
+      await put(first.createdAt, conversationIdOf(run.turns), { history: historyKey(historyOf(first)), turnKeys: run.turns.map(turnKey) });
     }
   }
   await batch.write();

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { conversationId } from '../conversations/conversation-id.js';
-import { toConversation } from '../conversations/conversation.js';
-import { continuesFrom, rollingGap } from '../conversations/rolling-gap.js';
+import { conversationIdOf } from '../conversations/conversation-id.js';
+import { buildConversation, type PreviousConversation } from '../conversations/conversation.js';
+import { rollingGap } from '../conversations/rolling-gap.js';
 import { historyOf } from '../domain/chat-history.js';
 import { historyKey } from '../state/keys.js';
 import { latestSentBefore } from '../state/outbox.js';
@@ -33,14 +33,13 @@ export interface ReplayOptions {
 export async function replayConversations(state: State, options: ReplayOptions): Promise<Replayed> {
   const result: Replayed = { frozen: 0, reopened: 0, superseded: 0 };
   let history: string | undefined;
-  let previous: { id: string; endedAt: number } | undefined; // the history's latest conversation frozen by this replay
+  let previous: PreviousConversation | undefined; // the history's latest conversation frozen by this replay
   for await (const run of rollingGap(replayedTurns(state), { gapMs: options.gapMs, nowMs: options.nowMs })) {
     const first = run.turns[0];
     if (first === undefined) continue;
     const key = historyKey(historyOf(first));
     if (key !== history) [history, previous] = [key, undefined];
-    const id = conversationId(first.workspaceId, first.threadId, run.turns.map((turn) => turn.id));
-    const replaced = await replacedBy(state, run.turns, id);
+    const replaced = await replacedBy(state, run.turns, conversationIdOf(run.turns));
     result.superseded += replaced.conversations.size;
     if (!run.closed) {
       await reopenReplayed(state, run.turns, replaced, { sinceMs: options.sinceMs });
@@ -48,12 +47,12 @@ export async function replayConversations(state: State, options: ReplayOptions):
       options.onConversation?.(false);
       continue;
     }
-    // `continues`: the replay's own previous conversation of the history, else one sent before DATE's cut that this replay does not replace.
+    // The previous conversation: the replay's own previous one of the history, else one sent before DATE's cut that this replay does not replace.
     const before = previous === undefined ? await latestSentBefore(state, key, first.createdAt) : undefined;
     const earlier = previous ?? (before !== undefined && !replaced.conversations.has(before.id) ? before : undefined);
-    const conversation = toConversation(id, run.turns, continuesFrom(earlier, first.createdAt, options.gapMs));
+    const conversation = buildConversation(run.turns, earlier, options.gapMs);
     await freezeReplayed(state, conversation, run.turns, replaced, { replay: options.replay, sinceMs: options.sinceMs, now: new Date() });
-    previous = { id, endedAt: Date.parse(conversation.endedAt) };
+    previous = { id: conversation.id, endedAt: Date.parse(conversation.endedAt) };
     result.frozen++;
     options.onConversation?.(true);
   }
