@@ -200,9 +200,6 @@ async function summaryPhase(night: Night, results: NightResults): Promise<RunSum
     replay,
     phases: { pagingMs: paged.pagingMs, deliveryMs: delivery.deliveryMs },
   };
-  // Read by no code (status.json holds the last run), but dropping it moves what the state-damage suite flips in
-  // the LevelDB log, and that run then exits 0: kept until that is understood (issue 13).
-  await state.meta.put('lastRun', summary);
   const problem = deliveryProblem(delivered, config.webhookUrl);
   const lastRun: LastRun = { command: context.command, startedAt: summary.startedAt, finishedAt: summary.finishedAt, exitCode: problem === undefined ? 0 : exitCodeOf(problem), error: problem === undefined ? null : { code: problem.code, message: problem.message }, summary };
   await night.checkpoints.finish({ cursor: cursorAfter, floorMs, lastRun, totals: { ...summary.totals, openConversations: delivered.open, countedAt: summary.finishedAt } });
