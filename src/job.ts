@@ -6,8 +6,8 @@ import type { SendConversation } from './delivery/webhook-sender.js';
 import { exitCodeOf, isMcError } from './errors.js';
 import { collect, type Collected } from './job/collect.js';
 import { killPoint } from './kill-point.js';
-import { pagingScopeKey, ResumePoint } from './job/resume-point.js';
-import { nextFloor, pagingTarget, rereadWindowEnd, runScope } from './job/run-scope.js';
+import { horizonOfScopeKey, pagingScopeKey, ResumePoint } from './job/resume-point.js';
+import { nextFloor, pagingTarget, rereadWindowEnd, runScope, unfinishedFirstBackfill } from './job/run-scope.js';
 import type { Scope } from './source/paging-scope.js';
 import type { RetryOptions } from './http/retry.js';
 import type { ProgressDisplay } from './status/progress-display.js';
@@ -85,13 +85,22 @@ interface Night {
 
 // Reads the cursor and floor, sets the run's scope (DESIGN §1: paging reaches back at least to the first turn of every
 // open conversation, so a re-read shows what became of it, and to REREAD_WINDOW before the cursor's createdAt —
-// completed agent chats, edits, resets, deletions) and writes the "running" checkpoint.
+// completed agent chats, edits, resets, deletions; DESIGN §5: a first `--backfill` stopped before paging reached its
+// date is carried on by a run without one) and writes the "running" checkpoint.
 async function startNight(state: State, config: Config, context: JobContext, started: Date): Promise<Night> {
   const log = context.log;
   const cursor = await state.cursor();
   const floorMs = await state.floor();
   const nowMs = config.now?.getTime() ?? started.getTime();
-  const scope: Scope = { ...runScope(cursor?.id, floorMs, config.backfill?.getTime()), rereadToId: await lowestOpenChatId(state, { gapMs: config.gapMs, nowMs }), rereadToMs: rereadWindowEnd(cursor, config.rereadWindowMs) };
+  const paging = await state.pagingRecord();
+  const unfinishedMs = unfinishedFirstBackfill(cursor?.id, floorMs, paging === undefined ? undefined : horizonOfScopeKey(paging.scope));
+  const backfillMs = config.backfill?.getTime() ?? unfinishedMs;
+  if (unfinishedMs !== undefined) {
+    const stopped = new Date(unfinishedMs).toISOString();
+    if (config.backfill === undefined) log.info({ backfill: stopped }, `carrying on the first --backfill from ${stopped}, which an earlier run stopped before paging reached it: only chats since then are taken in`);
+    else if (config.backfill.getTime() > unfinishedMs) log.warn({ backfill: config.backfill.toISOString(), stopped }, `an earlier run stopped a first --backfill from ${stopped}: the chats it staged from before ${config.backfill.toISOString()} are sent all the same`);
+  }
+  const scope: Scope = { ...runScope(cursor?.id, floorMs, backfillMs), rereadToId: await lowestOpenChatId(state, { gapMs: config.gapMs, nowMs }), rereadToMs: rereadWindowEnd(cursor, config.rereadWindowMs) };
   const retry = retryOptions(config, context, log);
   const progress = startProgress(started.getTime(), pagingTarget(scope, cursor));
   const checkpoints = await StatusCheckpoints.start(config.stateDir, { version: context.version, holder: { pid: process.pid, command: context.command, startedAt: started.toISOString() }, cursor, floorMs }, { clock: Date.now, log });
@@ -201,9 +210,6 @@ async function summaryPhase(night: Night, results: NightResults): Promise<RunSum
     replay,
     phases: { pagingMs: paged.pagingMs, deliveryMs: delivery.deliveryMs },
   };
-  // Read by no code (status.json holds the last run), but dropping it moves what the state-damage suite flips in
-  // the LevelDB log, and that run then exits 0: kept until that is understood (issue 13).
-  await state.meta.put('lastRun', summary);
   const problem = deliveryProblem(delivered, config.webhookUrl);
   const lastRun: LastRun = { command: context.command, startedAt: summary.startedAt, finishedAt: summary.finishedAt, exitCode: problem === undefined ? 0 : exitCodeOf(problem), error: problem === undefined ? null : { code: problem.code, message: problem.message }, summary };
   await night.checkpoints.finish({ cursor: cursorAfter, floorMs, lastRun, totals: { ...summary.totals, openConversations: delivered.open, countedAt: summary.finishedAt } });

@@ -150,9 +150,21 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
   it('flipped bytes in the LevelDB log: exit 7 on this run and every next one until the backup is restored, not a silent loss', async () => {
     const night = await nightTwoOn();
     try {
+      // A night that finishes leaves its log empty (its compaction flushed every write into tables): what lies in a
+      // log is a stopped run's writes. Night two, killed once its pages are staged and its cursor written, before
+      // anything is frozen or compacted, leaves them there; it pages from a stand-in and posts to a receiver of its own.
+      const killedSource = await startStandIn({ chats: [...all] });
+      const killedReceiver = await startWebhookReceiver({ secret });
+      try {
+        const killed = await runCli(['--now', new Date(t2).toISOString()], faultCliEnv(killedSource, killedReceiver, night.stateDir, { MEMORY_CRON_TEST_KILL_AT: 'cursor-written' }));
+        assert.equal(killed.signal, 'SIGKILL', `the run was killed once its cursor was written: ${outcome(killed)}`);
+      } finally {
+        await Promise.all([killedSource.close(), killedReceiver.close()]);
+      }
       const log = (await readdir(join(night.stateDir, 'db'))).find((name) => /^\d+\.log$/.test(name));
-      assert.ok(log !== undefined, "night one's writes are in a log file");
-      await flipBytes(join(night.stateDir, 'db', log));
+      assert.ok(log !== undefined, "the killed run's writes are in a log file");
+      // The bytes flipped are the cursor's key in the record that moved it: the first thing a run reads.
+      await flipRecordOf(join(night.stateDir, 'db', log), '!meta!cursor');
       const result = await runCli(['--now', new Date(t2).toISOString()], faultCliEnv(night.standIn, night.receiver, night.stateDir));
       await assertRefused(result, 'MC_STATE_DAMAGED', /left out unreadable parts of its log .* restore .* from a backup, or delete .*damaged\.json/, night, 'flipped bytes in the log');
       const files = await listing(join(night.stateDir, 'db'));
@@ -264,6 +276,39 @@ async function flipBytes(path: string, part = 3): Promise<void> {
   const bytes = await readFile(path);
   const from = Math.floor(bytes.length / part);
   for (let i = from; i < from + 16 && i < bytes.length; i++) bytes[i] = (bytes[i] as number) ^ 0xff;
+  await writeFile(path, bytes);
+}
+
+/**
+ * Flips the bytes of `key` in the last write-ahead-log record that writes it, found by the log's structure (LevelDB
+ * log_format.md: 32 KiB blocks of fragments, each a 7-byte header — checksum, length, type — and its payload; a record
+ * is one FULL fragment, or FIRST, MIDDLE…, LAST), so the damage lands in that record whatever else the log holds.
+ */
+async function flipRecordOf(path: string, key: string): Promise<void> {
+  const bytes = await readFile(path);
+  const blockSize = 32_768;
+  const records: number[][] = []; // each record: the file offset of every byte of its payload
+  let record: number[] = [];
+  for (let at = 0; at + 7 <= bytes.length; ) {
+    const left = blockSize - (at % blockSize);
+    if (left < 7) {
+      at += left; // a block's trailer, too short for a header
+      continue;
+    }
+    const length = bytes.readUInt16LE(at + 4);
+    const type = bytes[at + 6] as number;
+    if (type === 0 && length === 0) break; // zeroes: nothing more was written
+    const payload = Array.from({ length }, (_, i) => at + 7 + i);
+    if (type === 1 || type === 2) record = payload;
+    else record.push(...payload);
+    if (type === 1 || type === 4) records.push(record);
+    at += 7 + length;
+  }
+  const wanted = Buffer.from(key);
+  const holding = records.findLast((offsets) => Buffer.from(offsets.map((i) => bytes[i] as number)).includes(wanted));
+  assert.ok(holding !== undefined, `the log holds a record writing ${key} (records: ${records.length})`);
+  const start = Buffer.from(holding.map((i) => bytes[i] as number)).lastIndexOf(wanted);
+  for (const i of holding.slice(start, start + wanted.length)) bytes[i] = (bytes[i] as number) ^ 0xff;
   await writeFile(path, bytes);
 }
 

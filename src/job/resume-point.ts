@@ -7,6 +7,12 @@ export function pagingScopeKey(horizonMs: number, includeHidden: boolean): strin
   return `${Number.isFinite(horizonMs) ? horizonMs : 'all'}:${includeHidden ? 'hidden' : 'visible'}`;
 }
 
+/** The horizon (ms) a scope key was built with; undefined for all history, or a key pagingScopeKey did not make. */
+export function horizonOfScopeKey(scope: string): number | undefined {
+  const horizon = scope.split(':')[0] ?? '';
+  return /^-?\d+$/.test(horizon) ? Number(horizon) : undefined;
+}
+
 /**
  * Follows a run's pages, staged in order, and says what to store as the resume point after each (undefined: leave
  * the stored one as it is). Without an earlier point the range runs from the first page's newest id down to the

@@ -15,6 +15,16 @@ export function runScope(cursorId: number | undefined, floorMs: number | undefin
   return { cursorId, horizonMs, backfillMs };
 }
 
+/**
+ * The `--backfill` date (ms) of a first run that stopped before its paging reached it (deadline, SIGTERM, a kill), or
+ * undefined: such a run stored neither a cursor nor its date as the floor, only its paging record, whose scope holds
+ * the date as its horizon. A run without `--backfill` carries it on (its horizon, so it resumes that paging and stores
+ * the date as the floor once paging reaches it) instead of taking in all history; an explicit `--backfill` wins.
+ */
+export function unfinishedFirstBackfill(cursorId: number | undefined, floorMs: number | undefined, pagingHorizonMs: number | undefined): number | undefined {
+  return cursorId === undefined && floorMs === undefined ? pagingHorizonMs : undefined;
+}
+
 /** The floor to store once the run has paged down to its horizon: only ever lowered; none while all history is in. */
 export function nextFloor(scope: Scope, floorMs: number | undefined): number | undefined {
   const horizon = Number.isFinite(scope.horizonMs) ? scope.horizonMs : undefined;

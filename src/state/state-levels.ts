@@ -20,7 +20,11 @@ export interface Meta {
   cursor: Cursor;
   /** The oldest `createdAt` (ms) taken in when the first run was a `--backfill`; absent = all history. */
   floor: number;
-  /** The last run's summary, as the summary line has it; read by no code (status.json is what `status` reads). */
+  /**
+   * Written by earlier versions (the last run's summary numbers, no chat text), no longer written or read: status.json
+   * holds the last run. An old state keeps the key; no migration drops it (a schema bump for one dead key would make
+   * every earlier version refuse the state).
+   */
   lastRun: unknown;
   /** Present once the state is sealed with a state key: the salt and key check, never the key. */
   sealing: SealingRecord;
