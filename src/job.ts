@@ -3,27 +3,25 @@ import type { Config } from './config.js';
 import { deliver, type DeliveryCounts } from './delivery/deliver.js';
 import { configuredSender } from './delivery/configured-sender.js';
 import type { SendConversation } from './delivery/webhook-sender.js';
-import { exitCodeOf, isMcError } from './errors.js';
 import { collect, type Collected } from './job/collect.js';
 import { killPoint } from './kill-point.js';
-import { horizonOfScopeKey, pagingScopeKey, ResumePoint } from './job/resume-point.js';
-import { nextFloor, pagingTarget, rereadWindowEnd, runScope, unfinishedFirstBackfill } from './job/run-scope.js';
+import { nightScope } from './job/night-scope.js';
+import { pagingScopeKey, ResumePoint } from './job/resume-point.js';
+import { nextFloor, pagingTarget } from './job/run-scope.js';
 import type { Scope } from './source/paging-scope.js';
 import type { RetryOptions } from './http/retry.js';
 import type { ProgressDisplay } from './status/progress-display.js';
 import type { Page } from './source/page.js';
 import { replayConversations, replaySuffix } from './job/replay.js';
 import { retryOptions } from './job/retry-options.js';
-import { deliveryProblem } from './status/run-outcome.js';
+import { deliveryProblem, failedRun, finishedRun } from './status/run-outcome.js';
 import { countPage, enterPhase, startProgress, type RunProgress } from './status/run-progress.js';
 import type { RunSummary } from './status/run-summary.js';
 import { StatusCheckpoints } from './status/status-checkpoints.js';
-import type { LastRun } from './status/status-shape.js';
 import { countTotals } from './status/totals.js';
 import type { Cursor } from './state/records.js';
 import type { StageCounts } from './state/stage-page.js';
-import { codesOf, stateError } from './state/state-error.js';
-import { lowestOpenChatId } from './state/lowest-open-chat.js';
+import { asStateError } from './state/state-error.js';
 import { State } from './state/state.js';
 
 export type { RunSummary } from './status/run-summary.js';
@@ -83,24 +81,11 @@ interface Night {
   readonly replaySinceMs: number | undefined;
 }
 
-// Reads the cursor and floor, sets the run's scope (DESIGN §1: paging reaches back at least to the first turn of every
-// open conversation, so a re-read shows what became of it, and to REREAD_WINDOW before the cursor's createdAt —
-// completed agent chats, edits, resets, deletions; DESIGN §5: a first `--backfill` stopped before paging reached its
-// date is carried on by a run without one) and writes the "running" checkpoint.
+// Sets the night's scope (nightScope) and writes the "running" checkpoint.
 async function startNight(state: State, config: Config, context: JobContext, started: Date): Promise<Night> {
   const log = context.log;
-  const cursor = await state.cursor();
-  const floorMs = await state.floor();
   const nowMs = config.now?.getTime() ?? started.getTime();
-  const paging = await state.pagingRecord();
-  const unfinishedMs = unfinishedFirstBackfill(cursor?.id, floorMs, paging === undefined ? undefined : horizonOfScopeKey(paging.scope));
-  const backfillMs = config.backfill?.getTime() ?? unfinishedMs;
-  if (unfinishedMs !== undefined) {
-    const stopped = new Date(unfinishedMs).toISOString();
-    if (config.backfill === undefined) log.info({ backfill: stopped }, `carrying on the first --backfill from ${stopped}, which an earlier run stopped before paging reached it: only chats since then are taken in`);
-    else if (config.backfill.getTime() > unfinishedMs) log.warn({ backfill: config.backfill.toISOString(), stopped }, `an earlier run stopped a first --backfill from ${stopped}: the chats it staged from before ${config.backfill.toISOString()} are sent all the same`);
-  }
-  const scope: Scope = { ...runScope(cursor?.id, floorMs, backfillMs), rereadToId: await lowestOpenChatId(state, { gapMs: config.gapMs, nowMs }), rereadToMs: rereadWindowEnd(cursor, config.rereadWindowMs) };
+  const { cursor, floorMs, scope } = await nightScope(state, config, nowMs, log);
   const retry = retryOptions(config, context, log);
   const progress = startProgress(started.getTime(), pagingTarget(scope, cursor));
   const checkpoints = await StatusCheckpoints.start(config.stateDir, { version: context.version, holder: { pid: process.pid, command: context.command, startedAt: started.toISOString() }, cursor, floorMs }, { clock: Date.now, log });
@@ -210,8 +195,7 @@ async function summaryPhase(night: Night, results: NightResults): Promise<RunSum
     replay,
     phases: { pagingMs: paged.pagingMs, deliveryMs: delivery.deliveryMs },
   };
-  const problem = deliveryProblem(delivered, config.webhookUrl);
-  const lastRun: LastRun = { command: context.command, startedAt: summary.startedAt, finishedAt: summary.finishedAt, exitCode: problem === undefined ? 0 : exitCodeOf(problem), error: problem === undefined ? null : { code: problem.code, message: problem.message }, summary };
+  const lastRun = finishedRun(context.command, summary, deliveryProblem(delivered, config.webhookUrl));
   await night.checkpoints.finish({ cursor: cursorAfter, floorMs, lastRun, totals: { ...summary.totals, openConversations: delivered.open, countedAt: summary.finishedAt } });
   return summary;
 }
@@ -219,12 +203,7 @@ async function summaryPhase(night: Night, results: NightResults): Promise<RunSum
 // The error a failed night exits with (the stop signal's reason, or a LevelDB error as a state error), after writing
 // it as the status file's last run when the run got as far as its first checkpoint.
 async function failNight(state: State, config: Config, context: JobContext, started: Date, night: Night | undefined, caught: unknown): Promise<unknown> {
-  const error = context.signal.aborted ? context.signal.reason : isMcError(caught) || !isLevelError(caught) ? caught : stateError(caught, config.stateDir, 'running the night');
-  const failure: LastRun = { command: context.command, startedAt: started.toISOString(), finishedAt: new Date().toISOString(), exitCode: exitCodeOf(error), error: { code: isMcError(error) ? error.code : 'MC_INTERNAL', message: String((error as Error)?.message ?? error) }, summary: null };
-  await night?.checkpoints.finish({ cursor: await state.cursor().catch(() => undefined), floorMs: night.floorMs, lastRun: failure }).catch(() => undefined);
+  const error = context.signal.aborted ? context.signal.reason : asStateError(caught, config.stateDir, 'running the night');
+  await night?.checkpoints.finish({ cursor: await state.cursor().catch(() => undefined), floorMs: night.floorMs, lastRun: failedRun(context.command, started, error) }).catch(() => undefined);
   return error;
-}
-
-function isLevelError(error: unknown): boolean {
-  return codesOf(error).some((code) => code.startsWith('LEVEL_'));
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { stateError } from '../state/state-error.js';
+import { asStateError } from '../state/state-error.js';
 import type { Conversation } from '../domain/conversation.js';
 import { configuredSender } from '../delivery/configured-sender.js';
 import { retryPolicy } from '../config/retry-policy.js';
@@ -52,7 +52,7 @@ export async function deadLettersCommand(config: Config, commandLine: string, js
     else process.stdout.write(table(config.stateDir, letters, pending));
     return 0;
   } catch (error) {
-    throw stateError(error, config.stateDir, 'listing the dead letters');
+    throw asStateError(error, config.stateDir, 'listing the dead letters');
   } finally {
     await state.close();
   }

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { stateError } from '../state/state-error.js';
+import { asStateError } from '../state/state-error.js';
 import { nothingRanLine, openExistingState } from './open-existing-state.js';
 import { textTable } from './text-table.js';
 
@@ -21,7 +21,7 @@ export async function quarantineCommand(config: Config, commandLine: string, jso
     process.stdout.write(records.length === 0 ? head : head + textTable(['CHAT', 'QUARANTINED AT', 'REASON', 'RAW RECORD'], rows, 70));
     return 0;
   } catch (error) {
-    throw stateError(error, config.stateDir, 'listing the quarantine');
+    throw asStateError(error, config.stateDir, 'listing the quarantine');
   } finally {
     await state.close();
   }

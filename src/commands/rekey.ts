@@ -3,6 +3,7 @@ import { readSecret } from '../config/secrets.js';
 import { McError } from '../errors.js';
 import { resealAll } from '../state/seal-state.js';
 import { Sealer } from '../state/sealing.js';
+import { asStateError } from '../state/state-error.js';
 import { commandLog, loggedCommand, stopSignal } from './command-context.js';
 import { openExistingState } from './open-existing-state.js';
 
@@ -21,6 +22,8 @@ export async function rekeyCommand(config: Config, commandLine: string, newKeyFi
     if (state === undefined) throw new McError('MC_CONFIG', `nothing has run in ${config.stateDir} yet: there is nothing to rekey; give the key as the state-key credential and run`);
     try {
       await resealAll(state, state.sealing, Sealer.fresh(newKey));
+    } catch (error) {
+      throw asStateError(error, config.stateDir, 'sealing the state with the new key');
     } finally {
       await state.close();
     }

@@ -3,6 +3,7 @@ import type { JobContext } from '../job.js';
 import type { PageRecord } from '../domain/page-record.js';
 import { recordCreatedAt, recordId, type Page } from '../source/page.js';
 import { isWholePageOlderThan } from '../source/paging-scope.js';
+import { asStateError } from '../state/state-error.js';
 import { noFindings, type StageCounts, type StageFindings } from '../state/stage-page.js';
 import { State } from '../state/state.js';
 import { collect } from './collect.js';
@@ -80,6 +81,8 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
       },
     });
     return result(collected.pages, collected.counts);
+  } catch (error) {
+    throw context.signal.aborted ? context.signal.reason : asStateError(error, config.stateDir, 'reconciling');
   } finally {
     await state.close();
   }

@@ -18,6 +18,15 @@ export function stateError(error: unknown, stateDir: string, doing: string): McE
   return new McError('MC_STATE_DAMAGED', `state in ${stateDir} cannot be used (${doing}: ${firstLine(text)}); check the folder, restore it from a backup if needed`, { cause: error });
 }
 
+/**
+ * How every command maps a failure while it works on the state (README "Error codes"): a LevelDB error (a `LEVEL_…`
+ * code on its cause chain) becomes a state error (stateError: exit 3 or 7); our McErrors and anything else (a bug,
+ * exit 1) pass through unchanged.
+ */
+export function asStateError(error: unknown, stateDir: string, doing: string): unknown {
+  return !isMcError(error) && codesOf(error).some((code) => code.startsWith('LEVEL_')) ? stateError(error, stateDir, doing) : error;
+}
+
 /** The string `code`s along an error's cause chain (LevelDB's `LEVEL_…`, the OS's `ENOSPC`, …). */
 export function codesOf(error: unknown): string[] {
   return [...causeChain(error)].flatMap((e) => {

@@ -1,7 +1,9 @@
 import type { DeliveryCounts } from '../delivery/deliver.js';
 import { webhookDownAfter } from '../delivery/breaker.js';
-import { McError } from '../errors.js';
+import { exitCodeOf, isMcError, McError } from '../errors.js';
 import { safeUrl } from '../http/safe-url.js';
+import type { RunSummary } from './run-summary.js';
+import type { LastRun } from './status-shape.js';
 
 /**
  * The error a finished delivery exits with (DESIGN §5: 6 for new dead letters or a webhook taken to be down), or
@@ -18,4 +20,16 @@ export function deliveryProblem(conversations: DeliveryCounts, webhookUrl?: stri
     return new McError('MC_DEAD_LETTERS', `${conversations.dead} dead letters and ${conversations.parked} parked conversations left by this run (last error: ${conversations.lastError ?? 'unknown'}); see \`memory-cron dead-letters\``);
   }
   return undefined;
+}
+
+/** The status file's last run for a night that got to the end: exit 0, or the code of its delivery problem. */
+export function finishedRun(command: string, summary: RunSummary, problem: McError | undefined): LastRun {
+  const error = problem === undefined ? null : { code: problem.code, message: problem.message };
+  return { command, startedAt: summary.startedAt, finishedAt: summary.finishedAt, exitCode: problem === undefined ? 0 : exitCodeOf(problem), error, summary };
+}
+
+/** The status file's last run for a night that failed with `error` (an McError, or a bug as MC_INTERNAL). */
+export function failedRun(command: string, started: Date, error: unknown): LastRun {
+  const code = isMcError(error) ? error.code : 'MC_INTERNAL';
+  return { command, startedAt: started.toISOString(), finishedAt: new Date().toISOString(), exitCode: exitCodeOf(error), error: { code, message: String((error as Error)?.message ?? error) }, summary: null };
 }

@@ -1,0 +1,41 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Scope } from '../source/paging-scope.js';
+import { lowestOpenChatId } from '../state/lowest-open-chat.js';
+import type { Cursor } from '../state/records.js';
+import type { State } from '../state/state.js';
+import { horizonOfScopeKey } from './resume-point.js';
+import { rereadWindowEnd, runScope, unfinishedFirstBackfill } from './run-scope.js';
+
+/** Where a night starts: the cursor and floor as stored, and the scope of its paging. */
+export interface NightStart {
+  readonly cursor: Cursor | undefined;
+  /** The stored floor (ms), or undefined while all history is in. */
+  readonly floorMs: number | undefined;
+  readonly scope: Scope;
+}
+
+/**
+ * Reads the cursor, the floor and the paging record and sets the night's scope: paging reaches back at least to the
+ * first turn of every open conversation, so a re-read shows what became of it, and to REREAD_WINDOW before the
+ * cursor's createdAt — completed agent chats, edits, resets, deletions (DESIGN §1); a first `--backfill` stopped
+ * before paging reached its date is carried on by a run without one (DESIGN §5, README "Long first backfills").
+ * `nowMs` decides which conversations are open. Throws LevelDB errors as they come.
+ */
+export async function nightScope(state: State, config: Config, nowMs: number, log: Logger): Promise<NightStart> {
+  const cursor = await state.cursor();
+  const floorMs = await state.floor();
+  const paging = await state.pagingRecord();
+  const unfinishedMs = unfinishedFirstBackfill(cursor?.id, floorMs, paging === undefined ? undefined : horizonOfScopeKey(paging.scope));
+  if (unfinishedMs !== undefined) {
+    const stopped = new Date(unfinishedMs).toISOString();
+    if (config.backfill === undefined) log.info({ backfill: stopped }, `carrying on the first --backfill from ${stopped}, which an earlier run stopped before paging reached it: only chats since then are taken in`);
+    else if (config.backfill.getTime() > unfinishedMs) log.warn({ backfill: config.backfill.toISOString(), stopped }, `an earlier run stopped a first --backfill from ${stopped}: the chats it staged from before ${config.backfill.toISOString()} are sent all the same`);
+  }
+  const scope: Scope = {
+    ...runScope(cursor?.id, floorMs, config.backfill?.getTime() ?? unfinishedMs),
+    rereadToId: await lowestOpenChatId(state, { gapMs: config.gapMs, nowMs }),
+    rereadToMs: rereadWindowEnd(cursor, config.rereadWindowMs),
+  };
+  return { cursor, floorMs, scope };
+}
