@@ -116,6 +116,20 @@ describe('a damaged STATE_DIR', { concurrency: 2 }, () => {
           assert.equal(letters.code, 7, `dead-letters names the damage, not a bug: ${letters.stdout}${letters.stderr}`);
           assert.match(letters.stderr, /MC_STATE_DAMAGED/);
         }
+        if (sublevel === 'chats') {
+          // reconcile reads the marks as a night does: the same state error, not exit 1 "a bug".
+          const reconciled = await runCli(['reconcile'], faultCliEnv(night.standIn, night.receiver, night.stateDir));
+          assert.equal(reconciled.code, 7, `reconcile names the damage, not a bug: ${outcome(reconciled)}`);
+          assert.deepEqual(errorCodes(reconciled), ['MC_STATE_DAMAGED'], outcome(reconciled));
+        }
+        if (sublevel === 'turns') {
+          // rekey reads every text value: the same state error, and the state is left as it was.
+          const keyFile = join(await tempDir(), 'new-state-key');
+          await writeFile(keyFile, 'k'.repeat(44), { mode: 0o600 });
+          const rekeyed = await runCli(['rekey', '--new-state-key-file', keyFile], { STATE_DIR: night.stateDir });
+          assert.equal(rekeyed.code, 7, `rekey names the damage, not a bug: ${outcome(rekeyed)}`);
+          assert.match(rekeyed.stdout + rekeyed.stderr, /MC_STATE_DAMAGED/);
+        }
         await restoreAndFinish(night);
       } finally {
         await night.close();

@@ -28,7 +28,8 @@ export async function setUpSealing(state: StateLevels, slot: SealerSlot, stateKe
 /**
  * Re-writes every sealed kind of value under `next` (a new key's sealer, or undefined for plain values) in one
  * atomic batch with the new sealing record, then purges the old copies. Holds those values in memory: the staged
- * turns, the outbox, the quarantine.
+ * turns, the outbox, the quarantine. A damaged value (a sealed one failing its tag, a plain one not JSON) is
+ * MC_STATE_DAMAGED before anything is written.
  */
 export async function resealAll(state: StateLevels, slot: SealerSlot, next: Sealer | undefined): Promise<void> {
   const prefixes = Object.keys(sealedKinds);
@@ -36,6 +37,12 @@ export async function resealAll(state: StateLevels, slot: SealerSlot, next: Seal
   for (const prefix of prefixes) {
     const upper = `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`;
     entries.push(...(await state.db.iterator<string, Buffer>({ gte: prefix, lt: upper, valueEncoding: 'buffer' }).all()));
+  }
+  // Sealed values are checked by their tag as they are read; plain ones must at least be JSON: damage is never sealed in.
+  const damaged = entries.find(([, value]) => !isJson(value));
+  if (damaged !== undefined) {
+    const kind = Object.entries(sealedKinds).find(([prefix]) => damaged[0].startsWith(prefix))?.[1] ?? 'state';
+    throw new McError('MC_STATE_DAMAGED', `state in ${state.stateDir} is damaged: a ${kind} value is not JSON; restore ${state.stateDir} from a backup — nothing was rewritten`);
   }
   const previous = slot.sealer;
   slot.sealer = next;
@@ -50,4 +57,13 @@ export async function resealAll(state: StateLevels, slot: SealerSlot, next: Seal
     throw error;
   }
   await purgeDeleted(state.db, prefixes);
+}
+
+function isJson(value: Buffer): boolean {
+  try {
+    JSON.parse(value.toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
 }
