@@ -8,7 +8,7 @@ import { idsOf, newestOf, type Newest, type Page } from '../source/page.js';
 import type { ResumeFrom } from '../source/find-resume-page.js';
 import { pageReader } from '../source/page-reader.js';
 import { pageThrough } from '../source/page-through.js';
-import { inScope, isLastApiPage, type Scope } from '../source/paging-scope.js';
+import { lastPageRule, takeRule, type Scope } from '../source/paging-scope.js';
 import { stageReplay } from '../state/replay-stage.js';
 import { idGaps } from '../source/id-gaps.js';
 import { turnsOf } from '../source/normalise-page.js';
@@ -57,8 +57,8 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
   if (source === undefined) throw new TypeError('collect needs a source');
   const readPage = pageReader(source, { timeoutMs: config.timeoutMs, retry: options.retry, realNow: options.realNow });
   const scope = options.scope ?? runScope(cursorId, undefined, undefined);
-  const isLastPage = options.isLastPage ?? ((page: Page) => (source.kind === 'api' ? isLastApiPage(page, scope) : !page.hasPages));
-  const take = options.take ?? ((record: PageRecord) => inScope(record, scope));
+  const isLastPage = options.isLastPage ?? lastPageRule(scope, source.kind);
+  const take = options.take ?? takeRule(scope);
   const pages$ = pageThrough({
     readPage,
     isLastPage,

@@ -29,6 +29,16 @@ export function inScope(record: PageRecord, scope: Scope): boolean {
   return created === null || created >= scope.horizonMs;
 }
 
+/** The last-page rule of a run over `scope`: isLastApiPage for the API; a file is read to its end. */
+export function lastPageRule(scope: Scope, sourceKind: 'api' | 'file'): (page: Page) => boolean {
+  return sourceKind === 'api' ? (page) => isLastApiPage(page, scope) : (page) => !page.hasPages;
+}
+
+/** The rule of which records a run over `scope` stages (inScope). */
+export function takeRule(scope: Scope): (record: PageRecord) => boolean {
+  return (record) => inScope(record, scope);
+}
+
 /**
  * The API's last page of this run: no more pages, or one that reaches the lowest staged chat id, is wholly older
  * than the re-read window's end, wholly at or below the cursor and wholly older than the backfill (or, on a first
