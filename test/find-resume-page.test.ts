@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { findResumePage } from '../src/source/find-resume-page.js';
 import { normalisePage } from '../src/source/normalise-page.js';
-import type { Page } from '../src/source/page.js';
+import { pageOf, type Page } from '../src/source/page.js';
 
 // A table of ids served newest first, 20 a page, counting the reads.
 function table(ids: number[]) {
@@ -10,7 +10,7 @@ function table(ids: number[]) {
   const reads: number[] = [];
   const readPage = async (offset: number): Promise<Page> => {
     reads.push(offset);
-    return { offset, records: normalisePage(sorted.slice(offset * 20, offset * 20 + 20).map((id) => ({ id })), Date.now()), hasPages: sorted.length > (offset + 1) * 20 };
+    return pageOf(offset, normalisePage(sorted.slice(offset * 20, offset * 20 + 20).map((id) => ({ id })), Date.now()), sorted.length > (offset + 1) * 20);
   };
   return { readPage, reads };
 }

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { idGaps } from '../src/source/id-gaps.js';
 import { normalisePage } from '../src/source/normalise-page.js';
+import { pageOf } from '../src/source/page.js';
 
-const page = (...ids: unknown[]) => ({ offset: 0, hasPages: true, records: normalisePage(ids.map((id) => ({ id })), Date.now()) });
+const page = (...ids: unknown[]) => pageOf(0, normalisePage(ids.map((id) => ({ id })), Date.now()), true);
 
 describe('what one page proves absent (DESIGN §1 "gone")', () => {
   it('the ids strictly between two rows served side by side', () => {

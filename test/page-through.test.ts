@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { lastValueFrom, toArray } from 'rxjs';
 import fc from 'fast-check';
 import { normalisePage } from '../src/source/normalise-page.js';
-import { recordId, type Page, type ReadPage } from '../src/source/page.js';
+import { pageOf, recordId, type Page, type ReadPage } from '../src/source/page.js';
 import { pageThrough } from '../src/source/page-through.js';
 
 const pageSize = 20;
@@ -24,7 +24,7 @@ function growingTable(rows: number, growth: readonly number[], delays: readonly 
     await sleep(delays[i % delays.length] ?? 0); // requests overlap, and are taken in any order
     newest += growth[i] ?? 0;
     const ids = Array.from({ length: pageSize }, (_, k) => newest - offset * pageSize - k).filter((id) => id >= 1);
-    const page: Page = { offset, records: normalisePage(ids.map((id) => ({ id })), Date.now()), hasPages: newest - (offset + 1) * pageSize >= 1 };
+    const page: Page = pageOf(offset, normalisePage(ids.map((id) => ({ id })), Date.now()), newest - (offset + 1) * pageSize >= 1);
     await sleep(delays[(i + 1) % delays.length] ?? 0);
     return page;
   };

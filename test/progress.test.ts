@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { progressDisplay, progressLine } from '../src/status/progress-display.js';
 import { countPage, enterPhase, estimate, pagingFraction, startProgress } from '../src/status/run-progress.js';
 import { normalisePage } from '../src/source/normalise-page.js';
-import type { Page } from '../src/source/page.js';
+import { pageOf, type Page } from '../src/source/page.js';
 
 const hour = 3_600_000;
 const day = 24 * hour;
@@ -14,7 +14,7 @@ const end = Date.parse('2026-11-24T09:00:00Z');
 // A page of 20 chats, one a minute, the newest `newestMs`, ids counting down from `topId`.
 function page(offset: number, topId: number, newestMs: number, spacingMs = 60_000): Page {
   const records = Array.from({ length: 20 }, (_, i) => ({ id: topId - i, createdAt: new Date(newestMs - i * spacingMs).toISOString() }));
-  return { offset, records: normalisePage(records, Date.now()), hasPages: true };
+  return pageOf(offset, normalisePage(records, Date.now()), true);
 }
 
 function terminal() {

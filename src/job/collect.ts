@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { RetryOptions } from '../http/retry.js';
 import type { PageRecord } from '../domain/page-record.js';
 import { killPoint } from '../kill-point.js';
-import { idsOf, newestOf, type Newest, type Page } from '../source/page.js';
+import type { Newest, Page } from '../source/page.js';
 import type { ResumeFrom } from '../source/find-resume-page.js';
 import { pageReader } from '../source/page-reader.js';
 import { pageThrough } from '../source/page-through.js';
@@ -83,7 +83,7 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
       reduce<{ page: Page; staged: StageCounts & { older: number } }, Collected>(
         (total, { page, staged }) => {
           if (page.offset === 0) warnIfBehindCursor(page, cursorId, log);
-          return { pages: total.pages + 1, counts: add(total.counts, staged), newest: newer(total.newest, newestOf(page)) };
+          return { pages: total.pages + 1, counts: add(total.counts, staged), newest: newer(total.newest, page.newest) };
         },
         { pages: 0, counts: { ...zeroCounts(), older: 0 }, newest: undefined },
       ),
@@ -97,7 +97,7 @@ function newer(a: Newest | undefined, b: Newest | undefined): Newest | undefined
 }
 
 function warnIfBehindCursor(page: Page, cursorId: number | undefined, log: Logger): void {
-  const newest = Math.max(...idsOf(page));
+  const newest = Math.max(...page.ids);
   if (cursorId !== undefined && newest < cursorId) {
     log.warn({ newest, cursor: cursorId }, "the source's newest chat id is below the cursor: was the AnythingLLM database replaced? Only page 0 is read while that lasts");
   }

@@ -1,4 +1,4 @@
-import { idsOf, type Page } from '../source/page.js';
+import type { Page } from '../source/page.js';
 import type { ResumeFrom } from '../source/find-resume-page.js';
 import type { PagingRecord } from '../state/records.js';
 
@@ -30,7 +30,7 @@ export class ResumePoint {
 
   /** The record to store once `page` is staged, or undefined. */
   staged(page: Page): PagingRecord | undefined {
-    const ids = idsOf(page);
+    const ids = page.ids;
     if (ids.length === 0) return undefined;
     const low = Math.min(...ids);
     this.top ??= Math.max(...ids);

@@ -1,4 +1,4 @@
-import { idsOf, type Page } from './page.js';
+import type { Page } from './page.js';
 
 /** Where a stopped run got to (DESIGN §1 "resumes paging near where the last one stopped"): see resume-point.ts. */
 export interface ResumeFrom {
@@ -52,7 +52,7 @@ export async function findResumePage(readPage: (offset: number) => Promise<Page>
 
 // True when a page reaches down to `low`: its lowest id is at or below it (an empty page lies past the end).
 function reaches(page: Page, low: number): boolean {
-  const ids = idsOf(page);
+  const ids = page.ids;
   if (page.records.length === 0) return true;
   return ids.length > 0 && Math.min(...ids) <= low;
 }

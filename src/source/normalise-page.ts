@@ -1,7 +1,7 @@
 import type { PageRecord } from '../domain/page-record.js';
 import type { Turn } from '../domain/turn.js';
 import { normaliseRecord } from './normalise-record.js';
-import type { Page, RawPage, ReadPage, ReadRawPage } from './page.js';
+import { pageOf, type RawPage, type ReadPage, type ReadRawPage } from './page.js';
 
 /** Validates a page's raw records in page order (DESIGN §1) against the real clock `realNowMs`: turns and bad records; never throws. */
 export function normalisePage(records: readonly unknown[], realNowMs: number): PageRecord[] {
@@ -15,7 +15,7 @@ export function normalisePage(records: readonly unknown[], realNowMs: number): P
 export function validatedPages(readRaw: ReadRawPage, realNow: () => number): ReadPage {
   return async (offset, expectRows) => {
     const raw: RawPage = await readRaw(offset, expectRows);
-    return { offset: raw.offset, hasPages: raw.hasPages, records: normalisePage(raw.records, realNow()) } satisfies Page;
+    return pageOf(raw.offset, normalisePage(raw.records, realNow()), raw.hasPages);
   };
 }
 

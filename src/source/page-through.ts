@@ -1,7 +1,7 @@
 import { EMPTY, defer, expand, filter, from, map, type Observable } from 'rxjs';
 import { McError } from '../errors.js';
 import { findResumePage, type ResumeFrom } from './find-resume-page.js';
-import { idsOf, type Page, type ReadPage } from './page.js';
+import type { Page, ReadPage } from './page.js';
 
 /** A page that has been read and handed to `stage`, with what staging returned. */
 export interface PageDone<R> {
@@ -87,7 +87,7 @@ async function stageAndReadNext<R>(arrived: Arrived, options: PagingOptions<R>, 
   if (resume !== undefined && reachesBelow(page, resume.top)) {
     // Back in the range earlier runs read: go on from the page where they stopped, found by ids (DESIGN §1).
     paging.resume = undefined;
-    const ids = idsOf(page);
+    const ids = page.ids;
     if (ids.length > 0 && Math.min(...ids) > resume.low) {
       const staged = await options.stage(page);
       const landing = await findResumePage((offset) => read(offset, false).page, page.offset, resume);
@@ -120,19 +120,19 @@ async function stageAndReadNext<R>(arrived: Arrived, options: PagingOptions<R>, 
 // of records without a usable id proves nothing.
 function touches(page: Page, next: Page): boolean {
   if (page.records.length === 0 || next.records.length === 0) return true;
-  const ids = idsOf(page);
-  const nextIds = idsOf(next);
+  const ids = page.ids;
+  const nextIds = next.ids;
   return ids.length > 0 && nextIds.length > 0 && Math.min(...ids) <= Math.max(...nextIds) + 1;
 }
 
 // True when a page holds a chat id at or below `id`.
 function reachesBelow(page: Page, id: number): boolean {
-  const ids = idsOf(page);
+  const ids = page.ids;
   return ids.length > 0 && Math.min(...ids) <= id;
 }
 
 function sameIds(a: Page, b: Page): boolean {
-  const idsA = idsOf(a);
-  const idsB = idsOf(b);
+  const idsA = a.ids;
+  const idsB = b.ids;
   return idsA.length > 0 && idsA.length === idsB.length && idsA.every((id, i) => id === idsB[i]);
 }

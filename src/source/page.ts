@@ -10,35 +10,21 @@ export interface RawPage {
 /** Reads raw page `offset` (the API or a file); `expectRows` says an empty page would be a bad page, not the end. */
 export type ReadRawPage = (offset: number, expectRows: boolean) => Promise<RawPage>;
 
-/** One page after validation (normalisePage): its records in the order served, each a turn or a bad record. */
+/** One page after validation (normalisePage): its records in the order served, each a turn or a bad record, and the facts paging reads, computed once (pageOf). */
 export interface Page {
   readonly offset: number;
   readonly records: readonly PageRecord[];
   readonly hasPages: boolean;
+  /** The usable chat ids of its records, in page order (records without one are left out). */
+  readonly ids: readonly number[];
+  /** The readable `createdAt` values of its records (ms). */
+  readonly createdTimes: readonly number[];
+  /** Its newest chat (highest usable id), or undefined when none has one. */
+  readonly newest: Newest | undefined;
 }
 
 /** Reads validated page `offset`; `expectRows` as for ReadRawPage. */
 export type ReadPage = (offset: number, expectRows: boolean) => Promise<Page>;
-
-/** The usable chat ids of a page's records, in page order (records without one are left out). */
-export function idsOf(page: Page): number[] {
-  const ids: number[] = [];
-  for (const record of page.records) {
-    const id = recordId(record);
-    if (id !== null) ids.push(id);
-  }
-  return ids;
-}
-
-/** The readable `createdAt` values of a page's records, in ms. */
-export function createdTimes(page: Page): number[] {
-  const times: number[] = [];
-  for (const record of page.records) {
-    const time = recordCreatedAt(record);
-    if (time !== null) times.push(time);
-  }
-  return times;
-}
 
 /** The highest chat id seen and its `createdAt` (ISO-8601 UTC), or null when unreadable. */
 export interface Newest {
@@ -46,16 +32,21 @@ export interface Newest {
   readonly createdAt: string | null;
 }
 
-/** The newest chat of a page (highest usable id), or undefined when none has one. */
-export function newestOf(page: Page): Newest | undefined {
-  let found: PageRecord | undefined;
-  for (const record of page.records) {
+/** A validated page with its facts (ids, times, newest chat) worked out once. */
+export function pageOf(offset: number, records: readonly PageRecord[], hasPages: boolean): Page {
+  const ids: number[] = [];
+  const createdTimes: number[] = [];
+  let newest: PageRecord | undefined;
+  let newestId = -1;
+  for (const record of records) {
     const id = recordId(record);
-    if (id !== null && (found === undefined || id > (recordId(found) as number))) found = record;
+    const time = recordCreatedAt(record);
+    if (id !== null) ids.push(id);
+    if (time !== null) createdTimes.push(time);
+    if (id !== null && id > newestId) [newest, newestId] = [record, id];
   }
-  if (found === undefined) return undefined;
-  const createdAt = recordCreatedAt(found);
-  return { id: recordId(found) as number, createdAt: createdAt === null ? null : new Date(createdAt).toISOString() };
+  const newestMs = newest === undefined ? null : recordCreatedAt(newest);
+  return { offset, records, hasPages, ids, createdTimes, newest: newest === undefined ? undefined : { id: newestId, createdAt: newestMs === null ? null : new Date(newestMs).toISOString() } };
 }
 
 /** A record's chat id, or null when it has no usable one. */

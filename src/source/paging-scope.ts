@@ -1,5 +1,5 @@
 import type { PageRecord } from '../domain/page-record.js';
-import { createdTimes, idsOf, recordCreatedAt, recordId, type Page } from './page.js';
+import { recordCreatedAt, recordId, type Page } from './page.js';
 
 /**
  * Which chats a run takes in, and where its paging may stop (DESIGN §1, §5): every night reads down past the
@@ -47,7 +47,7 @@ export function takeRule(scope: Scope): (record: PageRecord) => boolean {
 export function isLastApiPage(page: Page, scope: Scope): boolean {
   if (!page.hasPages) return true;
   const { cursorId, rereadToId, rereadToMs } = scope;
-  const ids = idsOf(page);
+  const ids = page.ids;
   if (rereadToId !== undefined && (ids.length === 0 || Math.min(...ids) > rereadToId)) return false;
   if (rereadToMs !== undefined && !isWholePageOlderThan(page, rereadToMs)) return false;
   if (cursorId !== undefined && !ids.every((id) => id <= cursorId)) return false;
@@ -58,6 +58,6 @@ export function isLastApiPage(page: Page, scope: Scope): boolean {
 
 /** True when the page holds dated records and every one is older than `ms` ("createdAt only roughly follows id"). */
 export function isWholePageOlderThan(page: Page, ms: number): boolean {
-  const times = createdTimes(page);
+  const times = page.createdTimes;
   return times.length > 0 && times.every((time) => time < ms);
 }

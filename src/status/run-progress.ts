@@ -1,4 +1,4 @@
-import { createdTimes, idsOf, type Page } from '../source/page.js';
+import type { Page } from '../source/page.js';
 
 /** Where paging will stop, for the ETA: a `createdAt` (the cursor's, or `--backfill`), or chat id 0 on a first run. */
 export type PagingTarget = { readonly kind: 'time'; readonly ms: number } | { readonly kind: 'id' };
@@ -38,8 +38,8 @@ export function countPage(progress: RunProgress, page: Page, staged: number): vo
   progress.pages++;
   progress.chats += page.records.length;
   progress.staged += staged;
-  const times = createdTimes(page);
-  const ids = idsOf(page);
+  const times = page.createdTimes;
+  const ids = page.ids;
   if (times.length > 0) {
     progress.newestMs = Math.max(progress.newestMs ?? Number.NEGATIVE_INFINITY, ...times);
     progress.oldestMs = Math.min(progress.oldestMs ?? Number.POSITIVE_INFINITY, ...times);
