@@ -47,6 +47,22 @@ export function stopSignal(deadlineMs: number): { signal: AbortSignal; dispose()
   };
 }
 
+/**
+ * The stop of a run whose night got to its end — delivery finished, the summary written — before the process exited:
+ * SIGINT, SIGTERM or RUN_DEADLINE aborted `signal` meanwhile (README "Exit codes": 130, 143, 8). The error keeps the
+ * stop's code and details (`signal`), adds `afterDelivery: true`, and says that the night's work is done; undefined when
+ * nothing stopped the run. `problem` is how delivery ended (deliveryProblem): none means every closed conversation was
+ * delivered.
+ */
+export function stoppedAfterDelivery(signal: AbortSignal, problem: McError | undefined): McError | undefined {
+  if (!signal.aborted) return undefined;
+  const reason: unknown = signal.reason;
+  const stop = isMcError(reason) ? reason : new McError('MC_ABORTED', 'stopped', { details: { signal: 'SIGTERM' } });
+  const what = stop.message.split(';')[0] ?? stop.message;
+  const done = problem === undefined ? 'every closed conversation was delivered' : `delivery had ended (${problem.code}, logged above)`;
+  return new McError(stop.code, `${what} after delivery had finished: ${done}, the summary is written and state is consistent; the next run continues`, { details: { ...stop.details, afterDelivery: true } });
+}
+
 /** The exit code for an error (README "Exit codes"); lives in errors.ts so the job can record it too. */
 export { exitCodeOf } from '../errors.js';
 
