@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { retryPolicy } from '../config/retry-policy.js';
 import { apiPageReader } from '../source/api-source.js';
 import { filePageReader } from '../source/file-source.js';
-import { commandLog, loggedCommand, stopSignal } from './command-context.js';
+import { commandLog, loggedCommand, stopSignal, weakSecretWarning } from './command-context.js';
 import { previewBackfill } from './backfill-preview.js';
 import { probeWebhook } from './webhook-probe.js';
 
@@ -17,6 +17,8 @@ export async function checkCommand(config: Config): Promise<number> {
   const log = commandLog(config, { toStderr: false, command: 'check' });
   const stop = stopSignal(config.deadlineMs);
   return loggedCommand(log, stop, async () => {
+    const weak = weakSecretWarning(config);
+    if (weak !== undefined) log.logger.warn({ setting: 'WEBHOOK_SECRET' }, weak);
     const source = config.source;
     if (source === undefined) throw new TypeError('check needs a source');
     const readPage = source.kind === 'api'

@@ -7,7 +7,7 @@ import { deliveryProblem } from '../status/run-outcome.js';
 import { lastKnownTotals, startRunMonitor } from '../monitoring/run-monitor.js';
 import { recordStopAfterEnd } from '../status/status-checkpoints.js';
 import { copyStateDir, type StateCopy } from './state-copy.js';
-import { commandLog, exitCodeOf, exitFor, logFailure, stopSignal, stoppedAfterDelivery, version } from './command-context.js';
+import { commandLog, exitCodeOf, exitFor, logFailure, stopSignal, stoppedAfterDelivery, version, weakSecretWarning } from './command-context.js';
 import { dryRunSender } from './dry-run-sender.js';
 
 /**
@@ -44,6 +44,8 @@ export async function runCommand(config: Config, commandLine: string): Promise<n
       log.logger.warn({ err: error }, 'status.json could not record the stop; `memory-cron status` shows the run as it ended before it');
     });
   };
+  const weak = weakSecretWarning(config);
+  if (weak !== undefined) log.logger.warn({ setting: 'WEBHOOK_SECRET' }, weak);
   try {
     try {
       if (config.dryRun) copy = await copyStateDir(config.stateDir);
