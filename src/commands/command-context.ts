@@ -77,7 +77,7 @@ export function stopSignal(deadlineMs: number): { signal: AbortSignal; dispose()
 export function stoppedAfterDelivery(signal: AbortSignal, problem: McError | undefined): McError | undefined {
   if (!signal.aborted) return undefined;
   const reason: unknown = signal.reason;
-  const stop = isMcError(reason) ? reason : new McError('MC_ABORTED', 'stopped', { details: { signal: 'SIGTERM' } });
+  const stop = isMcError(reason) ? reason : new McError('MC_INTERNAL', `the run was stopped for an unknown reason (${String(reason)}) (a bug — please report it)`);
   const what = stop.message.split(';')[0] ?? stop.message;
   const done = problem === undefined ? 'every closed conversation was delivered' : `delivery had ended (${problem.code}, logged above)`;
   return new McError(stop.code, `${what} after delivery had finished: ${done}, the summary is written and state is consistent; the next run continues`, { details: { ...stop.details, afterDelivery: true } });
