@@ -19,7 +19,7 @@ export interface LogOptions {
   readonly retainDays?: number;
   /** pino level. @default 'info' (env LOG_LEVEL) */
   readonly level?: string;
-  /** Strings that must never appear in any line (API key, webhook secret): replaced by "[redacted]" on every line, every level, every destination. */
+  /** Strings that must never appear in any line (API key, webhook secret), of any length: taken out of every string value ("[redacted]", or another marker when a secret could meet that word) on every line, every level, every destination; each line stays one JSON object (log/scrub.ts). */
   readonly secrets?: readonly string[];
   /** Extra base fields (e.g. version, invocation). */
   readonly base?: Record<string, unknown>;

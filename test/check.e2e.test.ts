@@ -1,11 +1,14 @@
 // `memory-cron check` through the built CLI: settings, page 0, and whether anything listens at WEBHOOK_URL.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
-import { cliEnv } from './helpers/cli-env.js';
-import { runCli } from './helpers/run-cli.js';
+import { parseBackfillDate } from '../src/config/backfill-date.js';
+import { cliEnv, hashTree } from './helpers/cli-env.js';
+import { runCli, summaryOf, type CliResult } from './helpers/run-cli.js';
 import { freePort } from './helpers/free-port.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -30,6 +33,60 @@ describe('memory-cron check', () => {
       assert.equal(errors[0]?.['code'], 'MC_WEBHOOK_UNREACHABLE');
       assert.match(errors[0]?.['msg'], new RegExp(`^nothing answers at WEBHOOK_URL http://127\\.0\\.0\\.1:${port}/… \\(ECONNREFUSED\\)`));
       assert.ok(!(refused.stdout + refused.stderr).includes(token), 'the path, which may hold a token, is not shown');
+    } finally {
+      await Promise.all([standIn.close(), receiver.close()]);
+    }
+  });
+
+  it('honours --backfill DATE: read and refused as `run` reads it, and says what such a run would take in against the floor, writing nothing', async () => {
+    const end = Date.parse('2026-11-24T09:00:00Z');
+    const standIn = await startStandIn({ chats: generateChats({ count: 200, seed: 9, start: new Date(end - 4 * 86_400_000), end: new Date(end), realNowMs: Date.now() }) });
+    const receiver = await startWebhookReceiver();
+    const midnight = (day: string) => parseBackfillDate(day, 'America/Chicago').toISOString();
+    const backfillLine = (result: CliResult) => {
+      const found = result.lines.filter((line) => line['backfill'] !== null && typeof line['backfill'] === 'object');
+      assert.equal(found.length, 1, result.stdout + result.stderr);
+      return found[0] as Record<string, any>;
+    };
+    try {
+      const stateDir = join(await tempDir(), 'state');
+      const first = await runCli(['check', '--backfill', '2026-11-22'], cliEnv(standIn, receiver, stateDir));
+      assert.equal(first.code, 0, first.stdout + first.stderr);
+      const install = backfillLine(first);
+      assert.deepEqual(install['backfill'], { effect: 'first-install', date: midnight('2026-11-22'), cursor: null, floor: null, floorAfter: midnight('2026-11-22'), redeliver: false, inFuture: false });
+      assert.equal(install['level'], 30);
+      assert.match(install['msg'], /^no night has completed in .* yet: a run with --backfill 2026-11-22T06:00:00\.000Z takes in only the chats created since 2026-11-22T06:00:00\.000Z and keeps 2026-11-22T06:00:00\.000Z as the floor/);
+      assert.equal(first.lines.at(-1)?.['backfill'], midnight('2026-11-22'), 'the verdict line names the date too');
+      assert.equal(existsSync(stateDir), false, 'check created nothing');
+      assert.equal(receiver.deliveries.length, 0);
+
+      // A date run refuses, check refuses with the same line and exit.
+      const badCheck = await runCli(['check', '--backfill', '2026-02-30'], cliEnv(standIn, receiver, stateDir));
+      const badRun = await runCli(['run', '--backfill', '2026-02-30'], cliEnv(standIn, receiver, stateDir));
+      assert.deepEqual([badCheck.code, badCheck.stderr], [2, badRun.stderr]);
+      assert.match(badCheck.stderr, /MC_CONFIG: --backfill "2026-02-30" is not a real date or time/);
+
+      const night = await runCli(['run', '--backfill', '2026-11-22', '--now', new Date(end).toISOString()], cliEnv(standIn, receiver, stateDir));
+      assert.equal(night.code, 0, night.stdout);
+      const before = await hashTree(stateDir);
+
+      const older = backfillLine(await runCli(['check', '--backfill', '2026-11-21'], cliEnv(standIn, receiver, stateDir)));
+      assert.deepEqual([older['backfill']['effect'], older['backfill']['floor'], older['backfill']['floorAfter']], ['older-history', midnight('2026-11-22'), midnight('2026-11-21')]);
+      assert.match(older['msg'], /is before the floor 2026-11-22T06:00:00\.000Z: a run pages back to 2026-11-21T06:00:00\.000Z and takes in the chats created between the two/);
+
+      const reread = backfillLine(await runCli(['check', '--backfill', '2026-11-23', '--redeliver'], cliEnv(standIn, receiver, stateDir)));
+      assert.deepEqual([reread['backfill']['effect'], reread['backfill']['floorAfter'], reread['backfill']['redeliver']], ['re-read', midnight('2026-11-22'), true]);
+      assert.match(reread['msg'], /already takes in everything since the floor 2026-11-22T06:00:00\.000Z: .* re-reads back to 2026-11-23T06:00:00\.000Z .*; with --redeliver it sends every conversation since 2026-11-23T06:00:00\.000Z again, with new Idempotency-Keys$/);
+
+      const future = await runCli(['check', '--backfill', '2099-01-01'], cliEnv(standIn, receiver, stateDir));
+      assert.equal(future.code, 0, 'a date run would take is a warning, not a refusal');
+      assert.deepEqual([backfillLine(future)['level'], backfillLine(future)['backfill']['inFuture']], [40, true]);
+      assert.deepEqual(await hashTree(stateDir), before, 'check read status.json and changed no file of STATE_DIR');
+
+      // What check said is what the run does: the floor moves to the earlier day.
+      const backfill = await runCli(['run', '--backfill', '2026-11-21', '--now', new Date(end).toISOString()], cliEnv(standIn, receiver, stateDir));
+      assert.equal(backfill.code, 0, backfill.stdout);
+      assert.equal(summaryOf(backfill)?.['floor'], older['backfill']['floorAfter']);
     } finally {
       await Promise.all([standIn.close(), receiver.close()]);
     }

@@ -2,7 +2,8 @@
 // src/kill-point.ts), from the webhook while a POST is in flight, and at random instants over two nights; after
 // each kill the state must be consistent, and after the last (unkilled) run every chat must have arrived once.
 import { strict as assert } from 'node:assert';
-import { cp, rm } from 'node:fs/promises';
+import { cp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { killPoints } from '../src/kill-point.js';
 import { startStandIn, type StandIn } from './fixtures/anythingllm-stand-in.ts';
@@ -12,7 +13,7 @@ import { referenceConversations } from './fixtures/reference-conversations.ts';
 import { startWebhookReceiver, type Receiver, type Reply } from './fixtures/webhook-receiver.ts';
 import { faultCliEnv, secret } from './helpers/cli-env.js';
 import { assertDeliveredExactly, baselineNight, assertStateConsistent, hour, outcome, snapshotState, type StateSnapshot } from './helpers/guarantees.ts';
-import { runCli, startCli, type CliRun } from './helpers/run-cli.js';
+import { runCli, startCli, summaryOf, type CliRun } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const t1 = Date.parse('2026-11-23T09:00:00Z');
@@ -239,4 +240,38 @@ describe('SIGTERM', () => {
       }
     });
   }
+
+  it('arriving after delivery (the last conversation marked sent) still exits 143, says the work was done, and the next run sends nothing', async () => {
+    // The n-th pass of `marked-sent` is the last conversation's: the job sends itself SIGTERM there, which its handler
+    // sees on the event loop's next turn, while the night writes its summary. No timing is involved.
+    const closed = referenceConversations(nightOne, { gapMs: hour, nowMs: t1, realNowMs }).filter((c) => c.closed).length;
+    const standIn = await startStandIn({ chats: [...nightOne] });
+    const receiver = await startWebhookReceiver({ secret });
+    const stateDir = await tempDir();
+    try {
+      const now = new Date(t1).toISOString();
+      const stopped = await runCli(['--now', now], faultCliEnv(standIn, receiver, stateDir, { MEMORY_CRON_TEST_KILL_AT: `marked-sent:${closed}:SIGTERM` }));
+      assert.equal(stopped.code, 143, outcome(stopped));
+      const summary = summaryOf(stopped);
+      assert.equal(summary?.['conversations']['sent'], closed, 'the summary was written: every closed conversation sent');
+      const stop = stopped.lines.find((line) => line['code'] === 'MC_ABORTED');
+      assert.equal(stop?.['signal'], 'SIGTERM');
+      assert.equal(stop?.['afterDelivery'], true);
+      assert.match(String(stop?.['msg']), /^stopped by SIGTERM after delivery had finished: every closed conversation was delivered, the summary is written and state is consistent/);
+      assert.equal(receiver.deliveries.length, closed, 'each conversation was POSTed once');
+      const state = await snapshotState(stateDir);
+      assertStateConsistent(state, nightOne, 'after SIGTERM after delivery');
+      assertDeliveredExactly(receiver, nightOne, t1, state, { realNowMs, tally: sigterm });
+      const status = JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8')) as { running: boolean; lastRun: { exitCode: number; error: { code: string } | null; summary: unknown } };
+      assert.deepEqual([status.running, status.lastRun.exitCode, status.lastRun.error?.code, status.lastRun.summary !== null], [false, 143, 'MC_ABORTED', true], 'status.json’s last run ends as the process did');
+
+      const next = await runCli(['--now', now], faultCliEnv(standIn, receiver, stateDir));
+      assert.equal(next.code, 0, outcome(next));
+      assert.equal(summaryOf(next)?.['conversations']['sent'], 0);
+      assert.equal(receiver.deliveries.length, closed, 'the next run sent nothing again');
+      sigterm.stops++;
+    } finally {
+      await Promise.all([standIn.close(), receiver.close()]);
+    }
+  });
 });

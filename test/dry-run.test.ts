@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { State } from '../src/state/state.js';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { referenceConversations } from './fixtures/reference-conversations.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
 import { chatIdsOf, chatKey, cliEnv, createdMs, hashTree } from './helpers/cli-env.js';
+import { deadPid, holdLock } from './helpers/lock-holder.js';
 import { runCli, startHoldingRun, summaryOf } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -87,6 +89,35 @@ describe('--dry-run', () => {
     } finally {
       await standIn.close();
       await receiver.close();
+    }
+  });
+
+  it('judges the holder by the LevelDB lock: a recorded live pid whose lock is free does not stop it, a held lock whose recorded pid is dead does', async () => {
+    const end = Math.floor(Date.now() / hour) * hour - 2 * day;
+    const chats = generateChats({ count: 100, seed: 10, start: new Date(end - 2 * day), end: new Date(end), realNowMs: Date.now() });
+    const standIn = await startStandIn({ chats });
+    try {
+      const stateDir = await tempDir();
+      await (await State.open(stateDir, 'memory-cron run')).close();
+      const recorded = (pid: number) => writeFile(join(stateDir, 'holder.json'), `${JSON.stringify({ pid, command: 'memory-cron run', startedAt: '2026-11-24T09:00:00.000Z' })}\n`);
+      await recorded(process.pid); // alive, but it holds no lock: a run killed with -9 whose pid was given to another process
+      const free = await runCli(['run', '--dry-run', '--now', new Date(end + 2 * hour).toISOString()], cliEnv(standIn, undefined, stateDir));
+      assert.equal(free.code, 0, free.stderr);
+      assert.ok(free.stdout.length > 0, 'the conversations were printed');
+
+      const dead = deadPid();
+      await recorded(dead);
+      const other = await holdLock(stateDir);
+      try {
+        const held = await runCli(['run', '--dry-run'], cliEnv(standIn, undefined, stateDir));
+        assert.equal(held.code, 3, held.stderr);
+        assert.equal(held.stdout, '', 'no conversations printed');
+        assert.match(held.stderr, new RegExp(`"code":"MC_LOCKED".*held by a run \\(pid ${dead}, \`memory-cron run\`, since 2026-11-24T09:00:00\\.000Z\\)`));
+      } finally {
+        await other.release();
+      }
+    } finally {
+      await standIn.close();
     }
   });
 });

@@ -113,3 +113,53 @@ describe('secrets never reach a log line', () => {
     }
   });
 });
+
+describe('a secret of two characters', () => {
+  // `d,` is in every "run finished: … chats read, …" line, never in a field name, and in JSON syntax nowhere: scrubbed
+  // from string values, it leaves every line one JSON object; a raw-text replacement would not (README "Logs").
+  const short = 'd,';
+
+  it('a run and `check` with a 2-character WEBHOOK_SECRET write only JSON lines, none holding it, and warn once that it is weak', async () => {
+    const standIn = await startStandIn({ apiKey, chats: [...chats] });
+    const receiver = await startWebhookReceiver({ secret: short, respond: (delivery, attempt) => (attempt === 1 && (chatIdsOf(delivery.body)[0] ?? 0) % 5 === 0 ? { status: 503, body: 'upstream down, retry' } : { status: 200 }) });
+    try {
+      const env = { BASE_URL: standIn.url, API_KEY: apiKey, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: short, STATE_DIR: await tempDir(), LOG_LEVEL: 'trace', RETRY_MIN_DELAY: '5' };
+      for (const args of [['--now', new Date(t1).toISOString()], ['check']]) {
+        const logDir = await tempDir();
+        const result = await runCli(args, { ...env, LOG_DIR: logDir });
+        assert.equal(result.code, 0, outcome(result));
+        const file = (await Promise.all((await readdir(logDir)).map((name) => readFile(join(logDir, name), 'utf8')))).join('');
+        for (const [where, text] of Object.entries({ stdout: result.stdout, stderr: result.stderr, 'the LOG_DIR file': file })) {
+          const lines = text.split('\n').filter((line) => line !== '');
+          for (const line of lines) {
+            let parsed: unknown;
+            assert.doesNotThrow(() => (parsed = JSON.parse(line)), `${where}: not one JSON object: ${line}`);
+            assert.ok(parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed), `${where}: ${line}`);
+          }
+          assert.ok(!text.includes(short) && !text.includes(encodeURIComponent(short)), `${where} holds the secret:\n${text.slice(0, 3000)}`);
+        }
+        assert.equal(file.split('\n').filter((line) => line !== '').length, result.lines.length, 'the LOG_DIR file has the lines stdout has');
+        if (args[0] !== 'check') assert.match(String(result.lines.find((line) => line['summary'] !== undefined)?.['msg']), / chats rea\[redacted\] \d+ conversations sent/, 'the secret was there to scrub');
+        const warnings = result.lines.filter((line) => line['setting'] === 'WEBHOOK_SECRET');
+        assert.equal(warnings.length, 1, `${args[0]}: one warning about the weak secret`);
+        assert.equal(warnings[0]?.['level'], 40);
+        assert.match(warnings[0]?.['msg'], /^WEBHOOK_SECRET is shorter than 16 characters: a weak signing secret/);
+      }
+      const finished = receiver.deliveries.length;
+      assert.ok(finished > 0 && receiver.deliveries.every((d) => d.signatureValid === true), 'the deliveries were signed with the short secret');
+    } finally {
+      await Promise.all([standIn.close(), receiver.close()]);
+    }
+  });
+
+  it('a long WEBHOOK_SECRET gets no warning', async () => {
+    const { standIn, receiver, close } = await servers();
+    try {
+      const check = await runCli(['check'], { BASE_URL: standIn.url, API_KEY: apiKey, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: webhookSecret, STATE_DIR: await tempDir() });
+      assert.equal(check.code, 0, outcome(check));
+      assert.equal(check.lines.filter((line) => line['setting'] === 'WEBHOOK_SECRET').length, 0);
+    } finally {
+      await close();
+    }
+  });
+});

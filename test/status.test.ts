@@ -5,7 +5,11 @@ import { describe, it } from 'node:test';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { classifyGenerated, generateChats } from './fixtures/chat-generator.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
+import { State } from '../src/state/state.js';
+import { writeStatusFile } from '../src/state/status-file.js';
+import type { StatusFile } from '../src/status/status-shape.js';
 import { cliEnv } from './helpers/cli-env.js';
+import { deadPid, holdLock } from './helpers/lock-holder.js';
 import { runCli, startCli, startHoldingRun, summaryOf } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -138,5 +142,47 @@ describe('memory-cron status', () => {
       await standIn.close();
       await receiver.close();
     }
+  });
+});
+
+describe('memory-cron status asks the LevelDB lock, not the recorded pid, whether a run holds STATE_DIR', () => {
+  // A state a run opened and closed, and a status.json saying a run is going, held by `pid`.
+  async function stateSayingRunning(pid: number): Promise<{ stateDir: string; file: StatusFile }> {
+    const stateDir = await tempDir();
+    await (await State.open(stateDir, 'memory-cron run')).close();
+    const file: StatusFile = { format: 2, version: '0.1.0', updatedAt: new Date().toISOString(), running: true, holder: { pid, command: 'memory-cron run', startedAt: '2026-11-24T09:00:00.000Z' }, progress: { phase: 'paging', pages: 3, chats: 60 }, cursor: null, floor: null, lastRun: null, totals: null };
+    await writeStatusFile(stateDir, file);
+    return { stateDir, file };
+  }
+
+  it('status.json names a live pid (a reused one: this test’s own) but nothing holds the lock: no run holds it', async () => {
+    const { stateDir } = await stateSayingRunning(process.pid);
+    const status = await statusJson(stateDir);
+    assert.deepEqual([status['state'], status['running'], status['progress']], ['interrupted', false, null]);
+    assert.equal(status['holder']['pid'], process.pid, 'the recorded holder is still what is shown');
+    const table = await runCli(['status'], { STATE_DIR: stateDir });
+    assert.match(table.stdout, new RegExp(`^state +interrupted: the run pid ${process.pid} started 2026-11-24T09:00:00\\.000Z ended without its last checkpoint`, 'm'));
+  });
+
+  it('another process really holds the state open, while the pid status.json names is dead: a run holds it', async () => {
+    const dead = deadPid();
+    const { stateDir, file } = await stateSayingRunning(dead);
+    const other = await holdLock(stateDir); // resolves once the other process says it has the lock
+    try {
+      const status = await statusJson(stateDir);
+      assert.deepEqual([status['state'], status['running'], status['holder']['pid'], status['progress']['pages']], ['running', true, dead, 3]);
+      const table = await runCli(['status'], { STATE_DIR: stateDir });
+      assert.match(table.stdout, new RegExp(`^state +running: pid ${dead}, \`memory-cron run\`, since 2026-11-24T09:00:00\\.000Z`, 'm'));
+
+      // status.json says the last run ended, but something (a `dead-letters` listing, say) holds the lock: running.
+      await writeStatusFile(stateDir, { ...file, running: false, holder: null, progress: null });
+      const idleFile = await statusJson(stateDir);
+      assert.deepEqual([idleFile['state'], idleFile['running'], idleFile['holder']], ['running', true, null]);
+      assert.match((await runCli(['status'], { STATE_DIR: stateDir })).stdout, /^state +running: a process holds the lock of STATE_DIR \(holder not recorded\)/m);
+    } finally {
+      await other.release();
+    }
+    const after = await statusJson(stateDir);
+    assert.deepEqual([after['state'], after['running']], ['idle', false], 'the lock is free once the other process closed the state');
   });
 });

@@ -2,17 +2,23 @@ import type { Config } from '../config.js';
 import { retryPolicy } from '../config/retry-policy.js';
 import { apiPageReader } from '../source/api-source.js';
 import { filePageReader } from '../source/file-source.js';
-import { commandLog, loggedCommand, stopSignal } from './command-context.js';
+import { commandLog, loggedCommand, stopSignal, weakSecretWarning } from './command-context.js';
+import { previewBackfill } from './backfill-preview.js';
 import { probeWebhook } from './webhook-probe.js';
 
 /**
  * `memory-cron check`: validates the settings, reads page 0 and probes WEBHOOK_URL with a HEAD (any HTTP answer is
- * reachable), sending nothing; resolves to the exit code.
+ * reachable), sending nothing; resolves to the exit code. With `--backfill DATE` (read and refused exactly as `run`
+ * reads it: config/backfill-date.ts, MC_CONFIG, exit 2) it also says what such a run would take in, against the cursor
+ * and floor status.json records (backfill-preview.ts): one line, a warning when DATE is in the future or the state's
+ * floor is unknown. It never opens LevelDB and writes nothing.
  */
 export async function checkCommand(config: Config): Promise<number> {
   const log = commandLog(config, { toStderr: false, command: 'check' });
   const stop = stopSignal(config.deadlineMs);
   return loggedCommand(log, stop, async () => {
+    const weak = weakSecretWarning(config);
+    if (weak !== undefined) log.logger.warn({ setting: 'WEBHOOK_SECRET' }, weak);
     const source = config.source;
     if (source === undefined) throw new TypeError('check needs a source');
     const readPage = source.kind === 'api'
@@ -20,7 +26,12 @@ export async function checkCommand(config: Config): Promise<number> {
       : filePageReader(source.path);
     const page = await readPage(0, false);
     const webhook = config.webhookUrl === undefined ? undefined : await probeWebhook(config.webhookUrl, Math.min(config.timeoutMs, 10_000), stop.signal);
-    log.logger.info({ source: source.kind, rows: page.records.length, hasPages: page.hasPages, webhook: webhook === undefined ? false : { answered: webhook.status }, signed: config.webhookSecret !== undefined, stateDir: config.stateDir }, `settings are valid, page 0 was read${webhook === undefined ? '' : ` and the webhook answered a HEAD (${webhook.status})`}; nothing was sent`);
+    if (config.backfill !== undefined) {
+      const { message, ...backfill } = await previewBackfill(config.stateDir, config.backfill, { redeliver: config.redeliver, nowMs: Date.now() });
+      const level = backfill.inFuture || backfill.effect === 'unknown' ? 'warn' : 'info';
+      log.logger[level]({ backfill }, message);
+    }
+    log.logger.info({ source: source.kind, rows: page.records.length, hasPages: page.hasPages, webhook: webhook === undefined ? false : { answered: webhook.status }, signed: config.webhookSecret !== undefined, stateDir: config.stateDir, backfill: config.backfill?.toISOString() ?? null }, `settings are valid, page 0 was read${webhook === undefined ? '' : ` and the webhook answered a HEAD (${webhook.status})`}; nothing was sent`);
     return 0;
   });
 }

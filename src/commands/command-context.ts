@@ -19,12 +19,32 @@ export function commandLog(config: Config, options: { toStderr: boolean; command
   });
 }
 
-/** The secrets a logger must scrub from every line. */
+/**
+ * The secrets a logger must scrub from every line, whatever their length (log/scrub.ts keeps every line valid JSON
+ * even for a secret of one character): the API key, the webhook secret, the state key and the healthcheck URL.
+ */
 export function secretsOf(config: Config): string[] {
-  // A ping URL carries its token in the path or the query: the whole URL and that part are scrubbed.
+  // A ping URL carries its token in the path or the query: the whole URL and that part are scrubbed; a part shorter
+  // than 8 characters is a plain path (`/ping`), not a token.
   const ping = config.healthcheck?.url;
   const token = ping === undefined ? undefined : `${ping.pathname}${ping.search}`.replace(/^\/+/, '');
-  return [config.source?.kind === 'api' ? config.source.apiKey : undefined, config.webhookSecret, config.stateKey, ping?.href, token && token.length >= 8 ? token : undefined].filter((s): s is string => s !== undefined && s.length >= 4);
+  return [config.source?.kind === 'api' ? config.source.apiKey : undefined, config.webhookSecret, config.stateKey, ping?.href, token && token.length >= 8 ? token : undefined].filter((s): s is string => s !== undefined && s !== '');
+}
+
+/** Below this many characters a WEBHOOK_SECRET is weak, and scrubbing it makes log lines hard to read (a warning). */
+export const weakWebhookSecretLength = 16;
+
+/**
+ * The warning `check` and a run's start log once when WEBHOOK_SECRET is shorter than {@link weakWebhookSecretLength}
+ * characters (for a `whsec_` secret, the part after the prefix): it names the setting, never the value or its length;
+ * undefined when there is no secret or it is long enough. A warning, not a refusal: existing installs keep running.
+ */
+export function weakSecretWarning(config: Config): string | undefined {
+  const secret = config.webhookSecret;
+  if (secret === undefined) return undefined;
+  const key = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
+  if (key.length >= weakWebhookSecretLength) return undefined;
+  return `WEBHOOK_SECRET is shorter than ${weakWebhookSecretLength} characters: a weak signing secret, and scrubbing so short a string out of every log line makes the lines hard to read; give the job and the receiver a long random one (openssl rand -base64 32)`;
 }
 
 /** One AbortController for the run: SIGINT, SIGTERM and the deadline abort it with the McError to exit with. */
@@ -45,6 +65,22 @@ export function stopSignal(deadlineMs: number): { signal: AbortSignal; dispose()
       process.off('SIGTERM', onTerm);
     },
   };
+}
+
+/**
+ * The stop of a run whose night got to its end — delivery finished, the summary written — before the process exited:
+ * SIGINT, SIGTERM or RUN_DEADLINE aborted `signal` meanwhile (README "Exit codes": 130, 143, 8). The error keeps the
+ * stop's code and details (`signal`), adds `afterDelivery: true`, and says that the night's work is done; undefined when
+ * nothing stopped the run. `problem` is how delivery ended (deliveryProblem): none means every closed conversation was
+ * delivered.
+ */
+export function stoppedAfterDelivery(signal: AbortSignal, problem: McError | undefined): McError | undefined {
+  if (!signal.aborted) return undefined;
+  const reason: unknown = signal.reason;
+  const stop = isMcError(reason) ? reason : new McError('MC_INTERNAL', `the run was stopped for an unknown reason (${String(reason)}) (a bug — please report it)`);
+  const what = stop.message.split(';')[0] ?? stop.message;
+  const done = problem === undefined ? 'every closed conversation was delivered' : `delivery had ended (${problem.code}, logged above)`;
+  return new McError(stop.code, `${what} after delivery had finished: ${done}, the summary is written and state is consistent; the next run continues`, { details: { ...stop.details, afterDelivery: true } });
 }
 
 /** The exit code for an error (README "Exit codes"); lives in errors.ts so the job can record it too. */

@@ -16,8 +16,9 @@ export interface StateCopy {
 /**
  * Copies STATE_DIR into a fresh temporary folder without opening its LevelDB (opening rewrites files, and a dry
  * run must leave every byte as it was). Copying files another process is writing gives a torn database, so a
- * live holder — before or after the copy — refuses with MC_LOCKED (exit 3); a holder whose process is gone
- * (a run killed with -9) does not. A STATE_DIR other users can reach is refused (MC_STATE_EXPOSED); the copy is
+ * state whose LevelDB lock is held — before or after the copy — refuses with MC_LOCKED (exit 3), naming the holder
+ * holder.json records; a recorded holder whose lock is free (a run killed with -9, its pid maybe reused) does not
+ * (holder-alive.ts). A STATE_DIR other users can reach is refused (MC_STATE_EXPOSED); the copy is
  * owner-only. A STATE_DIR that does not exist yet copies as an empty one.
  */
 export async function copyStateDir(stateDir: string): Promise<StateCopy> {
@@ -40,7 +41,7 @@ export async function copyStateDir(stateDir: string): Promise<StateCopy> {
 
 async function refuseIfHeld(stateDir: string, what: string): Promise<void> {
   const holder = await readHolder(stateDir);
-  if (holderAlive(holder)) {
+  if (await holderAlive(stateDir, holder)) {
     throw lockedError({ held: `${stateDir} ${what}`, holder: describeHolder(holder), advice: 'a dry run copies the state and cannot do so safely while it is written — try again when that run has finished' });
   }
 }

@@ -41,7 +41,7 @@ export function statusTable(view: StatusView): string {
 
 function stateText(view: StatusView): string {
   const holder = view.holder;
-  if (view.state === 'running' && holder !== null) return `running: pid ${holder.pid}, \`${holder.command}\`, since ${holder.startedAt}`;
+  if (view.state === 'running') return holder === null ? 'running: a process holds the lock of STATE_DIR (holder not recorded)' : `running: pid ${holder.pid}, \`${holder.command}\`, since ${holder.startedAt}`;
   if (view.state === 'interrupted') return `interrupted: the run${holder === null ? '' : ` pid ${holder.pid} started ${holder.startedAt}`} ended without its last checkpoint (killed?); the next run finishes its work`;
   return `idle (status.json written ${view.updatedAt ?? '?'})`;
 }

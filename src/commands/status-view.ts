@@ -2,14 +2,13 @@ import type { RunSummary } from '../status/run-summary.js';
 import type { LastRun, StatusFile } from '../status/status-shape.js';
 import type { Holder } from '../state/holder.js';
 import type { Cursor } from '../state/records.js';
-import { holderAlive } from '../status/holder-alive.js';
 
 /** What `memory-cron status --json` prints: one object, the same fields whether a run is going or not. */
 export interface StatusView {
   readonly stateDir: string;
   /** False on a STATE_DIR where nothing has run yet (then every other field is null). */
   readonly ranBefore: boolean;
-  /** never-ran · idle · running (a live run holds STATE_DIR) · interrupted (a run died without its last checkpoint). */
+  /** never-ran · idle · running (a process holds STATE_DIR's lock) · interrupted (a run died without its last checkpoint). */
   readonly state: 'never-ran' | 'idle' | 'running' | 'interrupted';
   readonly running: boolean;
   readonly holder: Holder | null;
@@ -50,20 +49,35 @@ export interface CountsView {
   readonly countedAt: string | null;
 }
 
-/** Builds the status view from status.json (undefined: nothing has run); `alive` tells whether a holder's process lives. */
-export function statusView(stateDir: string, file: Partial<StatusFile> | undefined, alive: (holder: Holder | undefined) => boolean = holderAlive): StatusView {
+/** What STATE_DIR's LevelDB lock said when status was asked (holder-alive.ts). */
+export interface LockView {
+  /** A process holds the state (its LevelDB lock is taken). */
+  readonly held: boolean;
+  /** The holder holder.json records (every command that opens the state writes it there), if any. */
+  readonly holder?: Holder | undefined;
+}
+
+/**
+ * Builds the status view from status.json (undefined: nothing has run) and what the lock says (DESIGN §4): the state
+ * is `running` exactly when the lock is held — by a run, or by another command (`dead-letters`, `reconcile`) — and
+ * `interrupted` when status.json says a run was going but nothing holds the lock any more. The holder shown is the
+ * run status.json names, unless holder.json names another process (then that one, without progress).
+ */
+export function statusView(stateDir: string, file: Partial<StatusFile> | undefined, lock: LockView = { held: false }): StatusView {
   if (file === undefined) {
     return { stateDir, ranBefore: false, state: 'never-ran', running: false, holder: null, progress: null, updatedAt: null, cursor: null, floor: null, lastRun: null, counts: null };
   }
-  const holder = file.holder ?? null;
-  const live = file.running === true && alive(holder ?? undefined);
+  const recorded = file.running === true ? (file.holder ?? null) : null;
+  const locker = lock.holder ?? null;
+  const recordedHolds = recorded !== null && (locker === null || locker.pid === recorded.pid);
+  const live = lock.held;
   return {
     stateDir,
     ranBefore: true,
     state: live ? 'running' : file.running === true ? 'interrupted' : 'idle',
     running: live,
-    holder: file.running === true ? holder : null,
-    progress: live ? (file.progress ?? null) : null,
+    holder: live ? (recordedHolds ? recorded : locker) : recorded,
+    progress: live && recordedHolds ? (file.progress ?? null) : null,
     updatedAt: file.updatedAt ?? null,
     cursor: file.cursor ?? null,
     floor: file.floor ?? null,

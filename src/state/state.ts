@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { McError } from '../errors.js';
@@ -12,7 +13,8 @@ import { openSublevels, type Root, type StateLevels, type Sublevels } from './st
 import { setUpSealing } from './seal-state.js';
 import { sealValues, type SealerSlot } from './sealed-values.js';
 import { lockedError } from './locked-error.js';
-import { stateError } from './state-error.js';
+import { forgetOpenHere, noteOpenHere } from './lock-probe.js';
+import { codesOf, stateError } from './state-error.js';
 import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
 
 /**
@@ -82,13 +84,14 @@ export class State implements StateLevels {
     const db = new Level<string, unknown>(dbDir, { valueEncoding: 'json', ...levelOptions, compression: options.stateKey === undefined });
     const sealing = sealValues(db, stateDir);
     try {
-      await db.open();
+      await openWaitingOutAProbe(db);
     } catch (error) {
       const problem = stateError(error, stateDir, 'opening LevelDB');
       if (problem.code !== 'MC_LOCKED') throw problem;
       const holder = describeHolder(await readHolder(stateDir));
       throw lockedError({ held: `another memory-cron run holds ${stateDir}`, holder, advice: 'wait for it to finish, or stop it', cause: error });
     }
+    noteOpenHere(dbDir);
     const state = new State(db, stateDir, releaseUmask, sealing);
     try {
       await refuseDroppedRecords(stateDir, dbDir);
@@ -98,6 +101,7 @@ export class State implements StateLevels {
       await removeStaleStatusTemporaries(stateDir);
     } catch (error) {
       await db.close();
+      forgetOpenHere(dbDir);
       throw stateError(error, stateDir, 'checking the schema');
     }
     return state;
@@ -151,6 +155,7 @@ export class State implements StateLevels {
   async close(): Promise<void> {
     await removeHolder(this.stateDir).catch(() => undefined);
     await this.db.close();
+    forgetOpenHere(join(this.stateDir, 'db'));
     this.releaseUmask();
   }
 
@@ -183,5 +188,25 @@ async function refuseHeadlessDatabase(stateDir: string, dbDir: string): Promise<
   const hasData = names.some((name) => /^(MANIFEST-|\d+\.(ldb|log|sst)$)/.test(name));
   if (hasData && !names.includes('CURRENT')) {
     throw new McError('MC_STATE_DAMAGED', `state in ${stateDir} is damaged: db/CURRENT is missing; restore ${stateDir} from a backup — nothing was rewritten`);
+  }
+}
+
+/**
+ * How often, and how long apart (ms), a lock found taken is tried again before the state counts as held: `status`
+ * and `--dry-run` take the lock for the instant of a probe (lock-probe.ts, well under a millisecond), and a run
+ * starting at that instant must not exit 3 for it. A run really holding the state is refused 100 ms later.
+ */
+const lockAttempts = { times: 5, apartMs: 25 } as const;
+
+// Opens LevelDB, trying again while its lock is taken for a moment (lockAttempts); any other failure at once.
+async function openWaitingOutAProbe(db: Root): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.open();
+      return;
+    } catch (error) {
+      if (attempt >= lockAttempts.times || !codesOf(error).includes('LEVEL_LOCKED')) throw error;
+      await sleep(lockAttempts.apartMs);
+    }
   }
 }

@@ -104,3 +104,18 @@ export async function updateStatusTotals(stateDir: string, totals: Totals): Prom
   const countedAt = new Date().toISOString();
   await writeStatusFile(stateDir, { ...previous, updatedAt: countedAt, totals: { ...totals, openConversations: previous.totals?.openConversations ?? null, countedAt } });
 }
+
+/**
+ * Records in status.json that the run which started at `startedAt` (ISO) and wrote its final checkpoint was then
+ * stopped — SIGINT, SIGTERM or RUN_DEADLINE after delivery — so its last run shows the exit the process ends with
+ * (`exitCode`, `error`: code and message); its summary and everything else stay. Written only while that run is still
+ * the last one (same `startedAt`) and no run is going (`running` false): a run started meanwhile is left alone.
+ * Resolves to whether status.json was rewritten; a write that fails throws, as writeStatusFile does.
+ */
+export async function recordStopAfterEnd(stateDir: string, startedAt: string, stop: { readonly exitCode: number; readonly error: { readonly code: string; readonly message: string } }): Promise<boolean> {
+  const previous = await readStatusFile<Partial<StatusFile>>(stateDir);
+  const lastRun = previous?.lastRun;
+  if (previous === undefined || previous.running === true || !isLastRun(lastRun) || lastRun.startedAt !== startedAt) return false;
+  await writeStatusFile(stateDir, { ...previous, lastRun: { ...lastRun, exitCode: stop.exitCode, error: stop.error } });
+  return true;
+}
