@@ -109,8 +109,8 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     deadlineMs: optionalDuration(env['RUN_DEADLINE'], 50 * 60_000, 'RUN_DEADLINE'),
     rereadWindowMs: windowDuration(env['REREAD_WINDOW'], 24 * 3_600_000, 'REREAD_WINDOW'),
     logLevel: logLevel(env['LOG_LEVEL']),
-    backfill: flags.backfill === undefined ? undefined : parseBackfillDate(flags.backfill, backfillTimeZone(flags.tz, env)),
-    since: flags.since === undefined ? undefined : parseBackfillDate(flags.since, backfillTimeZone(flags.tz, env), '--since'),
+    backfill: flags.backfill === undefined ? undefined : pastDate(parseBackfillDate(flags.backfill, backfillTimeZone(flags.tz, env)), flags.backfill, '--backfill'),
+    since: flags.since === undefined ? undefined : pastDate(parseBackfillDate(flags.since, backfillTimeZone(flags.tz, env), '--since'), flags.since, '--since'),
     redeliver: redeliver(flags),
     dryRun: flags.dryRun ?? false,
     fixPermissions: flags.fixPermissions ?? false,
@@ -125,6 +125,13 @@ function stateKey(env: NodeJS.ProcessEnv): string | undefined {
   const key = readSecret({ file: nonEmpty(env['STATE_KEY_FILE']), credential: 'state-key', envName: 'STATE_KEY_FILE' }, credentials === undefined ? {} : { CREDENTIALS_DIRECTORY: credentials });
   if (key !== undefined && key.length < 32) fail(`the state key has ${key.length} characters, fewer than 32; make one with: openssl rand -base64 32`);
   return key;
+}
+
+// A --backfill or --since date must lie in the past (the real clock): a later one is a typo, and as a first run's
+// floor it would leave out every chat before it for good.
+function pastDate(date: Date, text: string, flag: '--backfill' | '--since'): Date {
+  if (date.getTime() > Date.now()) fail(`${flag} ${text} (${date.toISOString()}) is in the future; give the date of the oldest chats to take in, e.g. ${flag} 2026-11-01`);
+  return date;
 }
 
 function redeliver(flags: ConfigFlags): boolean {

@@ -53,7 +53,7 @@ describe('memory-cron check', () => {
       const first = await runCli(['check', '--backfill', '2026-11-22'], cliEnv(standIn, receiver, stateDir));
       assert.equal(first.code, 0, first.stdout + first.stderr);
       const install = backfillLine(first);
-      assert.deepEqual(install['backfill'], { effect: 'first-install', date: midnight('2026-11-22'), cursor: null, floor: null, floorAfter: midnight('2026-11-22'), redeliver: false, inFuture: false });
+      assert.deepEqual(install['backfill'], { effect: 'first-install', date: midnight('2026-11-22'), cursor: null, floor: null, floorAfter: midnight('2026-11-22'), redeliver: false });
       assert.equal(install['level'], 30);
       assert.match(install['msg'], /^no night has completed in .* yet: a run with --backfill 2026-11-22T06:00:00\.000Z takes in only the chats created since 2026-11-22T06:00:00\.000Z and keeps 2026-11-22T06:00:00\.000Z as the floor/);
       assert.equal(first.lines.at(-1)?.['backfill'], midnight('2026-11-22'), 'the verdict line names the date too');
@@ -78,9 +78,12 @@ describe('memory-cron check', () => {
       assert.deepEqual([reread['backfill']['effect'], reread['backfill']['floorAfter'], reread['backfill']['redeliver']], ['re-read', midnight('2026-11-22'), true]);
       assert.match(reread['msg'], /already takes in everything since the floor 2026-11-22T06:00:00\.000Z: .* re-reads back to 2026-11-23T06:00:00\.000Z .*; with --redeliver it sends every conversation since 2026-11-23T06:00:00\.000Z again, with new Idempotency-Keys$/);
 
-      const future = await runCli(['check', '--backfill', '2099-01-01'], cliEnv(standIn, receiver, stateDir));
-      assert.equal(future.code, 0, 'a date run would take is a warning, not a refusal');
-      assert.deepEqual([backfillLine(future)['level'], backfillLine(future)['backfill']['inFuture']], [40, true]);
+      // A date in the future is refused by check exactly as by run: exit 2, one line naming the flag.
+      const futureCheck = await runCli(['check', '--backfill', '2099-01-01'], cliEnv(standIn, receiver, stateDir));
+      const futureRun = await runCli(['run', '--backfill', '2099-01-01'], cliEnv(standIn, receiver, stateDir));
+      assert.deepEqual([futureCheck.code, futureRun.code], [2, 2], futureCheck.stderr);
+      assert.match(futureCheck.stderr, /--backfill 2099-01-01 \(2099-01-01T06:00:00\.000Z\) is in the future/);
+      assert.equal(futureCheck.stderr, futureRun.stderr);
       assert.deepEqual(await hashTree(stateDir), before, 'check read status.json and changed no file of STATE_DIR');
 
       // What check said is what the run does: the floor moves to the earlier day.

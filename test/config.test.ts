@@ -29,6 +29,13 @@ describe('configuration', () => {
     assert.match(configError({}, { ...env, REREAD_WINDOW: 'a day' }), /^REREAD_WINDOW "a day" is not a positive duration/);
   });
 
+  it('--backfill and --since must lie in the past: a later date is one line naming the flag, a past one is taken', () => {
+    const tomorrow = new Date(Date.now() + 2 * 24 * 3_600_000).toISOString();
+    assert.match(configError({ backfill: tomorrow }, env), /^--backfill \S+ \(\S+\) is in the future; give the date of the oldest chats/);
+    assert.match(configError({ since: tomorrow }, env), /^--since \S+ \(\S+\) is in the future/);
+    assert.equal(loadConfig({ backfill: '2026-11-01T06:00:00Z' }, env).backfill?.toISOString(), '2026-11-01T06:00:00.000Z');
+  });
+
   it('has the documented defaults', () => {
     const config = loadConfig({}, env);
     assert.deepEqual(

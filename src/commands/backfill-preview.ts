@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { nextFloor, runScope } from '../job/run-scope.js';
 import { readStatusFile } from '../state/status-file.js';
@@ -30,8 +30,6 @@ export interface BackfillPreview {
   readonly floorAfter: string | null;
   /** `--redeliver`: every conversation since DATE is sent again, with new keys. */
   readonly redeliver: boolean;
-  /** DATE lies after `nowMs`: no chat created before it is taken in; worth a warning, not a refusal (run takes it). */
-  readonly inFuture: boolean;
   /** One sentence for the operator. */
   readonly message: string;
 }
@@ -42,14 +40,13 @@ export interface BackfillPreview {
  * status.json and looks for `db/CURRENT`; opens no database and writes nothing (`check` is read-only). Never throws
  * for an unreadable status.json: that is the `unknown` effect.
  */
-export async function previewBackfill(stateDir: string, backfill: Date, options: { readonly redeliver: boolean; readonly nowMs: number }): Promise<BackfillPreview> {
+export async function previewBackfill(stateDir: string, backfill: Date, options: { readonly redeliver: boolean }): Promise<BackfillPreview> {
   const date = backfill.toISOString();
-  const common = { date, redeliver: options.redeliver, inFuture: backfill.getTime() > options.nowMs };
-  const future = common.inFuture ? `--backfill ${date} is in the future, so no chat created before it is taken in: ` : '';
+  const common = { date, redeliver: options.redeliver };
   const again = options.redeliver ? `; with --redeliver it sends every conversation since ${date} again, with new Idempotency-Keys` : '';
   const known = await recorded(stateDir);
   if (known === 'unknown') {
-    return { ...common, effect: 'unknown', cursor: null, floor: null, floorAfter: null, message: `${future}${stateDir} holds a state but its status.json is missing or unreadable, so its cursor and floor are not known here: a run with --backfill ${date} pages back to ${date} and takes in what the state lacks since then${again}` };
+    return { ...common, effect: 'unknown', cursor: null, floor: null, floorAfter: null, message: `${stateDir} holds a state but its status.json is missing or unreadable, so its cursor and floor are not known here: a run with --backfill ${date} pages back to ${date} and takes in what the state lacks since then${again}` };
   }
   const cursorId = known?.cursor?.id ?? undefined;
   const floorMs = parseFloor(known?.floor);
@@ -58,13 +55,13 @@ export async function previewBackfill(stateDir: string, backfill: Date, options:
   const state = { cursor: cursorId ?? null, floor: floorMs === undefined ? null : iso(floorMs), floorAfter: after === undefined ? null : iso(after) };
   if (cursorId === undefined) {
     const since = iso(scope.horizonMs);
-    return { ...common, effect: 'first-install', ...state, message: `${future}no night has completed in ${stateDir} yet: a run with --backfill ${date} takes in only the chats created since ${since} and keeps ${state.floorAfter ?? since} as the floor; nightly runs never read older history${again}` };
+    return { ...common, effect: 'first-install', ...state, message: `no night has completed in ${stateDir} yet: a run with --backfill ${date} takes in only the chats created since ${since} and keeps ${state.floorAfter ?? since} as the floor; nightly runs never read older history${again}` };
   }
   if (floorMs !== undefined && backfill.getTime() < floorMs) {
-    return { ...common, effect: 'older-history', ...state, message: `${future}--backfill ${date} is before the floor ${iso(floorMs)}: a run pages back to ${date} and takes in the chats created between the two, which the state never had, and the floor moves to ${state.floorAfter ?? date}${again}` };
+    return { ...common, effect: 'older-history', ...state, message: `--backfill ${date} is before the floor ${iso(floorMs)}: a run pages back to ${date} and takes in the chats created between the two, which the state never had, and the floor moves to ${state.floorAfter ?? date}${again}` };
   }
   const has = floorMs === undefined ? 'all history' : `everything since the floor ${iso(floorMs)}`;
-  return { ...common, effect: 're-read', ...state, message: `${future}the state already takes in ${has}: a run with --backfill ${date} re-reads back to ${date} and stages only chats no night has seen; chats already sent are not sent again${again}` };
+  return { ...common, effect: 're-read', ...state, message: `the state already takes in ${has}: a run with --backfill ${date} re-reads back to ${date} and stages only chats no night has seen; chats already sent are not sent again${again}` };
 }
 
 // status.json's cursor and floor; undefined when nothing has run (no status.json, no database), `unknown` when a
@@ -76,7 +73,7 @@ async function recorded(stateDir: string): Promise<Partial<StatusFile> | undefin
   } catch {
     return 'unknown';
   }
-  return (await exists(join(stateDir, 'db', 'CURRENT'))) ? 'unknown' : undefined;
+  return existsSync(join(stateDir, 'db', 'CURRENT')) ? 'unknown' : undefined;
 }
 
 function parseFloor(floor: string | null | undefined): number | undefined {
@@ -87,13 +84,4 @@ function parseFloor(floor: string | null | undefined): number | undefined {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

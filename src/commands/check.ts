@@ -27,8 +27,8 @@ export async function checkCommand(config: Config): Promise<number> {
     const page = await readPage(0, false);
     const webhook = config.webhookUrl === undefined ? undefined : await probeWebhook(config.webhookUrl, Math.min(config.timeoutMs, 10_000), stop.signal);
     if (config.backfill !== undefined) {
-      const { message, ...backfill } = await previewBackfill(config.stateDir, config.backfill, { redeliver: config.redeliver, nowMs: Date.now() });
-      const level = backfill.inFuture || backfill.effect === 'unknown' ? 'warn' : 'info';
+      const { message, ...backfill } = await previewBackfill(config.stateDir, config.backfill, { redeliver: config.redeliver });
+      const level = backfill.effect === 'unknown' ? 'warn' : 'info';
       log.logger[level]({ backfill }, message);
     }
     log.logger.info({ source: source.kind, rows: page.records.length, hasPages: page.hasPages, webhook: webhook === undefined ? false : { answered: webhook.status }, signed: config.webhookSecret !== undefined, stateDir: config.stateDir, backfill: config.backfill?.toISOString() ?? null }, `settings are valid, page 0 was read${webhook === undefined ? '' : ` and the webhook answered a HEAD (${webhook.status})`}; nothing was sent`);

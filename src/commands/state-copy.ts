@@ -1,4 +1,5 @@
-import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { McError } from '../errors.js';
@@ -22,12 +23,12 @@ export interface StateCopy {
  * owner-only. A STATE_DIR that does not exist yet copies as an empty one.
  */
 export async function copyStateDir(stateDir: string): Promise<StateCopy> {
-  if (await exists(stateDir)) await refuseExposed(stateDir);
+  if (existsSync(stateDir)) await refuseExposed(stateDir);
   await refuseIfHeld(stateDir, 'is held by a run');
   const dir = await mkdtemp(join(tmpdir(), 'memory-cron-dry-run-'));
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
-    if (await exists(stateDir)) {
+    if (existsSync(stateDir)) {
       await cp(stateDir, dir, { recursive: true, filter: (source) => !isRunFile(basename(source)) });
     }
     await refuseIfHeld(stateDir, 'was taken by a run while it was being copied');
@@ -49,13 +50,4 @@ async function refuseIfHeld(stateDir: string, what: string): Promise<void> {
 // The holder file and half-written status files belong to the process that wrote them, not to the copy.
 function isRunFile(name: string): boolean {
   return name === 'holder.json' || /^\.status\.json\..*\.tmp$/.test(name);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
