@@ -38,6 +38,26 @@ describe('memory-cron check', () => {
     }
   });
 
+  it('validates page 0 as a run does: its bad records are counted and one is named, nothing is quarantined or sent', async () => {
+    const end = Date.parse('2026-11-24T09:00:00Z');
+    const chats = generateChats({ count: 30, seed: 7, start: new Date(end - 86_400_000), end: new Date(end), realNowMs: Date.now() });
+    const newest = Math.max(...chats.map((chat) => chat['id'] as number));
+    const standIn = await startStandIn({ chats: [...chats, { ...chats[0], id: newest + 1, createdAt: 'yesterday' }] });
+    const receiver = await startWebhookReceiver();
+    try {
+      const stateDir = await tempDir();
+      const result = await runCli(['check'], cliEnv(standIn, receiver, stateDir));
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      const line = result.lines.find((l) => typeof l['rows'] === 'number');
+      assert.deepEqual([line?.['rows'], line?.['badRecords']], [20, 1]);
+      assert.match(String(line?.['msg']), new RegExp(`page 0 was read \\(1 of its 20 records would be quarantined, e\\.g\\. chat ${newest + 1}: createdAt "yesterday" is not an ISO-8601 date\\)`));
+      assert.equal(existsSync(join(stateDir, 'db')), false, 'check opens no state');
+      assert.equal(receiver.deliveries.length, 0);
+    } finally {
+      await Promise.all([standIn.close(), receiver.close()]);
+    }
+  });
+
   it('honours --backfill DATE: read and refused as `run` reads it, and says what such a run would take in against the floor, writing nothing', async () => {
     const end = Date.parse('2026-11-24T09:00:00Z');
     const standIn = await startStandIn({ chats: generateChats({ count: 200, seed: 9, start: new Date(end - 4 * 86_400_000), end: new Date(end), realNowMs: Date.now() }) });
