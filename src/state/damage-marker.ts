@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McError } from '../errors.js';
 
@@ -36,5 +36,19 @@ function firstFound(text: string): string | undefined {
     return (JSON.parse(text) as { found?: string[] }).found?.[0];
   } catch {
     return undefined;
+  }
+}
+
+/** LevelDB silently creates a fresh, empty database when CURRENT is missing: refuses that (MC_STATE_DAMAGED) instead of resetting history. */
+export async function refuseHeadlessDatabase(stateDir: string, dbDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dbDir);
+  } catch {
+    return;
+  }
+  const hasData = names.some((name) => /^(MANIFEST-|\d+\.(ldb|log|sst)$)/.test(name));
+  if (hasData && !names.includes('CURRENT')) {
+    throw new McError('MC_STATE_DAMAGED', `state in ${stateDir} is damaged: db/CURRENT is missing; restore ${stateDir} from a backup — nothing was rewritten`);
   }
 }

@@ -1,7 +1,9 @@
 import { mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { Level } from 'level';
+import type { Root } from './state-levels.js';
 import { codesOf } from './state-error.js';
 
 /**
@@ -81,4 +83,24 @@ function messagesOf(error: unknown): string {
   const messages: string[] = [];
   for (let e: unknown = error; e instanceof Error && messages.length < 8; e = (e as { cause?: unknown }).cause) messages.push(e.message);
   return messages.join(': ');
+}
+
+/**
+ * How often, and how long apart (ms), a lock found taken is tried again before the state counts as held: `status`
+ * and `--dry-run` take the lock for the instant of a probe (lock-probe.ts, well under a millisecond), and a run
+ * starting at that instant must not exit 3 for it. A run really holding the state is refused 100 ms later.
+ */
+const lockAttempts = { times: 5, apartMs: 25 } as const;
+
+/** Opens LevelDB, trying again while its lock is taken for a moment by a probe (lockAttempts); any other failure at once. */
+export async function openWaitingOutAProbe(db: Root): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.open();
+      return;
+    } catch (error) {
+      if (attempt >= lockAttempts.times || !codesOf(error).includes('LEVEL_LOCKED')) throw error;
+      await sleep(lockAttempts.apartMs);
+    }
+  }
 }

@@ -1,9 +1,7 @@
-import { readdir } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { McError } from '../errors.js';
-import { refuseDroppedRecords, refuseMarkedDamaged } from './damage-marker.js';
+import { refuseDroppedRecords, refuseHeadlessDatabase, refuseMarkedDamaged } from './damage-marker.js';
 import { guardStateDir, holdOwnerOnlyUmask } from './permissions.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
 import { migrate } from './migrate.js';
@@ -13,8 +11,8 @@ import { openSublevels, type Root, type StateLevels, type Sublevels } from './st
 import { setUpSealing } from './seal-state.js';
 import { sealValues, type SealerSlot } from './sealed-values.js';
 import { lockedError } from './locked-error.js';
-import { forgetOpenHere, noteOpenHere } from './lock-probe.js';
-import { codesOf, stateError } from './state-error.js';
+import { forgetOpenHere, noteOpenHere, openWaitingOutAProbe } from './lock-probe.js';
+import { stateError } from './state-error.js';
 import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
 
 /**
@@ -53,7 +51,7 @@ export class State implements StateLevels {
 
   /**
    * Runs `work` alone among the other exclusive sections: staging a page (read the marks, then write) and freezing
-   * conversations, which run side by side while the night delivers during paging, never interleave.
+   * conversations (up to CONCURRENCY in flight at once) never interleave their reads and writes.
    */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     const result = this.writing.then(work);
@@ -174,39 +172,5 @@ export class State implements StateLevels {
       throw new McError('MC_STATE_DAMAGED', `state in ${this.stateDir} has no schema marker but ${anyKey === undefined ? 'status.json shows earlier runs' : 'holds data'}; restore it from a backup — nothing was rewritten`);
     }
     await this.meta.put('schema', schemaVersion);
-  }
-}
-
-// LevelDB silently creates a fresh, empty database when CURRENT is missing: refuse that instead of resetting history.
-async function refuseHeadlessDatabase(stateDir: string, dbDir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(dbDir);
-  } catch {
-    return;
-  }
-  const hasData = names.some((name) => /^(MANIFEST-|\d+\.(ldb|log|sst)$)/.test(name));
-  if (hasData && !names.includes('CURRENT')) {
-    throw new McError('MC_STATE_DAMAGED', `state in ${stateDir} is damaged: db/CURRENT is missing; restore ${stateDir} from a backup — nothing was rewritten`);
-  }
-}
-
-/**
- * How often, and how long apart (ms), a lock found taken is tried again before the state counts as held: `status`
- * and `--dry-run` take the lock for the instant of a probe (lock-probe.ts, well under a millisecond), and a run
- * starting at that instant must not exit 3 for it. A run really holding the state is refused 100 ms later.
- */
-const lockAttempts = { times: 5, apartMs: 25 } as const;
-
-// Opens LevelDB, trying again while its lock is taken for a moment (lockAttempts); any other failure at once.
-async function openWaitingOutAProbe(db: Root): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await db.open();
-      return;
-    } catch (error) {
-      if (attempt >= lockAttempts.times || !codesOf(error).includes('LEVEL_LOCKED')) throw error;
-      await sleep(lockAttempts.apartMs);
-    }
   }
 }
