@@ -1,8 +1,9 @@
-import { McError } from './errors.js';
 import { backfillTimeZone, parseBackfillDate } from './config/backfill-date.js';
 import { parseDuration } from './config/duration.js';
 import { monitoringSettings, type MonitoringSettings } from './config/monitoring-settings.js';
 import { readSecret } from './config/secrets.js';
+import { httpUrl } from './config/http-url.js';
+import { refuseSetting as fail } from './config/refuse-setting.js';
 import { logLevels } from './log/levels.js';
 
 /** Where chats come from. */
@@ -93,7 +94,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
   const gapText = flags.gap ?? env['CONVERSATION_HOUR_WINDOW'];
   return {
     source: needs.source ? sourceConfig(flags, env) : undefined,
-    webhookUrl: needs.webhook ? httpUrl(flags.webhookUrl ?? env['WEBHOOK_URL'], 'WEBHOOK_URL', '--webhook-url', 'the memory webhook, e.g. https://memory.example/hook') : undefined,
+    webhookUrl: needs.webhook ? urlSetting(flags.webhookUrl ?? env['WEBHOOK_URL'], 'WEBHOOK_URL', '--webhook-url', 'the memory webhook, e.g. https://memory.example/hook') : undefined,
     webhookSecret: readSecret({ file: flags.webhookSecretFile, credential: 'webhook-secret', envName: 'WEBHOOK_SECRET' }, env),
     gapMs: gapText === undefined ? 3_600_000 : positiveDuration(gapText, 'h', flags.gap === undefined ? 'CONVERSATION_HOUR_WINDOW' : '--gap', 'hours like 1 or 1.5, or 90m'),
     stateDir: nonEmpty(flags.stateDir ?? env['STATE_DIR']) ?? 'state',
@@ -145,29 +146,18 @@ function sourceConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): SourceConfig 
     if (match?.[1] === undefined) fail(`--source ${JSON.stringify(flags.source)} is not understood; use --source file:PATH (an NDJSON file of chat records)`);
     return { kind: 'file', path: match[1] };
   }
-  const baseUrl = httpUrl(flags.baseUrl ?? env['BASE_URL'], 'BASE_URL', '--base-url', "the AnythingLLM server's root, e.g. http://localhost:3001");
+  const baseUrl = urlSetting(flags.baseUrl ?? env['BASE_URL'], 'BASE_URL', '--base-url', "the AnythingLLM server's root, e.g. http://localhost:3001");
   const apiKey = readSecret({ file: flags.apiKeyFile, credential: 'api-key', envName: 'API_KEY' }, env);
   if (apiKey === undefined) fail('the API key is missing; put it in API_KEY, a file named by --api-key-file, or the systemd credential api-key');
   return { kind: 'api', baseUrl, apiKey };
 }
 
-function httpUrl(value: string | undefined, envName: string, flag: string, example: string): string {
+// BASE_URL or WEBHOOK_URL: present, and an http(s) URL without credentials (http-url.ts); the text as given, trimmed.
+function urlSetting(value: string | undefined, envName: 'BASE_URL' | 'WEBHOOK_URL', flag: string, example: string): string {
   if (value === undefined || value.trim() === '') fail(`${envName} is missing; set ${envName} or ${flag} to ${example}`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    fail(`${envName} ${JSON.stringify(withoutSecrets(value))} is not a URL; set it to ${example}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${envName} must be an http:// or https:// URL, not ${url.protocol}`);
-  // fetch refuses such URLs, and secrets put there would travel into error lines: say so now, showing none of it.
-  if (url.username !== '' || url.password !== '') fail(`${envName} must not carry a user name or password (${url.protocol}//…@${url.host}); ${envName === 'BASE_URL' ? 'the API key goes in API_KEY, --api-key-file or the api-key credential' : 'sign deliveries with WEBHOOK_SECRET instead'}`);
+  const credentialsHint = envName === 'BASE_URL' ? 'the API key goes in API_KEY, --api-key-file or the api-key credential' : 'sign deliveries with WEBHOOK_SECRET instead';
+  httpUrl(value, { name: envName, example, credentialsHint });
   return value.trim();
-}
-
-// A mistyped URL for an error line: what may hide a secret (user and password, query, fragment) left out.
-function withoutSecrets(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:?\/*)?[^?#]*@/i, '$1…@').replace(/[?#].*$/s, '?…');
 }
 
 function positiveDuration(text: string, bareUnit: 'h' | 'ms', name: string, shape: string): number {
@@ -208,8 +198,4 @@ function logLevel(value: string | undefined): string {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
-}
-
-function fail(message: string): never {
-  throw new McError('MC_CONFIG', message);
 }

@@ -1,4 +1,5 @@
-import { McError } from '../errors.js';
+import { httpUrl } from './http-url.js';
+import { refuseSetting as fail } from './refuse-setting.js';
 
 /** Which dead man's switch convention a HEALTHCHECK_URL follows (README "Monitoring"). */
 export type HealthcheckKind = 'healthchecks' | 'cronitor' | 'uptime-kuma';
@@ -46,14 +47,7 @@ function instance(value: string, name: string): string {
 function healthcheck(text: string | undefined, kindText: string | undefined): HealthcheckConfig | undefined {
   if (kindText !== undefined && !kinds.includes(kindText as HealthcheckKind)) fail(`HEALTHCHECK_KIND ${JSON.stringify(kindText)} must be one of ${kinds.join(', ')}`);
   if (text === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(text.trim());
-  } catch {
-    fail('HEALTHCHECK_URL is not a URL (not shown: it holds a token); set it to the ping URL, e.g. https://hc-ping.com/<uuid>');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`HEALTHCHECK_URL must be an http:// or https:// URL, not ${url.protocol}`);
-  if (url.username !== '' || url.password !== '') fail(`HEALTHCHECK_URL must not carry a user name or password (${url.protocol}//…@${url.host})`);
+  const url = httpUrl(text, { name: 'HEALTHCHECK_URL', example: 'the ping URL, e.g. https://hc-ping.com/<uuid>', secret: true });
   return { url, kind: (kindText as HealthcheckKind | undefined) ?? detectKind(url), timeoutMs: 10_000 };
 }
 
@@ -66,8 +60,4 @@ export function detectKind(url: URL): HealthcheckKind {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
-}
-
-function fail(message: string): never {
-  throw new McError('MC_CONFIG', message);
 }
