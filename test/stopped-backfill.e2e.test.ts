@@ -102,6 +102,21 @@ describe('a first --backfill stopped before its paging reached DATE', () => {
     });
   }
 
+  it('refused by the source before its first page (a wrong API key, exit 4): the next run without --backfill still takes in only the chats since DATE', async () => {
+    const standIn = await startStandIn({ chats: [...all] });
+    const receiver = await startWebhookReceiver();
+    closing.push(() => standIn.close(), () => receiver.close());
+    const env = cliEnv(standIn, receiver, await tempDir());
+    const refused = await runCli(['run', '--backfill', day1, ...runAt], { ...env, API_KEY: 'not-the-key' });
+    assert.equal(refused.code, 4, outcome(refused));
+    const next = await runCli(['run', ...runAt], env);
+    assert.equal(next.code, 0, outcome(next));
+    assert.ok(said(next, /carrying on the first --backfill/), 'the run says it carries on the refused backfill');
+    assert.ok(accepted(receiver).every((d) => d.body.messages.every((m: { createdAt: string }) => Date.parse(m.createdAt) >= d1)), 'no chat created before DATE was delivered');
+    assert.deepEqual(keysOf(receiver), expectedConversations(since(d1)), 'every conversation since DATE was delivered, once');
+    assert.equal(summaryOf(next)?.['floor'], new Date(d1).toISOString(), 'and DATE is the floor');
+  });
+
   it('an explicit --backfill of an earlier date wins: that date is taken in, from page 0, and becomes the floor', async () => {
     const { receiver, env } = await stoppedFirstBackfill(stops['killed (kill -9) once its third page is staged']!);
     const next = await runCli(['run', '--backfill', day0, ...runAt], env);

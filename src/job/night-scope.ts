@@ -19,23 +19,26 @@ export interface NightStart {
  * Reads the cursor, the floor and the paging record and sets the night's scope: paging reaches back at least to the
  * first turn of every open conversation, so a re-read shows what became of it, and to REREAD_WINDOW before the
  * cursor's createdAt — completed agent chats, edits, resets, deletions (DESIGN §1); a first `--backfill` stopped
- * before paging reached its date is carried on by a run without one (DESIGN §5, README "Long first backfills").
+ * before paging reached its date is carried on by a run without one (DESIGN §5, README "Long first backfills"); a
+ * first `--backfill`'s date is recorded (State.setFirstBackfill) before any page is read.
  * `nowMs` decides which conversations are open. Throws LevelDB errors as they come.
  */
 export async function nightScope(state: State, config: Config, nowMs: number, log: Logger): Promise<NightStart> {
   const cursor = await state.cursor();
   const floorMs = await state.floor();
   const paging = await state.pagingRecord();
-  const unfinishedMs = unfinishedFirstBackfill(cursor?.id, floorMs, paging === undefined ? undefined : horizonOfScopeKey(paging.scope));
+  const unfinishedMs = unfinishedFirstBackfill(cursor?.id, floorMs, paging === undefined ? undefined : horizonOfScopeKey(paging.scope), await state.firstBackfill());
   if (unfinishedMs !== undefined) {
     const stopped = new Date(unfinishedMs).toISOString();
     if (config.backfill === undefined) log.info({ backfill: stopped }, `carrying on the first --backfill from ${stopped}, which an earlier run stopped before paging reached it: only chats since then are taken in`);
-    else if (config.backfill.getTime() > unfinishedMs) log.warn({ backfill: config.backfill.toISOString(), stopped }, `an earlier run stopped a first --backfill from ${stopped}: the chats it staged from before ${config.backfill.toISOString()} are sent all the same`);
+    else if (config.backfill.getTime() > unfinishedMs && paging !== undefined) log.warn({ backfill: config.backfill.toISOString(), stopped }, `an earlier run stopped a first --backfill from ${stopped}: the chats it staged from before ${config.backfill.toISOString()} are sent all the same`);
   }
   const scope: Scope = {
     ...runScope(cursor?.id, floorMs, config.backfill?.getTime() ?? unfinishedMs),
     rereadToId: await lowestOpenChatId(state, { gapMs: config.gapMs, nowMs }),
     rereadToMs: rereadWindowEnd(cursor, config.rereadWindowMs),
   };
+  // A first --backfill is recorded before its first page, so a run stopped before any page is staged still binds the next.
+  if (cursor === undefined && floorMs === undefined && Number.isFinite(scope.horizonMs)) await state.setFirstBackfill(scope.horizonMs);
   return { cursor, floorMs, scope };
 }

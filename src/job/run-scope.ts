@@ -16,13 +16,14 @@ export function runScope(cursorId: number | undefined, floorMs: number | undefin
 }
 
 /**
- * The `--backfill` date (ms) of a first run that stopped before its paging reached it (deadline, SIGTERM, a kill), or
- * undefined: such a run stored neither a cursor nor its date as the floor, only its paging record, whose scope holds
- * the date as its horizon. A run without `--backfill` carries it on (its horizon, so it resumes that paging and stores
- * the date as the floor once paging reaches it) instead of taking in all history; an explicit `--backfill` wins.
+ * The `--backfill` date (ms) of a first run that stopped before its paging reached it (the source down on page 0,
+ * its deadline, SIGTERM, a kill), or undefined: such a run stored neither a cursor nor its date as the floor, only
+ * its paging record, whose scope holds the date as its horizon, and the date itself (`recordedMs`, written before its
+ * first page). A run without `--backfill` carries it on (its horizon, so it resumes that paging and stores the date
+ * as the floor once paging reaches it) instead of taking in all history; an explicit `--backfill` wins.
  */
-export function unfinishedFirstBackfill(cursorId: number | undefined, floorMs: number | undefined, pagingHorizonMs: number | undefined): number | undefined {
-  return cursorId === undefined && floorMs === undefined ? pagingHorizonMs : undefined;
+export function unfinishedFirstBackfill(cursorId: number | undefined, floorMs: number | undefined, pagingHorizonMs: number | undefined, recordedMs?: number): number | undefined {
+  return cursorId === undefined && floorMs === undefined ? (pagingHorizonMs ?? recordedMs) : undefined;
 }
 
 /** The floor to store once the run has paged down to its horizon: only ever lowered; none while all history is in. */

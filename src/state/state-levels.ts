@@ -30,6 +30,12 @@ export interface Meta {
   sealing: SealingRecord;
   /** Present while paging is unfinished (a run stopped by its deadline or killed): where the next run resumes. */
   paging: PagingRecord;
+  /**
+   * The date (ms) of a first `--backfill` that has not stored its floor yet, written before its first page is read:
+   * a run it stopped at any point (the source down on page 0 included) is carried on, never widened to all history.
+   * Dropped with the floor's write.
+   */
+  firstBackfill: number;
 }
 
 /** One sublevel per kind of record (DESIGN §4). */

@@ -120,9 +120,19 @@ export class State implements StateLevels {
     return (await this.meta.get('floor')) as number | undefined;
   }
 
-  /** Stores the floor (only ever lowered, once paging reached it: nextFloor). */
+  /** Stores the floor (only ever lowered, once paging reached it: nextFloor); a first backfill's date has done its job. */
   async setFloor(floorMs: number): Promise<void> {
-    await this.meta.put('floor', floorMs);
+    await this.meta.batch([{ type: 'put', key: 'floor', value: floorMs }, { type: 'del', key: 'firstBackfill' }]);
+  }
+
+  /** The date (ms) of a first `--backfill` not finished yet (see Meta `firstBackfill`), or undefined. */
+  async firstBackfill(): Promise<number | undefined> {
+    return (await this.meta.get('firstBackfill')) as number | undefined;
+  }
+
+  /** Records a first `--backfill`'s date before its first page is read. */
+  async setFirstBackfill(dateMs: number): Promise<void> {
+    await this.meta.put('firstBackfill', dateMs);
   }
 
   /** Where an unfinished paging got to (DESIGN §1), or undefined. */
