@@ -6,7 +6,7 @@ const flags = {
   'log-dir': { type: 'string', describe: 'also write a daily log file here (LOG_DIR)' },
   'webhook-url': { type: 'string', describe: 'memory webhook (WEBHOOK_URL)' },
   'webhook-secret-file': { type: 'string', describe: 'file holding the Standard Webhooks secret (else $CREDENTIALS_DIRECTORY/webhook-secret, else WEBHOOK_SECRET)' },
-  concurrency: { type: 'number', describe: 'deliveries in flight (CONCURRENCY)' },
+  concurrency: { type: 'string', describe: 'deliveries in flight (CONCURRENCY), 1–64' },
   'fix-permissions': { type: 'boolean', describe: 'make STATE_DIR owner-only (chmod -R go-rwx) instead of refusing it when other users can reach it' },
   'api-key': { type: 'string', hidden: true },
   'webhook-secret': { type: 'string', hidden: true },

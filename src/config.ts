@@ -69,7 +69,7 @@ export interface ConfigFlags {
   readonly gap?: string | undefined;
   readonly stateDir?: string | undefined;
   readonly logDir?: string | undefined;
-  readonly concurrency?: number | undefined;
+  readonly concurrency?: string | number | undefined;
   readonly now?: string | undefined;
   readonly includeHidden?: boolean | undefined;
   readonly source?: string | undefined;

@@ -162,7 +162,7 @@ describe('a first install with --backfill on a recent day', () => {
     assert.match(redeliver.stderr, /--redeliver needs --backfill DATE/);
     const bad = await runCli(['run', '--backfill', 'last tuesday'], env);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--backfill "last tuesday" is not a date/);
+    assert.match((JSON.parse(bad.stderr) as { msg: string }).msg, /^--backfill "last tuesday" is not a date/, 'one JSON line on stderr (a pipe), naming the flag');
   });
 });
 

@@ -36,6 +36,11 @@ describe('configuration', () => {
     assert.equal(loadConfig({ backfill: '2026-11-01T06:00:00Z' }, env).backfill?.toISOString(), '2026-11-01T06:00:00.000Z');
   });
 
+  it('--concurrency is read as typed: a bad value is named as given (not as NaN or null)', () => {
+    assert.equal(loadConfig({ concurrency: '8' }, env).concurrency, 8);
+    assert.match(configError({ concurrency: 'abc' }, env), /^CONCURRENCY \(--concurrency\) "abc" must be a whole number from 1 to 64$/);
+  });
+
   it('has the documented defaults', () => {
     const config = loadConfig({}, env);
     assert.deepEqual(

@@ -1,5 +1,7 @@
 import type { Config } from '../config.js';
 import { McError } from '../errors.js';
+import { logMode } from '../log.js';
+import type { IdList, Reconciled } from '../job/reconcile.js';
 import { progressDisplay, type ProgressDisplay } from '../status/progress-display.js';
 import { reconcile } from '../job/reconcile.js';
 import { commandLog, exitFor, loggedCommand, stopSignal, version } from './command-context.js';
@@ -23,11 +25,20 @@ export async function reconcileCommand(config: Config, commandLine: string, json
       const { missed, changedAfterSend, hiddenAfterSend, deletedAfterSend, ...rest } = found;
       const counts = { ...rest, missed: missed.count, changedAfterSend: changedAfterSend.count, hiddenAfterSend: hiddenAfterSend.count, deletedAfterSend: deletedAfterSend.count };
       log.logger.info({ reconciled: counts }, `reconcile finished: ${found.read} chats read, ${missed.count} missed (staged now), ${changedAfterSend.count} changed, ${hiddenAfterSend.count} hidden and ${deletedAfterSend.count} deleted after sending`);
-      process.stdout.write(json ? `${JSON.stringify(found)}\n` : reconcileTable(found));
+      // Under systemd every line is one JSON object (DESIGN §6): the table is for a person; the journal gets the ids.
+      if (json) process.stdout.write(`${JSON.stringify(found)}\n`);
+      else if (logMode(1) === 'journal') log.logger.info({ found: idsShown(found) }, 'reconcile found these chat ids (ids only, never text; `memory-cron reconcile --json` lists them all)');
+      else process.stdout.write(reconcileTable(found));
       const problem = missed.count === 0 ? undefined : new McError('MC_MISSED_CHATS', `reconcile staged ${missed.count} chats no night had seen (a page shift hid them); the next night sends them with their history`, { details: { missed: missed.count } });
       return exitFor(log.logger, problem);
     } finally {
       display?.done();
     }
   });
+}
+
+// At most 50 ids of each list for a journal line; the count says how many there are.
+function idsShown(found: Reconciled): Record<string, IdList> {
+  const cut = (list: IdList): IdList => ({ count: list.count, ids: list.ids.slice(0, 50) });
+  return { missed: cut(found.missed), changedAfterSend: cut(found.changedAfterSend), hiddenAfterSend: cut(found.hiddenAfterSend), deletedAfterSend: cut(found.deletedAfterSend) };
 }

@@ -1,22 +1,23 @@
 import { hostname } from 'node:os';
+import { isatty } from 'node:tty';
 import { causeChain, isMcError } from '../errors.js';
 import { isJournalStream, journalPrefix } from './journal.js';
 
 /**
- * The line for a failure that happens before a logger exists (a bad flag or setting, a bug at start): under systemd
- * (stdout or stderr is the journal, DESIGN §6) one pino-shaped JSON object behind its `<3>` priority, so every line
- * a run writes parses as JSON; on a terminal or in a pipe, `memory-cron: CODE: message`.
+ * The line for a failure that happens before a logger exists (a bad flag or setting, a bug at start), shaped as the
+ * logger's own lines are (log.ts logMode): under systemd (stdout or stderr is the journal, DESIGN §6) one pino-shaped
+ * JSON object behind its `<3>` priority; in a pipe or file (a container, cron) the same object alone, so every line a
+ * run writes parses as JSON; on a terminal, `memory-cron: CODE: message` for a person.
  */
 export function fallbackLine(error: unknown, env: NodeJS.ProcessEnv, version: string): string {
   const code = isMcError(error) ? error.code : 'MC_INTERNAL';
   const message = isMcError(error) ? error.message : `unexpected internal error (a bug — please report it): ${(error as Error)?.message ?? String(error)}`;
-  if (!isJournalStream(2, env['JOURNAL_STREAM']) && !isJournalStream(1, env['JOURNAL_STREAM'])) {
-    return `memory-cron: ${code}: ${isMcError(error) ? message : ((error as Error)?.stack ?? message)}\n`;
-  }
+  const journal = isJournalStream(2, env['JOURNAL_STREAM']) || isJournalStream(1, env['JOURNAL_STREAM']);
+  if (!journal && isatty(2)) return `memory-cron: ${code}: ${isMcError(error) ? message : ((error as Error)?.stack ?? message)}\n`;
   const causes = [...causeChain(error)].slice(1).map((cause) => cause.message);
   const line = {
     level: 50,
-    time: Date.now(),
+    time: new Date().toISOString(),
     pid: process.pid,
     hostname: hostname(),
     version,
@@ -26,5 +27,5 @@ export function fallbackLine(error: unknown, env: NodeJS.ProcessEnv, version: st
     ...(isMcError(error) || !(error instanceof Error) ? {} : { stack: error.stack }),
     msg: message,
   };
-  return `${journalPrefix(50)}${JSON.stringify(line)}\n`;
+  return `${journal ? journalPrefix(50) : ''}${JSON.stringify(line)}\n`;
 }
