@@ -3,7 +3,7 @@
 // parsed with dockerfile-ast to check its stages, its user and its entrypoint.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
@@ -39,6 +39,17 @@ function manifests(): { file: string; doc: Record<string, any> }[] {
 
 const byKind = (kind: string) => manifests().filter(({ doc }) => doc['kind'] === kind).map(({ doc }) => doc);
 
+/**
+ * STATE_DIR is a subfolder of the state volume's mount, never the mount itself: kubelet makes an fsGroup volume's root
+ * group-writable and setgid (2770), which memory-cron refuses (MC_STATE_EXPOSED, exit 7); the job creates the subfolder
+ * owner-only.
+ */
+function assertStateDirInsideMount(stateDir: string | undefined, mountPath: string | undefined): void {
+  assert.ok(stateDir !== undefined && mountPath !== undefined && posix.isAbsolute(stateDir), `STATE_DIR ${stateDir} and the mount ${mountPath}`);
+  assert.notEqual(posix.normalize(stateDir), posix.normalize(mountPath), 'STATE_DIR is not the mount itself');
+  assert.equal(posix.dirname(posix.normalize(stateDir)), posix.normalize(mountPath), 'STATE_DIR is a folder directly inside the mount');
+}
+
 describe('Kubernetes manifests', () => {
   test('every manifest is a known kind that validates against the Kubernetes API schema', () => {
     const all = manifests();
@@ -59,7 +70,7 @@ describe('Kubernetes manifests', () => {
     assert.throws(() => new models['v1/PersistentVolumeClaim']!(claim).validate());
   });
 
-  test('the CronJob runs nightly at 03:00 Chicago, one at a time, hardened, with STATE_DIR on the claim and the secrets as files', () => {
+  test('the CronJob runs nightly at 03:00 Chicago, one at a time, hardened, with STATE_DIR in a subfolder of the claim and the secrets as files', () => {
     const cronJob = byKind('CronJob')[0]!;
     const spec = cronJob['spec'];
     assert.deepEqual([spec['schedule'], spec['timeZone'], spec['concurrencyPolicy']], ['0 3 * * *', 'America/Chicago', 'Forbid']);
@@ -78,7 +89,8 @@ describe('Kubernetes manifests', () => {
     const env = Object.fromEntries(container['env'].map((e: { name: string; value: string }) => [e.name, e.value]));
     const mounts = Object.fromEntries(container['volumeMounts'].map((m: { name: string; mountPath: string }) => [m.name, m]));
     const volumes = Object.fromEntries(pod['volumes'].map((v: { name: string }) => [v.name, v]));
-    assert.equal(mounts['state'].mountPath, env['STATE_DIR']);
+    assertStateDirInsideMount(env['STATE_DIR'], mounts['state'].mountPath);
+    assert.equal(pod['securityContext']['fsGroupChangePolicy'], 'OnRootMismatch', 'kubelet does not re-apply g+rw to the whole volume at every mount');
     assert.equal(volumes['state'].persistentVolumeClaim.claimName, byKind('PersistentVolumeClaim')[0]!['metadata']['name']);
     assert.equal(mounts['credentials'].mountPath, env['CREDENTIALS_DIRECTORY']);
     assert.equal(mounts['credentials'].readOnly, true);
@@ -121,7 +133,7 @@ describe('Dockerfile', () => {
     assert.deepEqual(copiedFrom.sort(), ['build /src/dist', 'deps /app/node_modules']);
   });
 
-  test('runs as a numeric non-root user, keeps STATE_DIR on a volume, and its entrypoint is the CLI', () => {
+  test('runs as a numeric non-root user, keeps STATE_DIR in a subfolder of its volume (as the CronJobs do), and its entrypoint is the CLI', () => {
     const users = of('USER');
     assert.equal(users.length, 1);
     const [user] = args(users[0]!);
@@ -129,8 +141,19 @@ describe('Dockerfile', () => {
     assert.ok(runtime.indexOf(users[0]!) > Math.max(...of('RUN').map((i) => runtime.indexOf(i))), 'USER comes after every RUN');
     const env = of('ENV').map((i) => i.getArgumentsContent() ?? '').join(' ');
     const stateDir = /STATE_DIR=(\S+)/.exec(env)?.[1];
-    assert.equal(stateDir, '/var/lib/memory-cron');
-    assert.deepEqual(of('VOLUME').map((i) => JSON.parse(i.getArgumentsContent() ?? '[]')), [[stateDir]]);
+    assert.equal(stateDir, '/var/lib/memory-cron/state');
+    const volumes = of('VOLUME').map((i) => JSON.parse(i.getArgumentsContent() ?? '[]') as string[]);
+    assert.equal(volumes.length, 1);
+    assert.deepEqual(volumes[0]?.length, 1);
+    assertStateDirInsideMount(stateDir, volumes[0]?.[0]);
+    const owned = of('RUN').find((i) => (i.getArgumentsContent() ?? '').includes(volumes[0]?.[0] ?? '?'));
+    assert.match(owned?.getArgumentsContent() ?? '', /install -d -o 1000 -g 1000 -m 0700 /, 'the volume belongs to the runtime user, owner-only');
+    for (const cronJob of byKind('CronJob')) {
+      const container = cronJob['spec']['jobTemplate']['spec']['template']['spec']['containers'][0];
+      const inPod = container['env'].find((e: { name: string }) => e.name === 'STATE_DIR')?.value;
+      assert.equal(inPod, stateDir, `${cronJob['metadata']['name']} uses the image's STATE_DIR`);
+      assert.equal(container['volumeMounts'].find((m: { name: string }) => m.name === 'state')?.mountPath, volumes[0]?.[0], `${cronJob['metadata']['name']} mounts the claim where the image keeps its volume`);
+    }
     const entrypoint = of('ENTRYPOINT');
     assert.equal(entrypoint.length, 1);
     assert.deepEqual(JSON.parse(entrypoint[0]!.getArgumentsContent() ?? ''), ['node', '/app/dist/cli.js'], 'exec form: signals reach node');
