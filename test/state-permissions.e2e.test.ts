@@ -1,7 +1,9 @@
 // STATE_DIR holds chat text: it is created owner-only whatever the umask, and a run refuses one that other users can
-// reach (MC_STATE_EXPOSED, exit 7) until --fix-permissions or chmod -R go-rwx mends it.
+// reach (MC_STATE_EXPOSED, exit 7) until --fix-permissions or chmod -R go-rwx mends it; `check` judges it the same way,
+// changing nothing.
 import { strict as assert } from 'node:assert';
-import { chmod, readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
@@ -17,15 +19,30 @@ const hour = 3_600_000;
 const t1 = Date.parse('2026-11-23T09:00:00Z');
 const chats = generateChats({ count: 120, seed: 21, start: new Date(t1 - 2 * 24 * hour), end: new Date(t1), realNowMs: Date.now() });
 
-async function night(stateDir: string, args: string[] = [], extra: Record<string, string> = {}): Promise<CliResult & { pagesRead: number }> {
+async function night(stateDir: string, args: string[] = [], extra: Record<string, string> = {}): Promise<CliResult & { pagesRead: number; delivered: number }> {
+  return cli(stateDir, ['--now', new Date(t1).toISOString(), ...args], extra);
+}
+
+/** `memory-cron check` against the same stand-in and receiver. */
+async function check(stateDir: string, args: string[] = []): Promise<CliResult & { pagesRead: number; delivered: number }> {
+  return cli(stateDir, ['check', ...args]);
+}
+
+async function cli(stateDir: string, args: string[], extra: Record<string, string> = {}): Promise<CliResult & { pagesRead: number; delivered: number }> {
   const standIn = await startStandIn({ chats: [...chats] as RawChat[] });
   const receiver = await startWebhookReceiver();
   try {
-    const result = await runCli(['--now', new Date(t1).toISOString(), ...args], faultCliEnv(standIn, receiver, stateDir, extra));
-    return { ...result, pagesRead: standIn.requests.length };
+    const result = await runCli(args, faultCliEnv(standIn, receiver, stateDir, extra));
+    return { ...result, pagesRead: standIn.requests.length, delivered: receiver.deliveries.length };
   } finally {
     await Promise.all([standIn.close(), receiver.close()]);
   }
+}
+
+/** The MC_STATE_EXPOSED line of a result (its code, mode and message), or undefined. */
+function exposedLine(result: CliResult): { code: unknown; mode: unknown; msg: unknown } | undefined {
+  const line = result.lines.find((l) => l['code'] === 'MC_STATE_EXPOSED');
+  return line === undefined ? undefined : { code: line['code'], mode: line['mode'], msg: line['msg'] };
 }
 
 /** Every path under and including `dir` with its mode, `dir` itself as `.`. */
@@ -107,5 +124,68 @@ describe('STATE_DIR permissions', () => {
     const result = await night(stateDir);
     assert.equal(result.code, 0, outcome(result));
     assert.deepEqual(notOwnerOnly(await modes(stateDir)), []);
+  });
+
+  it('check judges STATE_DIR as a run does, changing nothing: a folder like the checkout\'s ./state (0755 with a .gitkeep) fails with the run\'s MC_STATE_EXPOSED and exit 7; with --fix-permissions it says a run would mend it', async () => {
+    const stateDir = join(await tempDir(), 'state');
+    await mkdir(stateDir);
+    await chmod(stateDir, 0o755);
+    await writeFile(join(stateDir, '.gitkeep'), '', { mode: 0o644 });
+    const before = await modes(stateDir);
+
+    const checked = await check(stateDir);
+    const ran = await night(stateDir);
+    assert.equal(ran.code, 7, outcome(ran));
+    assert.equal(checked.code, ran.code, `check exits as run would: ${outcome(checked)}`);
+    assert.deepEqual(errorCodes(checked), ['MC_STATE_EXPOSED']);
+    assert.deepEqual(exposedLine(checked), exposedLine(ran), 'the same refusal, word for word');
+    assert.equal(exposedLine(checked)?.mode, '0755');
+    assert.equal(checked.pagesRead, 0, 'refused before page 0, as a run refuses before reading');
+    assert.deepEqual(await modes(stateDir), before, 'no mode was changed');
+
+    const flagged = await check(stateDir, ['--fix-permissions']);
+    assert.equal(flagged.code, 0, outcome(flagged));
+    assert.deepEqual(errorCodes(flagged), []);
+    const warning = flagged.lines.find((l) => l['level'] === 40 && l['stateDir'] === stateDir);
+    assert.equal(warning?.['mode'], '0755');
+    assert.match(String(warning?.['msg']), /is open to other users \(mode 0755\) and holds chat text; a run with --fix-permissions would make it and everything in it owner-only \(chmod -R go-rwx\) — check changed nothing$/);
+    assert.equal(flagged.lines.at(-1)?.['stateDirMode'], '0755', 'the verdict line gives the mode too');
+    assert.equal(flagged.delivered, 0);
+    assert.deepEqual(await modes(stateDir), before, 'check --fix-permissions changed no mode');
+
+    const mended = await night(stateDir, ['--fix-permissions']);
+    assert.equal(mended.code, 0, `what check promised: ${outcome(mended)}`);
+    const passes = await check(stateDir);
+    assert.equal(passes.code, 0, outcome(passes));
+    assert.equal(passes.lines.at(-1)?.['stateDirMode'], '0700');
+  });
+
+  it('check passes a STATE_DIR that is not there yet, without creating it (a run creates it owner-only)', async () => {
+    const stateDir = join(await tempDir(), 'not-yet');
+    const result = await check(stateDir);
+    assert.equal(result.code, 0, outcome(result));
+    assert.equal(result.lines.at(-1)?.['stateDirMode'], null);
+    assert.equal(existsSync(stateDir), false, 'check created nothing');
+  });
+
+  it('the mode is reported with every permission bit: a setgid 2770 folder (what kubelet makes of an fsGroup volume) is refused as 2770, by run and check alike', async () => {
+    const stateDir = join(await tempDir(), 'state');
+    assert.equal((await night(stateDir)).code, 0);
+    await chmod(stateDir, 0o2770);
+    assert.equal((await stat(stateDir)).mode & 0o7777, 0o2770, 'the setgid bit was set');
+    for (const result of [await night(stateDir), await night(stateDir, ['--dry-run']), await check(stateDir)]) {
+      assert.equal(result.code, 7, outcome(result));
+      const line = result.lines.find((l) => l['code'] === 'MC_STATE_EXPOSED') ?? JSON.parse(result.stderr.split('\n').find((l) => l.includes('MC_STATE_EXPOSED')) ?? '{}');
+      assert.equal(line['mode'], '2770');
+      assert.match(String(line['msg']), /\(mode 2770\)/);
+    }
+    const flagged = await check(stateDir, ['--fix-permissions']);
+    assert.equal(flagged.lines.find((l) => l['level'] === 40 && l['stateDir'] === stateDir)?.['mode'], '2770');
+    assert.equal((await stat(stateDir)).mode & 0o7777, 0o2770, 'check changed nothing');
+    assert.equal((await night(stateDir, ['--fix-permissions'])).code, 0);
+    assert.equal((await stat(stateDir)).mode & 0o7777, 0o2700, 'go-rwx, the setgid bit kept: owner-only');
+    const passes = await check(stateDir);
+    assert.equal(passes.code, 0, outcome(passes));
+    assert.equal(passes.lines.at(-1)?.['stateDirMode'], '2700');
   });
 });

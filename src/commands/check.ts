@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { retryPolicy } from '../config/retry-policy.js';
 import { pageReader } from '../source/page-reader.js';
+import { judgeStateDir } from '../state/permissions.js';
 import { commandLog, loggedCommand, stopSignal, weakSecretWarning } from './command-context.js';
 import { previewBackfill } from './backfill-preview.js';
 import { probeWebhook } from './webhook-probe.js';
@@ -18,6 +19,8 @@ export async function checkCommand(config: Config): Promise<number> {
   return loggedCommand(log, stop, async () => {
     const weak = weakSecretWarning(config);
     if (weak !== undefined) log.logger.warn({ setting: 'WEBHOOK_SECRET' }, weak);
+    const stateDir = await judgeStateDir(config.stateDir, { fix: config.fixPermissions });
+    if (stateDir.found === 'exposed') log.logger.warn({ stateDir: config.stateDir, mode: stateDir.mode }, stateDir.message);
     const source = config.source;
     if (source === undefined) throw new TypeError('check needs a source');
     const readPage = pageReader(source, { timeoutMs: config.timeoutMs, retry: { ...retryPolicy(config, stop.signal), retries: 1, maxDelayMs: config.retryMinMs } });
@@ -29,7 +32,7 @@ export async function checkCommand(config: Config): Promise<number> {
       const level = backfill.effect === 'unknown' ? 'warn' : 'info';
       log.logger[level]({ backfill }, message);
     }
-    log.logger.info({ source: source.kind, rows: page.records.length, badRecords: bad.length, hasPages: page.hasPages, webhook: webhook === undefined ? false : { answered: webhook.status }, signed: config.webhookSecret !== undefined, stateDir: config.stateDir, backfill: config.backfill?.toISOString() ?? null }, `settings are valid, page 0 was read${bad.length === 0 ? '' : ` (${bad.length} of its ${page.records.length} records would be quarantined, e.g. chat ${bad[0]?.id ?? 'without an id'}: ${bad[0]?.reason})`}${webhook === undefined ? '' : ` and the webhook answered a HEAD (${webhook.status})`}; nothing was sent`);
+    log.logger.info({ source: source.kind, rows: page.records.length, badRecords: bad.length, hasPages: page.hasPages, webhook: webhook === undefined ? false : { answered: webhook.status }, signed: config.webhookSecret !== undefined, stateDir: config.stateDir, stateDirMode: stateDir.found === 'absent' ? null : stateDir.mode, backfill: config.backfill?.toISOString() ?? null }, `settings are valid, page 0 was read${bad.length === 0 ? '' : ` (${bad.length} of its ${page.records.length} records would be quarantined, e.g. chat ${bad[0]?.id ?? 'without an id'}: ${bad[0]?.reason})`}${webhook === undefined ? '' : ` and the webhook answered a HEAD (${webhook.status})`}; nothing was sent`);
     return 0;
   });
 }

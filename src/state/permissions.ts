@@ -7,6 +7,8 @@ import { stateError } from './state-error.js';
 // files, whatever the umask the job was started with (systemd's UMask=0077 or a shell's 022).
 
 const groupAndOthers = 0o077;
+/** Every permission bit, setuid, setgid and sticky included: a setgid 2770 folder shows as 2770, not 0770. */
+const permissionBits = 0o7777;
 
 /** What to do with a STATE_DIR other users can reach. */
 export interface PermissionOptions {
@@ -23,7 +25,7 @@ export async function guardStateDir(stateDir: string, options: PermissionOptions
   let mode: number;
   try {
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
-    mode = (await stat(stateDir)).mode & 0o777;
+    mode = (await stat(stateDir)).mode & permissionBits;
   } catch (error) {
     throw stateError(error, stateDir, 'creating the folder');
   }
@@ -37,13 +39,46 @@ export async function guardStateDir(stateDir: string, options: PermissionOptions
 
 /** Refuses (MC_STATE_EXPOSED) an existing STATE_DIR other users can reach, changing nothing (`--dry-run`'s copy). */
 export async function refuseExposed(stateDir: string): Promise<void> {
-  const mode = (await stat(stateDir)).mode & 0o777;
+  const mode = (await stat(stateDir)).mode & permissionBits;
   if ((mode & groupAndOthers) !== 0) throw exposed(stateDir, mode);
 }
 
+/** What {@link guardStateDir} would do with STATE_DIR, found without changing anything. */
+export type StateDirVerdict =
+  /** It does not exist yet: a run creates it owner-only. */
+  | { readonly found: 'absent' }
+  /** A folder other users cannot reach (its mode, e.g. "0700" or "2700"). */
+  | { readonly found: 'owner-only'; readonly mode: string }
+  /** A folder other users can reach, and `fix` was given: a run would make it owner-only. */
+  | { readonly found: 'exposed'; readonly mode: string; readonly message: string };
+
+/**
+ * Judges STATE_DIR as {@link guardStateDir} would, read-only (`check`): a folder other users can reach is refused
+ * with the same MC_STATE_EXPOSED error a run gives, unless `fix` is set, when the verdict says a run with
+ * `--fix-permissions` would mend it; a path that is there but no folder, or cannot be looked at, fails as a run
+ * creating the folder would (MC_STATE_DAMAGED or MC_STATE_UNWRITABLE, exit 7). Nothing is created or changed.
+ */
+export async function judgeStateDir(stateDir: string, options: PermissionOptions = {}): Promise<StateDirVerdict> {
+  let mode: number;
+  try {
+    const info = await stat(stateDir);
+    if (!info.isDirectory()) throw new Error('it is there but is not a folder');
+    mode = info.mode & permissionBits;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { found: 'absent' };
+    throw stateError(error, stateDir, 'creating the folder');
+  }
+  if ((mode & groupAndOthers) === 0) return { found: 'owner-only', mode: octal(mode) };
+  if (options.fix !== true) throw exposed(stateDir, mode);
+  return { found: 'exposed', mode: octal(mode), message: `${stateDir} is open to other users (mode ${octal(mode)}) and holds chat text; a run with --fix-permissions would make it and everything in it owner-only (chmod -R go-rwx) — check changed nothing` };
+}
+
+function octal(mode: number): string {
+  return mode.toString(8).padStart(4, '0');
+}
+
 function exposed(stateDir: string, mode: number): McError {
-  const octal = mode.toString(8).padStart(4, '0');
-  return new McError('MC_STATE_EXPOSED', `${stateDir} is open to other users (mode ${octal}) and holds chat text; run once with --fix-permissions, or chmod -R go-rwx ${stateDir} — nothing was read or changed`, { details: { mode: octal } });
+  return new McError('MC_STATE_EXPOSED', `${stateDir} is open to other users (mode ${octal(mode)}) and holds chat text; run once with --fix-permissions, or chmod -R go-rwx ${stateDir} — nothing was read or changed`, { details: { mode: octal(mode) } });
 }
 
 /** Takes group and other permissions off `path` and, for a folder, everything under it (symbolic links left alone). */
