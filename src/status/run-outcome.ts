@@ -1,17 +1,18 @@
 import type { DeliveryCounts } from '../delivery/deliver.js';
 import { webhookDownAfter } from '../delivery/breaker.js';
 import { exitCodeOf, isMcError, McError } from '../errors.js';
-import { safeUrl } from '../http/safe-url.js';
+import { safeOrigin } from '../http/safe-url.js';
 import type { RunSummary } from './run-summary.js';
 import type { LastRun } from './status-shape.js';
 
 /**
  * The error a finished delivery exits with (DESIGN §5: 6 for new dead letters or a webhook taken to be down), or
- * undefined for exit 0. The webhook-down line names the URL, the last failure and, for a 401/403, the secret to check.
+ * undefined for exit 0. The webhook-down line names the URL's origin (its path may be a token: safeOrigin), the last
+ * failure and, for a 401/403, the secret to check.
  */
 export function deliveryProblem(conversations: DeliveryCounts, webhookUrl?: string): McError | undefined {
   if (conversations.webhookDown) {
-    const where = webhookUrl === undefined ? 'the webhook' : `the webhook at ${safeUrl(webhookUrl)}`;
+    const where = webhookUrl === undefined ? 'the webhook' : `the webhook at ${safeOrigin(webhookUrl)}`;
     const last = conversations.lastError ?? 'unknown';
     const hint = /^HTTP 40[13]\b/.test(last) ? ': it refuses the requests — check WEBHOOK_SECRET against the receiver\'s signing secret, and its authentication' : '';
     return new McError('MC_WEBHOOK_DOWN', `${where} failed ${webhookDownAfter} deliveries in a row (last: ${last})${hint}; it was taken to be down and the rest waits in the outbox for the next run`, { details: { lastError: last, dead: conversations.dead, parked: conversations.parked } });
