@@ -54,7 +54,7 @@ export async function runCommand(config: Config, commandLine: string): Promise<n
       display.done();
       const { conversations } = summary;
       const what = copy === undefined ? `${conversations.sent} conversations sent` : `${conversations.sent} conversations printed (dry run: nothing posted, ${config.stateDir} unchanged)`;
-      line = `run finished: ${summary.chats.read} chats read, ${what}, ${conversations.open} open, ${conversations.dead + conversations.parked} dead`;
+      line = `run finished: ${summary.chats.read} chats read, ${what}, ${conversations.open} open, ${conversations.dead} dead, ${conversations.parked} parked`;
       log.logger.info({ summary }, line);
       problem = deliveryProblem(conversations, config.webhookUrl);
       if (problem !== undefined) line = `${line}; ${problem.code}: ${problem.message}`;
