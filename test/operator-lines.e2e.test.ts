@@ -32,6 +32,14 @@ describe('what operators read', () => {
       assert.equal(last?.['code'], 'MC_WEBHOOK_DOWN');
       assert.match(last?.['msg'], /the webhook at http:\/\/127\.0\.0\.1:\d+\/… failed 10 deliveries in a row \(last: HTTP 401: invalid signature\): it refuses the requests — check WEBHOOK_SECRET/);
       assert.match(last?.['msg'], /; it was taken to be down and the rest waits in the outbox for the next run; the 10 parked by this run \(refused with a permanent 4xx\) wait in the outbox for `memory-cron dead-letters retry` once the webhook is fixed$/);
+
+      // The secret fixed, the next night sends the two left and exits 0, but says the ten parked ones still wait.
+      const next = await runCli(['run', '--now', new Date(t0 + 3 * hour).toISOString()], cliEnv(standIn, receiver, stateDir, { WEBHOOK_SECRET: 'the receiver secret' }));
+      assert.equal(next.code, 0, next.stdout + next.stderr);
+      assert.equal(receiver.accepted.size, 2);
+      const waiting = next.lines.filter((line) => line['code'] === 'MC_PARKED_WAITING');
+      assert.deepEqual(waiting.map((line) => [line['level'], line['parked']]), [[40, 10]], next.stdout);
+      assert.match(waiting[0]?.['msg'], /^10 parked conversations .* wait in the outbox for `memory-cron dead-letters retry`/);
     } finally {
       await standIn.close();
       await receiver.close();

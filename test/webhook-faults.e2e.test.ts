@@ -95,6 +95,14 @@ describe('webhook faults', { concurrency: 2 }, () => {
         faulty = false;
         const next = await runCli(['--now', now], env);
         assert.equal(next.code, 0, outcome(next));
+        // A parked conversation of an earlier night: exit 0 still, with one warning saying what it waits for.
+        const waiting = next.lines.filter((line) => line['code'] === 'MC_PARKED_WAITING');
+        if (c.becomes === 'parked') {
+          assert.deepEqual(waiting.map((line) => [line['level'], line['parked']]), [[40, 1]], outcome(next));
+          assert.match(waiting[0]?.['msg'], /^1 parked conversation \(refused by the webhook with a permanent 4xx, this night or earlier\) waits in the outbox for `memory-cron dead-letters retry`/);
+        } else {
+          assert.deepEqual(waiting, [], 'no warning without parked conversations');
+        }
         const targetPostsAfter = receiver.deliveries.filter(isTarget).length - targetPosts.length;
         assert.equal(targetPostsAfter, c.becomes === 'dead' ? 1 : 0, c.becomes === 'dead' ? 'the next run sends the dead letter' : 'nothing is sent again');
         assert.equal(receiver.deliveries.filter((d) => !isTarget(d)).length, 4, 'no other conversation is POSTed again');

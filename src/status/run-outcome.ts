@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { DeliveryCounts } from '../delivery/deliver.js';
 import { webhookDownAfter } from '../delivery/breaker.js';
 import { exitCodeOf, isMcError, McError } from '../errors.js';
@@ -27,6 +28,16 @@ export function deliveryProblem(conversations: DeliveryCounts, webhookUrl?: stri
     return new McError('MC_DEAD_LETTERS', `${dead} dead letters and ${parked} parked conversations left by this run (last error: ${conversations.lastError ?? 'unknown'}): ${waiting}; see \`memory-cron dead-letters\``);
   }
   return undefined;
+}
+
+/**
+ * The warning a run ends with while the outbox holds parked conversations, of this night or earlier ones (`parked`:
+ * the outbox counted by countTotals): no run sends them again, so a night that exits 0 still says they wait. Not an
+ * error: the exit code is unchanged (README "Exit codes": parked ones from earlier nights are allowed).
+ */
+export function logParkedWaiting(log: Logger, parked: number): void {
+  if (parked === 0) return;
+  log.warn({ code: 'MC_PARKED_WAITING', parked }, `${parked} parked ${parked === 1 ? 'conversation' : 'conversations'} (refused by the webhook with a permanent 4xx, this night or earlier) ${waitForRetry(parked)}: no run sends ${parked === 1 ? 'it' : 'them'} again; \`memory-cron dead-letters\` lists ${parked === 1 ? 'it' : 'them'}`);
 }
 
 // Parked conversations are left alone by runs (DESIGN §3): only `dead-letters retry` sends them.
