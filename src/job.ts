@@ -180,6 +180,7 @@ async function summaryPhase(night: Night, results: NightResults): Promise<RunSum
   const summary: RunSummary = {
     version: context.version,
     invocation: process.env['INVOCATION_ID'] ?? null,
+    dryRun: config.dryRun,
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     durationMs: finished.getTime() - started.getTime(),

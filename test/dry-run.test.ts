@@ -43,12 +43,18 @@ describe('--dry-run', () => {
       const printed = parseNdjson(dry.stdout).sort(byId);
       assert.ok(printed.length > 10);
       assert.match(dry.stderr, /"msg":"run finished: .* conversations printed \(dry run: nothing posted/, 'logs go to stderr');
+      const drySummary = dry.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, any>).find((line) => line['summary'] !== undefined)?.['summary'];
+      assert.equal(drySummary?.['dryRun'], true, 'the summary says, machine-readably, that nothing was posted');
+      assert.equal(drySummary?.['conversations']['sent'], printed.length);
 
       const real = await runCli(['run', '--now', new Date(end + 10 * 60_000).toISOString()], { ...env, WEBHOOK_URL: receiver.url });
       assert.equal(real.code, 0, real.stdout);
       const posted = receiver.deliveries.map((d) => d.body).sort(byId);
       assert.deepEqual(printed, posted);
       assert.ok(summaryOf(real)?.['conversations']['resent'] > 0, 'the dead letters of night one are among them');
+      assert.equal(summaryOf(real)?.['dryRun'], false);
+      const status = JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8')) as Record<string, any>;
+      assert.equal(status['lastRun']['summary']['dryRun'], false, 'status.json keeps it too');
     } finally {
       await standIn.close();
       await receiver.close();

@@ -163,6 +163,21 @@ describe('post', () => {
     await assert.rejects(post(url, 'x', {}, { timeoutMs: 1_000 }), isRetryable(/^POST http:\/\/127\.0\.0\.1:\d+\/x: ECONNREFUSED$/));
   });
 
+  test('shownAs names the URL in its errors instead of its path (a webhook whose path is a token)', bounded, async () => {
+    await withServer(
+      (req) => void req.socket.destroy(),
+      async ({ url }) => {
+        const secretUrl = url.replace(/\/x$/, '/hook/path-token?token=q');
+        const origin = new URL(url).origin;
+        await assert.rejects(post(secretUrl, 'x', {}, { timeoutMs: 1_000, shownAs: `${origin}/…` }), (error: unknown) => {
+          isRetryable(/^POST http:\/\/127\.0\.0\.1:\d+\/…: ECONNRESET$/)(error);
+          assert.doesNotMatch((error as Error).message, /path-token|token=/);
+          return true;
+        });
+      },
+    );
+  });
+
   test('an already aborted signal rejects with its reason, without a request', bounded, async () => {
     await withServer(ok('{}'), async ({ url, connections }) => {
       const reason = new Error('shutting down');

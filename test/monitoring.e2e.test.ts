@@ -50,7 +50,7 @@ describe('metrics file and healthcheck pings', () => {
       assert.equal(night.code, 0, output(night));
       const summary = summaryOf(night) as Record<string, any>;
       assert.deepEqual(pings.pings.map((p) => `${p.method} ${p.path}`), [`POST /ping/${pings.token}/start`, `POST /ping/${pings.token}`]);
-      assert.match(pings.pings[1]!.body, /^run finished: 200 chats read, \d+ conversations sent, \d+ open, 0 dead$/);
+      assert.match(pings.pings[1]!.body, /^run finished: 200 chats read, \d+ conversations sent, \d+ open, 0 dead, 0 parked$/);
       assert.ok(!output(night).includes(pings.token), 'the ping token never reaches a log line');
 
       const metrics = await readMetrics(metricsFile);

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, fstatSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
@@ -20,15 +23,77 @@ describe('what operators read', () => {
     const standIn = await startStandIn({ chats });
     const receiver = await startWebhookReceiver({ secret: 'the receiver secret' });
     try {
-      const result = await runCli(['run', '--now', new Date(t0 + 3 * hour).toISOString(), '--concurrency', '1'], cliEnv(standIn, receiver, await tempDir(), { WEBHOOK_SECRET: 'another secret' }));
+      const stateDir = await tempDir();
+      const result = await runCli(['run', '--now', new Date(t0 + 3 * hour).toISOString(), '--concurrency', '1'], cliEnv(standIn, receiver, stateDir, { WEBHOOK_SECRET: 'another secret' }));
       assert.equal(result.code, 6, result.stdout + result.stderr);
       assert.equal(receiver.deliveries.length, 10, 'no new delivery starts once the webhook is taken to be down');
+      assert.match(result.lines.find((line) => line['summary'] !== undefined)?.['msg'], /, 0 open, 0 dead, 10 parked$/, 'the refused ones are counted as parked, not dead');
       const last = result.lines.at(-1);
       assert.equal(last?.['code'], 'MC_WEBHOOK_DOWN');
-      assert.match(last?.['msg'], /the webhook at http:\/\/127\.0\.0\.1:\d+\/hook failed 10 deliveries in a row \(last: HTTP 401: invalid signature\): it refuses the requests — check WEBHOOK_SECRET/);
+      assert.match(last?.['msg'], /the webhook at http:\/\/127\.0\.0\.1:\d+\/… failed 10 deliveries in a row \(last: HTTP 401: invalid signature\): it refuses the requests — check WEBHOOK_SECRET/);
+      assert.match(last?.['msg'], /; it was taken to be down and the rest waits in the outbox for the next run; the 10 parked by this run \(refused with a permanent 4xx\) wait in the outbox for `memory-cron dead-letters retry` once the webhook is fixed$/);
+
+      // The secret fixed, the next night sends the two left and exits 0, but says the ten parked ones still wait.
+      const next = await runCli(['run', '--now', new Date(t0 + 3 * hour).toISOString()], cliEnv(standIn, receiver, stateDir, { WEBHOOK_SECRET: 'the receiver secret' }));
+      assert.equal(next.code, 0, next.stdout + next.stderr);
+      assert.equal(receiver.accepted.size, 2);
+      const waiting = next.lines.filter((line) => line['code'] === 'MC_PARKED_WAITING');
+      assert.deepEqual(waiting.map((line) => [line['level'], line['parked']]), [[40, 10]], next.stdout);
+      assert.match(waiting[0]?.['msg'], /^10 parked conversations .* wait in the outbox for `memory-cron dead-letters retry`/);
     } finally {
       await standIn.close();
       await receiver.close();
+    }
+  });
+
+  it('a webhook whose path is its token (n8n, Zapier style) refusing with 401: no line, status.json or status output shows the path, only the origin', async () => {
+    const chats = Array.from({ length: 12 }, (_, i) => makeChat({ id: i + 1, thread_id: i + 1, user_id: 1, createdAt: new Date(t0 + i * 60_000).toISOString() }));
+    const standIn = await startStandIn({ chats });
+    // The first conversation's POSTs are cut (a RetryableError, whose message names the URL); every other one is a 401.
+    const paths: string[] = [];
+    const webhook = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        paths.push(req.url ?? '');
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages: { chatId: number }[] };
+        if (body.messages.some((m) => m.chatId === 1)) return void req.socket.destroy();
+        res.writeHead(401, { 'content-type': 'text/plain' }).end('unauthorized');
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}`;
+    const token = 'sekrit-path-tok';
+    const stateDir = await tempDir();
+    const logDir = await tempDir();
+    try {
+      const env = { BASE_URL: standIn.url, API_KEY: standIn.apiKey, WEBHOOK_URL: `${origin}/hook/${token}?token=q`, STATE_DIR: stateDir, LOG_DIR: logDir, RETRY_MIN_DELAY: '10', RETRIES: '1' };
+      const result = await runCli(['run', '--now', new Date(t0 + 3 * hour).toISOString(), '--concurrency', '1'], env);
+      assert.equal(result.code, 6, result.stdout + result.stderr);
+      assert.ok(paths.length > 0 && paths.every((path) => path === `/hook/${token}?token=q`), 'the POSTs went to the whole URL');
+      const last = result.lines.at(-1);
+      assert.equal(last?.['code'], 'MC_WEBHOOK_DOWN');
+      assert.ok(last?.['msg'].includes(`the webhook at ${origin}/… failed 10 deliveries in a row (last: HTTP 401: unauthorized)`), last?.['msg']);
+      assert.ok(result.lines.some((line) => line['reason'] === `POST ${origin}/…: ECONNRESET`), 'the retry line names the origin only');
+      const dead = JSON.parse((await runCli(['dead-letters', '--json'], { STATE_DIR: stateDir })).stdout) as { deadLetters: { status: string; lastError: string }[] };
+      assert.ok(dead.deadLetters.some((letter) => letter.status === 'dead' && letter.lastError === `POST ${origin}/…: ECONNRESET`), JSON.stringify(dead));
+
+      const status = await runCli(['status'], { STATE_DIR: stateDir });
+      const statusJson = await runCli(['status', '--json'], { STATE_DIR: stateDir });
+      const deadTable = await runCli(['dead-letters'], { STATE_DIR: stateDir });
+      assert.equal(status.code, 0, status.stderr);
+      assert.ok(status.stdout.includes(`${origin}/…`), status.stdout);
+      const logs = await Promise.all((await readdir(logDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => readFile(join(e.parentPath, e.name), 'utf8')));
+      assert.ok(logs.length > 0, 'LOG_DIR holds the daily file');
+      const outputs = { 'the run\'s lines': result.stdout + result.stderr, 'status.json': await readFile(join(stateDir, 'status.json'), 'utf8'), status: status.stdout + status.stderr, 'status --json': statusJson.stdout, 'dead-letters': deadTable.stdout + JSON.stringify(dead), 'LOG_DIR': logs.join('') };
+      for (const [where, text] of Object.entries(outputs)) {
+        assert.ok(!text.includes(token) && !text.includes('/hook'), `${where} shows the webhook's path`);
+        assert.ok(!text.includes('token=q'), `${where} shows the webhook's query`);
+      }
+    } finally {
+      await standIn.close();
+      webhook.closeAllConnections();
+      await new Promise<void>((resolve) => webhook.close(() => resolve()));
     }
   });
 

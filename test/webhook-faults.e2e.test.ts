@@ -84,6 +84,9 @@ describe('webhook faults', { concurrency: 2 }, () => {
         } else {
           assert.equal(first.code, 6, outcome(first));
           assert.deepEqual(errorCodes(first), ['MC_DEAD_LETTERS']);
+          const problem = first.lines.find((line) => line['code'] === 'MC_DEAD_LETTERS')?.['msg'] ?? '';
+          if (c.becomes === 'dead') assert.ok(problem.includes('the dead letter is retried by the next run') && !problem.includes('dead-letters retry'), problem);
+          else assert.ok(problem.includes('the parked one (refused with a permanent 4xx) waits in the outbox for `memory-cron dead-letters retry`') && !problem.includes('next run'), problem);
           assert.deepEqual([summary?.['conversations']['dead'], summary?.['conversations']['parked']], c.becomes === 'dead' ? [1, 0] : [0, 1]);
           assert.deepEqual(state.outbox.map((e) => [e.status, e.chatIds]), [[c.becomes, [5, 6]]], 'the target waits in the outbox');
           assert.ok(/HTTP \d{3}|no reply within|ECONNRESET|socket|terminated|other side closed/i.test(state.outbox[0]?.lastError ?? ''), `the last error is kept: ${state.outbox[0]?.lastError}`);
@@ -92,6 +95,14 @@ describe('webhook faults', { concurrency: 2 }, () => {
         faulty = false;
         const next = await runCli(['--now', now], env);
         assert.equal(next.code, 0, outcome(next));
+        // A parked conversation of an earlier night: exit 0 still, with one warning saying what it waits for.
+        const waiting = next.lines.filter((line) => line['code'] === 'MC_PARKED_WAITING');
+        if (c.becomes === 'parked') {
+          assert.deepEqual(waiting.map((line) => [line['level'], line['parked']]), [[40, 1]], outcome(next));
+          assert.match(waiting[0]?.['msg'], /^1 parked conversation \(refused by the webhook with a permanent 4xx, this night or earlier\) waits in the outbox for `memory-cron dead-letters retry`/);
+        } else {
+          assert.deepEqual(waiting, [], 'no warning without parked conversations');
+        }
         const targetPostsAfter = receiver.deliveries.filter(isTarget).length - targetPosts.length;
         assert.equal(targetPostsAfter, c.becomes === 'dead' ? 1 : 0, c.becomes === 'dead' ? 'the next run sends the dead letter' : 'nothing is sent again');
         assert.equal(receiver.deliveries.filter((d) => !isTarget(d)).length, 4, 'no other conversation is POSTed again');
@@ -153,6 +164,8 @@ describe('webhook faults', { concurrency: 2 }, () => {
       const first = await runCli(['--now', now], env);
       assert.equal(first.code, 6, outcome(first));
       assert.deepEqual(summaryOf(first)?.['conversations'], { ...summaryOf(first)?.['conversations'], sent: 3, dead: 1, parked: 1 });
+      assert.match(first.lines.find((line) => line['summary'] !== undefined)?.['msg'], /, 1 dead, 1 parked$/, 'the summary line counts dead and parked apart');
+      assert.match(first.lines.at(-1)?.['msg'], /^1 dead letters and 1 parked conversations left by this run \(last error: .*\): the dead letter is retried by the next run; the parked one \(refused with a permanent 4xx\) waits in the outbox for `memory-cron dead-letters retry`; see `memory-cron dead-letters`$/);
       faulty = false;
       const posts = receiver.deliveries.length;
       const next = await runCli(['--now', now], env);

@@ -3,7 +3,7 @@ import { isMcError, type McError } from '../errors.js';
 import { runNight } from '../job.js';
 import type { RunSummary } from '../status/run-summary.js';
 import { progressDisplay, type ProgressDisplay } from '../status/progress-display.js';
-import { deliveryProblem } from '../status/run-outcome.js';
+import { deliveryProblem, logParkedWaiting } from '../status/run-outcome.js';
 import { lastKnownTotals, startRunMonitor } from '../monitoring/run-monitor.js';
 import { recordStopAfterEnd } from '../status/status-checkpoints.js';
 import { copyStateDir, type StateCopy } from './state-copy.js';
@@ -54,8 +54,9 @@ export async function runCommand(config: Config, commandLine: string): Promise<n
       display.done();
       const { conversations } = summary;
       const what = copy === undefined ? `${conversations.sent} conversations sent` : `${conversations.sent} conversations printed (dry run: nothing posted, ${config.stateDir} unchanged)`;
-      line = `run finished: ${summary.chats.read} chats read, ${what}, ${conversations.open} open, ${conversations.dead + conversations.parked} dead`;
+      line = `run finished: ${summary.chats.read} chats read, ${what}, ${conversations.open} open, ${conversations.dead} dead, ${conversations.parked} parked`;
       log.logger.info({ summary }, line);
+      logParkedWaiting(log.logger, summary.totals.parked); // this night's and earlier nights': no run sends them again
       problem = deliveryProblem(conversations, config.webhookUrl);
       if (problem !== undefined) line = `${line}; ${problem.code}: ${problem.message}`;
       exitCode = exitFor(log.logger, problem);

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { McError } from '../errors.js';
+import { safeOrigin } from '../http/safe-url.js';
 
 /** What a probe of WEBHOOK_URL found: the status of whatever answered. */
 export interface WebhookProbe {
@@ -15,7 +16,7 @@ export interface WebhookProbe {
  */
 export function probeWebhook(webhookUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<WebhookProbe> {
   const url = new URL(webhookUrl);
-  const where = `${url.origin}/…`;
+  const where = safeOrigin(url);
   const unreachable = (reason: string) =>
     new McError('MC_WEBHOOK_UNREACHABLE', `nothing answers at WEBHOOK_URL ${where} (${reason}): is the memory webhook running, and is the URL right? A night would fail every delivery`, { details: { webhook: where, reason } });
   return new Promise<WebhookProbe>((resolve, reject) => {

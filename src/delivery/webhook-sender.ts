@@ -1,5 +1,6 @@
 import type { Conversation } from '../domain/conversation.js';
 import { post } from '../http/post.js';
+import { safeOrigin } from '../http/safe-url.js';
 import { isRetryableStatus, parseRetryAfter } from '../http/response-class.js';
 import { RetryableError, withRetry, type RetryOptions } from '../http/retry.js';
 import { signatureHeaders } from './signature.js';
@@ -30,6 +31,7 @@ export type SendConversation = (conversation: Conversation, idempotencyKey: stri
 
 /** A SendConversation that POSTs to the webhook with Idempotency-Key, optional signature and p-retry. */
 export function webhookSender(options: WebhookOptions): SendConversation {
+  const shownAs = safeOrigin(options.url); // its path may be the webhook's token (n8n, Zapier): never in a message
   return async (conversation, idempotencyKey) => {
     const body = JSON.stringify(conversation);
     try {
@@ -41,7 +43,7 @@ export function webhookSender(options: WebhookOptions): SendConversation {
           'webhook-id': idempotencyKey,
           ...(options.secret === undefined ? {} : signatureHeaders(idempotencyKey, body, options.secret, Math.floor(Date.now() / 1000))),
         };
-        const reply = await post(options.url, body, headers, { timeoutMs: options.timeoutMs, signal: options.retry.signal });
+        const reply = await post(options.url, body, headers, { timeoutMs: options.timeoutMs, signal: options.retry.signal, shownAs });
         if (reply.status >= 200 && reply.status < 300) return reply.status;
         const what = `HTTP ${reply.status}${reply.text === '' ? '' : `: ${reply.text.slice(0, 200).replace(/\s+/g, ' ')}`}`;
         if (isRetryableStatus(reply.status)) throw new RetryableError(what, parseRetryAfter(reply.headers.get('retry-after'), Date.now()));

@@ -19,6 +19,11 @@ export interface Reply {
 export interface PostOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * How the URL is named in the errors' messages. @default safeUrl(url), with its path: the caller masks a URL whose
+   * path may be a token (the webhook: safeOrigin), since the messages reach logs and the status file.
+   */
+  readonly shownAs?: string | undefined;
 }
 
 // One keep-alive pool per protocol, shared by every call. Idle sockets are unref'd by the agent (they never hold the
@@ -29,10 +34,12 @@ const httpsAgent = new HttpsAgent(agentOptions);
 
 /**
  * POSTs `body` once and reads the whole reply. Network errors, resets, timeouts and a body cut short become
- * RetryableErrors; an abort of `signal` is rethrown as is; a URL that is not http(s) rejects with a TypeError.
+ * RetryableErrors, named `POST <options.shownAs>: …`; an abort of `signal` is rethrown as is; a URL that is not
+ * http(s) rejects with a TypeError.
  */
 export function post(url: string, body: string, headers: Record<string, string>, options: PostOptions): Promise<Reply> {
   const { signal, timeoutMs } = options;
+  const shownAs = options.shownAs ?? safeUrl(url);
   if (signal?.aborted) return Promise.reject(signal.reason);
   const target = URL.canParse(url) ? new URL(url) : undefined;
   if (target?.protocol !== 'http:' && target?.protocol !== 'https:') {
@@ -56,7 +63,7 @@ export function post(url: string, body: string, headers: Record<string, string>,
       req?.destroy();
       reject(error);
     };
-    const fail = (what: string, cause: unknown): void => rejectWith(new RetryableError(`POST ${safeUrl(url)}: ${what}`, undefined, { cause }));
+    const fail = (what: string, cause: unknown): void => rejectWith(new RetryableError(`POST ${shownAs}: ${what}`, undefined, { cause }));
     const failNetwork = (error: unknown): void => fail(describeNetworkError(error), error);
     function onAbort(): void {
       rejectWith(signal!.reason);

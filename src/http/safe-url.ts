@@ -7,3 +7,15 @@ export function safeUrl(url: string | URL): string {
     return '(unparsable URL)';
   }
 }
+
+/**
+ * What a log line, an error message or the status file may show of a URL whose path or query may be a token (the
+ * webhook of n8n or Zapier, a healthcheck ping URL): its origin and `/…`, nothing of the path.
+ */
+export function safeOrigin(url: string | URL): string {
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { HealthcheckConfig } from '../config/monitoring-settings.js';
 import { pingRequest, type PingEvent } from './ping-request.js';
-import { safeOrigin } from './safe-origin.js';
+import { safeOrigin } from '../http/safe-url.js';
 
 /**
  * Sends one dead man's switch ping; never throws. A ping that fails (no answer within the timeout, a network error,

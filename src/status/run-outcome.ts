@@ -1,25 +1,48 @@
+import type { Logger } from 'pino';
 import type { DeliveryCounts } from '../delivery/deliver.js';
 import { webhookDownAfter } from '../delivery/breaker.js';
 import { exitCodeOf, isMcError, McError } from '../errors.js';
-import { safeUrl } from '../http/safe-url.js';
+import { safeOrigin } from '../http/safe-url.js';
 import type { RunSummary } from './run-summary.js';
 import type { LastRun } from './status-shape.js';
 
 /**
  * The error a finished delivery exits with (DESIGN §5: 6 for new dead letters or a webhook taken to be down), or
- * undefined for exit 0. The webhook-down line names the URL, the last failure and, for a 401/403, the secret to check.
+ * undefined for exit 0. The webhook-down line names the URL's origin (its path may be a token: safeOrigin), the last
+ * failure and, for a 401/403, the secret to check.
  */
 export function deliveryProblem(conversations: DeliveryCounts, webhookUrl?: string): McError | undefined {
+  const { dead, parked } = conversations;
   if (conversations.webhookDown) {
-    const where = webhookUrl === undefined ? 'the webhook' : `the webhook at ${safeUrl(webhookUrl)}`;
+    const where = webhookUrl === undefined ? 'the webhook' : `the webhook at ${safeOrigin(webhookUrl)}`;
     const last = conversations.lastError ?? 'unknown';
     const hint = /^HTTP 40[13]\b/.test(last) ? ': it refuses the requests — check WEBHOOK_SECRET against the receiver\'s signing secret, and its authentication' : '';
-    return new McError('MC_WEBHOOK_DOWN', `${where} failed ${webhookDownAfter} deliveries in a row (last: ${last})${hint}; it was taken to be down and the rest waits in the outbox for the next run`, { details: { lastError: last, dead: conversations.dead, parked: conversations.parked } });
+    const waiting = parked === 0 ? '' : `; the ${parked} parked by this run (refused with a permanent 4xx) ${waitForRetry(parked)} once the webhook is fixed`;
+    return new McError('MC_WEBHOOK_DOWN', `${where} failed ${webhookDownAfter} deliveries in a row (last: ${last})${hint}; it was taken to be down and the rest waits in the outbox for the next run${waiting}`, { details: { lastError: last, dead, parked } });
   }
-  if (conversations.dead + conversations.parked > 0) {
-    return new McError('MC_DEAD_LETTERS', `${conversations.dead} dead letters and ${conversations.parked} parked conversations left by this run (last error: ${conversations.lastError ?? 'unknown'}); see \`memory-cron dead-letters\``);
+  if (dead + parked > 0) {
+    const waiting = [
+      ...(dead === 0 ? [] : [`the dead ${dead === 1 ? 'letter is' : 'letters are'} retried by the next run`]),
+      ...(parked === 0 ? [] : [`the parked ${parked === 1 ? 'one' : 'ones'} (refused with a permanent 4xx) ${waitForRetry(parked)}`]),
+    ].join('; ');
+    return new McError('MC_DEAD_LETTERS', `${dead} dead letters and ${parked} parked conversations left by this run (last error: ${conversations.lastError ?? 'unknown'}): ${waiting}; see \`memory-cron dead-letters\``);
   }
   return undefined;
+}
+
+/**
+ * The warning a run ends with while the outbox holds parked conversations, of this night or earlier ones (`parked`:
+ * the outbox counted by countTotals): no run sends them again, so a night that exits 0 still says they wait. Not an
+ * error: the exit code is unchanged (README "Exit codes": parked ones from earlier nights are allowed).
+ */
+export function logParkedWaiting(log: Logger, parked: number): void {
+  if (parked === 0) return;
+  log.warn({ code: 'MC_PARKED_WAITING', parked }, `${parked} parked ${parked === 1 ? 'conversation' : 'conversations'} (refused by the webhook with a permanent 4xx, this night or earlier) ${waitForRetry(parked)}: no run sends ${parked === 1 ? 'it' : 'them'} again; \`memory-cron dead-letters\` lists ${parked === 1 ? 'it' : 'them'}`);
+}
+
+// Parked conversations are left alone by runs (DESIGN §3): only `dead-letters retry` sends them.
+function waitForRetry(parked: number): string {
+  return `${parked === 1 ? 'waits' : 'wait'} in the outbox for \`memory-cron dead-letters retry\``;
 }
 
 /** The status file's last run for a night that got to the end: exit 0, or the code of its delivery problem. */

@@ -6,6 +6,8 @@ import type { Totals } from './totals.js';
 export interface RunSummary {
   readonly version: string;
   readonly invocation: string | null;
+  /** True for `run --dry-run`: nothing was posted and STATE_DIR is unchanged, whatever `conversations.sent` says. */
+  readonly dryRun: boolean;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationMs: number;
