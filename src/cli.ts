@@ -2,6 +2,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { deliveryFlags, nightFlags, sourceFlags } from './cli-flags.js';
+import { shownCommandLine } from './command-line.js';
 import { loadConfig, type ConfigFlags } from './config.js';
 import { McError } from './errors.js';
 import { fallbackLine } from './log/fallback-line.js';
@@ -45,7 +46,7 @@ function flagsOf(argv: Record<string, unknown>): ConfigFlags {
 
 async function main(args: string[]): Promise<number> {
   let exitCode = 0;
-  const commandLine = ['memory-cron', ...args].join(' ');
+  const commandLine = shownCommandLine(args);
   await yargs(args)
     .scriptName('memory-cron')
     .command(['run', '$0'], 'the nightly job: page, stage, deliver closed conversations', runFlags, async (argv) => {

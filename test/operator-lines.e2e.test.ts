@@ -78,6 +78,11 @@ describe('what operators read', () => {
       const dead = JSON.parse((await runCli(['dead-letters', '--json'], { STATE_DIR: stateDir })).stdout) as { deadLetters: { status: string; lastError: string }[] };
       assert.ok(dead.deadLetters.some((letter) => letter.status === 'dead' && letter.lastError === `POST ${origin}/…: ECONNRESET`), JSON.stringify(dead));
 
+      // The same URL given as a flag: the command line status.json and the holder record shows it as the origin only.
+      const { WEBHOOK_URL: url, ...withoutUrl } = env;
+      const flagged = await runCli(['run', '--webhook-url', url, '--now', new Date(t0 + 4 * hour).toISOString()], withoutUrl);
+      assert.equal(flagged.code, 6, flagged.stdout + flagged.stderr);
+      assert.match(await readFile(join(stateDir, 'status.json'), 'utf8'), new RegExp(`"command": "memory-cron run --webhook-url ${origin.replace(/[.]/g, '\\.')}/… --now `));
       const status = await runCli(['status'], { STATE_DIR: stateDir });
       const statusJson = await runCli(['status', '--json'], { STATE_DIR: stateDir });
       const deadTable = await runCli(['dead-letters'], { STATE_DIR: stateDir });
@@ -85,7 +90,7 @@ describe('what operators read', () => {
       assert.ok(status.stdout.includes(`${origin}/…`), status.stdout);
       const logs = await Promise.all((await readdir(logDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => readFile(join(e.parentPath, e.name), 'utf8')));
       assert.ok(logs.length > 0, 'LOG_DIR holds the daily file');
-      const outputs = { 'the run\'s lines': result.stdout + result.stderr, 'status.json': await readFile(join(stateDir, 'status.json'), 'utf8'), status: status.stdout + status.stderr, 'status --json': statusJson.stdout, 'dead-letters': deadTable.stdout + JSON.stringify(dead), 'LOG_DIR': logs.join('') };
+      const outputs = { 'the run\'s lines': result.stdout + result.stderr + flagged.stdout + flagged.stderr, 'status.json': await readFile(join(stateDir, 'status.json'), 'utf8'), status: status.stdout + status.stderr, 'status --json': statusJson.stdout, 'dead-letters': deadTable.stdout + JSON.stringify(dead), 'LOG_DIR': logs.join('') };
       for (const [where, text] of Object.entries(outputs)) {
         assert.ok(!text.includes(token) && !text.includes('/hook'), `${where} shows the webhook's path`);
         assert.ok(!text.includes('token=q'), `${where} shows the webhook's query`);

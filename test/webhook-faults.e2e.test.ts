@@ -165,7 +165,7 @@ describe('webhook faults', { concurrency: 2 }, () => {
       assert.equal(first.code, 6, outcome(first));
       assert.deepEqual(summaryOf(first)?.['conversations'], { ...summaryOf(first)?.['conversations'], sent: 3, dead: 1, parked: 1 });
       assert.match(first.lines.find((line) => line['summary'] !== undefined)?.['msg'], /, 1 dead, 1 parked$/, 'the summary line counts dead and parked apart');
-      assert.match(first.lines.at(-1)?.['msg'], /^1 dead letters and 1 parked conversations left by this run \(last error: .*\): the dead letter is retried by the next run; the parked one \(refused with a permanent 4xx\) waits in the outbox for `memory-cron dead-letters retry`; see `memory-cron dead-letters`$/);
+      assert.match(first.lines.at(-1)?.['msg'], /^1 dead letter and 1 parked conversation left by this run \(last error: .*\): the dead letter is retried by the next run; the parked one \(refused with a permanent 4xx\) waits in the outbox for `memory-cron dead-letters retry`; see `memory-cron dead-letters`$/);
       faulty = false;
       const posts = receiver.deliveries.length;
       const next = await runCli(['--now', now], env);

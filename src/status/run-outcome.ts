@@ -25,7 +25,7 @@ export function deliveryProblem(conversations: DeliveryCounts, webhookUrl?: stri
       ...(dead === 0 ? [] : [`the dead ${dead === 1 ? 'letter is' : 'letters are'} retried by the next run`]),
       ...(parked === 0 ? [] : [`the parked ${parked === 1 ? 'one' : 'ones'} (refused with a permanent 4xx) ${waitForRetry(parked)}`]),
     ].join('; ');
-    return new McError('MC_DEAD_LETTERS', `${dead} dead letters and ${parked} parked conversations left by this run (last error: ${conversations.lastError ?? 'unknown'}): ${waiting}; see \`memory-cron dead-letters\``);
+    return new McError('MC_DEAD_LETTERS', `${dead} dead ${dead === 1 ? 'letter' : 'letters'} and ${parked} parked ${parked === 1 ? 'conversation' : 'conversations'} left by this run (last error: ${conversations.lastError ?? 'unknown'}): ${waiting}; see \`memory-cron dead-letters\``);
   }
   return undefined;
 }
