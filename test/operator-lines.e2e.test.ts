@@ -27,11 +27,12 @@ describe('what operators read', () => {
       const result = await runCli(['run', '--now', new Date(t0 + 3 * hour).toISOString(), '--concurrency', '1'], cliEnv(standIn, receiver, stateDir, { WEBHOOK_SECRET: 'another secret' }));
       assert.equal(result.code, 6, result.stdout + result.stderr);
       assert.equal(receiver.deliveries.length, 10, 'no new delivery starts once the webhook is taken to be down');
-      assert.match(result.lines.find((line) => line['summary'] !== undefined)?.['msg'], /, 0 open, 0 dead, 10 parked$/, 'the refused ones are counted as parked, not dead');
+      assert.match(result.lines.find((line) => line['summary'] !== undefined)?.['msg'], /, 0 open, 0 dead, 10 parked, 2 not tried \(webhook down\)$/, 'the refused ones are counted as parked, not dead, and the two never tried are counted too');
+      assert.equal(result.lines.find((line) => line['summary'] !== undefined)?.['summary']['conversations']['waiting'], 2);
       const last = result.lines.at(-1);
       assert.equal(last?.['code'], 'MC_WEBHOOK_DOWN');
       assert.match(last?.['msg'], /the webhook at http:\/\/127\.0\.0\.1:\d+\/… failed 10 deliveries in a row \(last: HTTP 401: invalid signature\): it refuses the requests — check WEBHOOK_SECRET/);
-      assert.match(last?.['msg'], /; it was taken to be down and the rest waits in the outbox for the next run; the 10 parked by this run \(refused with a permanent 4xx\) wait in the outbox for `memory-cron dead-letters retry` once the webhook is fixed$/);
+      assert.match(last?.['msg'], /; it was taken to be down and the other 2 closed conversations were not tried: the next run sends them first; the 10 parked by this run \(refused with a permanent 4xx\) wait in the outbox for `memory-cron dead-letters retry` once the webhook is fixed$/);
 
       // The secret fixed, the next night sends the two left and exits 0, but says the ten parked ones still wait.
       const next = await runCli(['run', '--now', new Date(t0 + 3 * hour).toISOString()], cliEnv(standIn, receiver, stateDir, { WEBHOOK_SECRET: 'the receiver secret' }));

@@ -25,7 +25,7 @@ export async function reconcileCommand(config: Config, commandLine: string, json
       const { missed, changedAfterSend, hiddenAfterSend, deletedAfterSend, ...rest } = found;
       const counts = { ...rest, missed: missed.count, changedAfterSend: changedAfterSend.count, hiddenAfterSend: hiddenAfterSend.count, deletedAfterSend: deletedAfterSend.count };
       log.logger.info({ reconciled: counts }, `reconcile finished: ${found.read} chats read, ${missed.count} missed (staged now), ${changedAfterSend.count} changed, ${hiddenAfterSend.count} hidden and ${deletedAfterSend.count} deleted after sending`);
-      // Under systemd every line is one JSON object (DESIGN §6): the table is for a person; the journal gets the ids.
+      // Under systemd every line is one JSON object (DESIGN §6): the table is for a person (a terminal, cron's mail); the journal gets the ids.
       if (json) process.stdout.write(`${JSON.stringify(found)}\n`);
       else if (logMode(1) === 'journal') log.logger.info({ found: idsShown(found) }, 'reconcile found these chat ids (ids only, never text; `memory-cron reconcile --json` lists them all)');
       else process.stdout.write(reconcileTable(found));

@@ -24,6 +24,8 @@ export interface DeliveryCounts {
   /** Conversations still open, left staged for a later night, and their turns. */
   open: number;
   openTurns: number;
+  /** Closed conversations never tried because the webhook was taken to be down: staged (or in the outbox) for the next run, which sends them first. */
+  waiting: number;
   webhookDown: boolean;
   /** The error of the last failed delivery (`HTTP 401: invalid signature`, a network error), or null. */
   lastError: string | null;
@@ -55,11 +57,13 @@ export interface DeliverOptions {
  * After `webhookDownAfter` failures in a row nothing more starts and the rest waits for the next run.
  */
 export async function deliver(state: State, options: DeliverOptions): Promise<DeliveryCounts> {
-  const { open, openTurns } = await planDeliveries(state, { gapMs: options.gapMs, nowMs: options.nowMs, retryStatuses: options.retryStatuses ?? ['pending', 'dead'], newConversations: options.newConversations ?? true });
-  const result: DeliveryCounts = { sent: 0, resent: 0, dead: 0, parked: 0, open, openTurns, webhookDown: false, lastError: null };
+  const { planned, open, openTurns } = await planDeliveries(state, { gapMs: options.gapMs, nowMs: options.nowMs, retryStatuses: options.retryStatuses ?? ['pending', 'dead'], newConversations: options.newConversations ?? true });
+  const result: DeliveryCounts = { sent: 0, resent: 0, dead: 0, parked: 0, open, openTurns, waiting: 0, webhookDown: false, lastError: null };
+  let tried = 0;
   const breaker = new Breaker();
   const commits = new GroupCommit(state);
   const deliverOne = async ({ id, item }: { id: string; item: PlanItem }): Promise<void> => {
+    tried++;
     const frozen = item.turnKeys === undefined ? await frozenEarlier(state, id) : await freezeNow(state, commits, id, item.history, item.turnKeys, options.gapMs);
     if (frozen === undefined) return;
     const { entry, conversation } = frozen;
@@ -86,6 +90,7 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
   await inHistoryOrder(plannedConversations(state), deliverOne, { concurrency: options.concurrency, historyOf: ({ item }) => item.history, shouldStop: () => breaker.down });
   await state.plan.clear();
   result.webhookDown = breaker.down;
+  result.waiting = planned - tried;
   return result;
 }
 

@@ -18,7 +18,7 @@ export function deliveryProblem(conversations: DeliveryCounts, webhookUrl?: stri
     const last = conversations.lastError ?? 'unknown';
     const hint = /^HTTP 40[13]\b/.test(last) ? ': it refuses the requests — check WEBHOOK_SECRET against the receiver\'s signing secret, and its authentication' : '';
     const waiting = parked === 0 ? '' : `; the ${parked} parked by this run (refused with a permanent 4xx) ${waitForRetry(parked)} once the webhook is fixed`;
-    return new McError('MC_WEBHOOK_DOWN', `${where} failed ${webhookDownAfter} deliveries in a row (last: ${last})${hint}; it was taken to be down and the rest waits in the outbox for the next run${waiting}`, { details: { lastError: last, dead, parked } });
+    return new McError('MC_WEBHOOK_DOWN', `${where} failed ${webhookDownAfter} deliveries in a row (last: ${last})${hint}; it was taken to be down${notTried(conversations.waiting)}${waiting}`, { details: { lastError: last, dead, parked, waiting: conversations.waiting } });
   }
   if (dead + parked > 0) {
     const waiting = [
@@ -55,4 +55,10 @@ export function finishedRun(command: string, summary: RunSummary, problem: McErr
 export function failedRun(command: string, started: Date, error: unknown): LastRun {
   const code = isMcError(error) ? error.code : 'MC_INTERNAL';
   return { command, startedAt: started.toISOString(), finishedAt: new Date().toISOString(), exitCode: exitCodeOf(error), error: { code, message: String((error as Error)?.message ?? error) }, summary: null };
+}
+
+// The closed conversations a webhook taken to be down left untried: the next run sends them first (DESIGN §3).
+function notTried(waiting: number): string {
+  if (waiting === 0) return '';
+  return ` and the other ${waiting} closed ${waiting === 1 ? 'conversation was' : 'conversations were'} not tried: the next run sends ${waiting === 1 ? 'it' : 'them'} first`;
 }
