@@ -69,7 +69,7 @@ export interface ConfigFlags {
   readonly gap?: string | undefined;
   readonly stateDir?: string | undefined;
   readonly logDir?: string | undefined;
-  readonly concurrency?: string | number | undefined;
+  readonly concurrency?: NumberText | undefined;
   readonly now?: string | undefined;
   readonly includeHidden?: boolean | undefined;
   readonly source?: string | undefined;
@@ -82,6 +82,9 @@ export interface ConfigFlags {
   readonly metricsFile?: string | undefined;
   readonly instance?: string | undefined;
 }
+
+/** A number as typed on the command line (yargs hands it over as text), or given as one by a caller. */
+export type NumberText = string | number;
 
 /** What a command needs besides the flags: whether it reads the source and whether it posts. */
 export interface ConfigNeeds {

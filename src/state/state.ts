@@ -125,16 +125,6 @@ export class State implements StateLevels {
     await this.meta.batch([{ type: 'put', key: 'floor', value: floorMs }, { type: 'del', key: 'firstBackfill' }]);
   }
 
-  /** The date (ms) of a first `--backfill` not finished yet (see Meta `firstBackfill`), or undefined. */
-  async firstBackfill(): Promise<number | undefined> {
-    return (await this.meta.get('firstBackfill')) as number | undefined;
-  }
-
-  /** Records a first `--backfill`'s date before its first page is read. */
-  async setFirstBackfill(dateMs: number): Promise<void> {
-    await this.meta.put('firstBackfill', dateMs);
-  }
-
   /** Where an unfinished paging got to (DESIGN §1), or undefined. */
   async pagingRecord(): Promise<PagingRecord | undefined> {
     return (await this.meta.get('paging')) as PagingRecord | undefined;
@@ -148,6 +138,16 @@ export class State implements StateLevels {
   /** Forgets where paging got to: paging is done, the next run starts from page 0. */
   async clearPagingRecord(): Promise<void> {
     await this.meta.del('paging');
+  }
+
+  /** The date (ms) of a first `--backfill` not finished yet (see Meta `firstBackfill`), or undefined. */
+  async firstBackfill(): Promise<number | undefined> {
+    return (await this.meta.get('firstBackfill')) as number | undefined;
+  }
+
+  /** Records a first `--backfill`'s date before its first page is read. */
+  async setFirstBackfill(dateMs: number): Promise<void> {
+    await this.meta.put('firstBackfill', dateMs);
   }
 
   /**
