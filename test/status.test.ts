@@ -70,6 +70,8 @@ describe('memory-cron status', () => {
       for (const label of ['state', 'cursor', 'last run', 'open', 'sent', 'dead letters', 'quarantined']) assert.match(table.stdout, new RegExp(`^${label} +\\S`, 'm'));
       assert.match(table.stdout, new RegExp(`^cursor +chat ${newest}, created `, 'm'));
       assert.match(table.stdout, /^last run +.*, exit 6 MC_DEAD_LETTERS/m);
+      const c = summary['chats'];
+      assert.match(table.stdout, new RegExp(`^  chats +${c['read']} read · ${c['staged']} staged · ${c['updated']} updated · ${c['skipped']} skipped \\(hidden\\) · `, 'm'), 'the summary\'s own names and numbers');
     } finally {
       await standIn.close();
       await receiver.close();

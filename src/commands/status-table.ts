@@ -17,7 +17,7 @@ export function statusTable(view: StatusView): string {
     if (last.backfill !== null) rows.push(['  backfill', `from ${last.backfill}${last.replay === null ? '' : `, redelivered (${n(last.replay.frozen)} conversations, key suffix ${last.replay.key})`}`]);
     if (last.chats !== null) {
       const c = last.chats;
-      rows.push(['  chats', `${n(c.read)} read · ${n(c.staged)} staged · ${n(c.updated)} updated · ${n(c.skipped)} hidden · ${n(c.gone ?? 0)} gone · ${n(c.quarantined)} quarantined · ${n(c.ignored)} seen before${c.older ? ` · ${n(c.older)} older than the backfill` : ''}`]);
+      rows.push(['  chats', `${n(c.read)} read · ${n(c.staged)} staged · ${n(c.updated)} updated · ${n(c.skipped)} skipped (hidden) · ${n(c.gone ?? 0)} gone · ${n(c.quarantined)} quarantined · ${n(c.ignored)} seen before${c.older ? ` · ${n(c.older)} older than the backfill` : ''}`]);
       // Summaries written before the re-read window have none of these (DESIGN §1: changes to sent chats are counted, never resent).
       const after = [c.changedAfterSend ?? 0, c.hiddenAfterSend ?? 0, c.deletedAfterSend ?? 0] as const;
       if (after.some((count) => count > 0)) rows.push(['  after sending', `${n(after[0])} changed · ${n(after[1])} hidden · ${n(after[2])} deleted (already sent: counted, not resent)`]);
