@@ -1,7 +1,6 @@
 // Several memory-cron instances on one host: the template units memory-cron@.service/.timer and
 // `install.sh --instance NAME`, checked with systemd-analyze and by running two installed instances side by side.
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,30 +11,18 @@ import { generateChats } from './fixtures/chat-generator.ts';
 import { startWebhookReceiver, type Receiver } from './fixtures/webhook-receiver.ts';
 import { chatIdsOf, hashTree } from './helpers/cli-env.js';
 import { runCli } from './helpers/run-cli.js';
+import { noAnalyze, run, systemdDir, testableUnits, verifyUnits } from './helpers/systemd-analyze.js';
 import { settings } from './helpers/unit-settings.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const systemdDir = join(repo, 'systemd');
 const work = mkdtempSync(join(tmpdir(), 'memory-cron-instances-test-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
-const noAnalyze = !hasAnalyze && 'systemd-analyze is not installed (apt-get install systemd): unit checks skipped';
 const built = existsSync(join(repo, 'dist', 'cli.js'));
 
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, input?: string): SpawnSyncReturns<string> {
-  return spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, ...env }, input, timeout: 300_000 });
-}
-
-/** A copy of the template units whose ExecStart= names this node and a cli.js that exists, as verify requires. */
+/** The template units, as systemd-analyze verify accepts them (testableUnits). */
 function testableTemplate(): string {
-  const dir = mkdtempSync(join(work, 'units-'));
-  const cli = join(dir, 'cli.js');
-  writeFileSync(cli, '');
-  const unit = readFileSync(join(systemdDir, 'memory-cron@.service'), 'utf8').replace(/^ExecStart=.*$/m, `ExecStart=${process.execPath} ${cli} run`);
-  writeFileSync(join(dir, 'memory-cron@.service'), unit);
-  copyFileSync(join(systemdDir, 'memory-cron@.timer'), join(dir, 'memory-cron@.timer'));
-  return dir;
+  return testableUnits(work, { 'memory-cron@.service': 'run' }, ['memory-cron@.timer']);
 }
 
 describe('template units', () => {
@@ -44,9 +31,9 @@ describe('template units', () => {
 
   test('systemd-analyze verify passes on memory-cron@tenant-a.service and .timer, and fails on a missing node', { skip: noAnalyze }, () => {
     const dir = testableTemplate();
-    const result = run('systemd-analyze', ['verify', join(dir, 'memory-cron@tenant-a.service'), join(dir, 'memory-cron@tenant-a.timer')]);
+    const result = verifyUnits(dir, ['memory-cron@tenant-a.service', 'memory-cron@tenant-a.timer']);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual((result.stdout + result.stderr).split('\n').filter((line) => line.includes('memory-cron')), []);
+    assert.deepEqual(result.warnings, []);
     const path = join(dir, 'memory-cron@.service');
     writeFileSync(path, readFileSync(path, 'utf8').replace(/^ExecStart=\S+/m, `ExecStart=${join(dir, 'no-node')}`));
     assert.notEqual(run('systemd-analyze', ['verify', join(dir, 'memory-cron@tenant-a.service')]).status, 0);

@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, chmodSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,33 +9,18 @@ import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
 import { runCli } from './helpers/run-cli.js';
+import { noAnalyze, run, systemdDir, testableUnits, verifyUnits } from './helpers/systemd-analyze.js';
 import { settings } from './helpers/unit-settings.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const systemdDir = join(repo, 'systemd');
 const work = mkdtempSync(join(tmpdir(), 'memory-cron-systemd-test-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
-const noAnalyze = !hasAnalyze && 'systemd-analyze is not installed (apt-get install systemd): unit checks skipped';
 const CALENDAR = '*-*-* 03:00:00 America/Chicago';
 
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, input?: string): SpawnSyncReturns<string> {
-  return spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, ...env }, input, timeout: 300_000 });
-}
-
-/** A copy of the service whose ExecStart= names this node and a cli.js that exists, as verify requires. */
+/** The nightly and the reconcile units, as systemd-analyze verify accepts them (testableUnits). */
 function testableService(): string {
-  const dir = mkdtempSync(join(work, 'units-'));
-  const cli = join(dir, 'cli.js');
-  writeFileSync(cli, '');
-  const unit = readFileSync(join(systemdDir, 'memory-cron.service'), 'utf8').replace(/^ExecStart=.*$/m, `ExecStart=${process.execPath} ${cli} run`);
-  writeFileSync(join(dir, 'memory-cron.service'), unit);
-  writeFileSync(join(dir, 'memory-cron.timer'), readFileSync(join(systemdDir, 'memory-cron.timer')));
-  const reconcile = readFileSync(join(systemdDir, 'memory-cron-reconcile.service'), 'utf8').replace(/^ExecStart=.*$/m, `ExecStart=${process.execPath} ${cli} reconcile`);
-  writeFileSync(join(dir, 'memory-cron-reconcile.service'), reconcile);
-  writeFileSync(join(dir, 'memory-cron-reconcile.timer'), readFileSync(join(systemdDir, 'memory-cron-reconcile.timer')));
-  return dir;
+  return testableUnits(work, { 'memory-cron.service': 'run', 'memory-cron-reconcile.service': 'reconcile' }, ['memory-cron.timer', 'memory-cron-reconcile.timer']);
 }
 
 describe('units', () => {
@@ -45,10 +29,9 @@ describe('units', () => {
 
   test('systemd-analyze verify passes on the service and the timer, with no warning about them', { skip: noAnalyze }, () => {
     const dir = testableService();
-    const result = run('systemd-analyze', ['verify', join(dir, 'memory-cron.service'), join(dir, 'memory-cron.timer')]);
+    const result = verifyUnits(dir, ['memory-cron.service', 'memory-cron.timer']);
     assert.equal(result.status, 0, result.stderr);
-    const warnings = (result.stdout + result.stderr).split('\n').filter((line) => line.includes('memory-cron'));
-    assert.deepEqual(warnings, []);
+    assert.deepEqual(result.warnings, []);
   });
 
   test('verify refuses the unit when ExecStart= names a missing node (so the check above means something)', { skip: noAnalyze }, () => {
@@ -131,9 +114,9 @@ describe('the weekly reconcile units (DESIGN §4)', () => {
 
   test('systemd-analyze verify passes on the reconcile service and timer, with no warning about them', { skip: noAnalyze }, () => {
     const dir = testableService();
-    const result = run('systemd-analyze', ['verify', join(dir, 'memory-cron-reconcile.service'), join(dir, 'memory-cron-reconcile.timer')]);
+    const result = verifyUnits(dir, ['memory-cron-reconcile.service', 'memory-cron-reconcile.timer']);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual((result.stdout + result.stderr).split('\n').filter((line) => line.includes('memory-cron')), []);
+    assert.deepEqual(result.warnings, []);
   });
 
   test('the reconcile timer fires Sundays at 04:00 America/Chicago, and a missed week runs at the next boot', { skip: noAnalyze }, () => {
