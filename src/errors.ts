@@ -60,3 +60,9 @@ export function isMcError(error: unknown, ...codes: ErrorCode[]): error is McErr
 export function* causeChain(error: unknown): Generator<Error> {
   for (let e: unknown = error; e instanceof Error; e = e.cause) yield e;
 }
+
+/** What an operator reads of any failure: our code and message, or MC_INTERNAL saying it is a bug, with its message. */
+export function failureOf(error: unknown): { readonly code: ErrorCode; readonly message: string } {
+  if (isMcError(error)) return { code: error.code, message: error.message };
+  return { code: 'MC_INTERNAL', message: `unexpected internal error (a bug — please report it): ${(error as Error)?.message ?? String(error)}` };
+}

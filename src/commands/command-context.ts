@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createLog, type Log } from '../log.js';
-import { McError, causeChain, exitCodeOf, isMcError } from '../errors.js';
+import { McError, causeChain, exitCodeOf, failureOf, isMcError } from '../errors.js';
 import type { Config } from '../config.js';
 
 /** The package version, read once from package.json beside dist/. */
@@ -90,7 +90,7 @@ export { exitCodeOf } from '../errors.js';
 export function logFailure(log: Logger, error: unknown): void {
   const causes = [...causeChain(error)].slice(1).map((cause) => cause.message);
   if (isMcError(error)) log.error({ code: error.code, ...error.details, ...(causes.length === 0 ? {} : { cause: causes.join(' ← ') }) }, error.message);
-  else log.error({ code: 'MC_INTERNAL', err: error }, `unexpected internal error (a bug — please report it): ${(error as Error)?.message ?? String(error)}`);
+  else log.error({ code: 'MC_INTERNAL', err: error }, failureOf(error).message);
 }
 
 /** Runs a command's body: a failure becomes one log line and its exit code; the stop signal and log are released either way. */

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { isMcError, type McError } from '../errors.js';
+import { failureOf, type McError } from '../errors.js';
 import { runNight } from '../job.js';
 import type { RunSummary } from '../status/run-summary.js';
 import { progressDisplay, type ProgressDisplay } from '../status/progress-display.js';
@@ -64,7 +64,8 @@ export async function runCommand(config: Config, commandLine: string): Promise<n
     } catch (error) {
       display.done();
       logFailure(log.logger, error);
-      line = isMcError(error) ? `${error.code}: ${error.message}` : `MC_INTERNAL: unexpected internal error (a bug — please report it): ${(error as Error)?.message ?? String(error)}`;
+      const { code, message } = failureOf(error);
+      line = `${code}: ${message}`;
       exitCode = exitCodeOf(error);
     } finally {
       await copy?.remove();

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { isatty } from 'node:tty';
-import { causeChain, isMcError } from '../errors.js';
+import { causeChain, failureOf, isMcError } from '../errors.js';
 import { isJournalStream, journalPrefix } from './journal.js';
 
 /**
@@ -10,8 +10,7 @@ import { isJournalStream, journalPrefix } from './journal.js';
  * run writes parses as JSON; on a terminal, `memory-cron: CODE: message` for a person.
  */
 export function fallbackLine(error: unknown, env: NodeJS.ProcessEnv, version: string): string {
-  const code = isMcError(error) ? error.code : 'MC_INTERNAL';
-  const message = isMcError(error) ? error.message : `unexpected internal error (a bug — please report it): ${(error as Error)?.message ?? String(error)}`;
+  const { code, message } = failureOf(error);
   const journal = isJournalStream(2, env['JOURNAL_STREAM']) || isJournalStream(1, env['JOURNAL_STREAM']);
   if (!journal && isatty(2)) return `memory-cron: ${code}: ${isMcError(error) ? message : ((error as Error)?.stack ?? message)}\n`;
   const causes = [...causeChain(error)].slice(1).map((cause) => cause.message);
