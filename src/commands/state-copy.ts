@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { McError } from '../errors.js';
 import { describeHolder, readHolder } from '../state/holder.js';
 import { lockedError } from '../state/locked-error.js';
-import { refuseExposed } from '../state/permissions.js';
+import { judgeStateDir } from '../state/permissions.js';
 import { holderAlive } from '../status/holder-alive.js';
 
 /** A throw-away copy of STATE_DIR for `--dry-run` (DESIGN §4): run the real job on `dir`, then `remove()` it. */
@@ -23,7 +23,7 @@ export interface StateCopy {
  * owner-only. A STATE_DIR that does not exist yet copies as an empty one.
  */
 export async function copyStateDir(stateDir: string): Promise<StateCopy> {
-  if (existsSync(stateDir)) await refuseExposed(stateDir);
+  await judgeStateDir(stateDir); // an exposed STATE_DIR is refused as a run refuses it; an absent one is copied as empty
   await refuseIfHeld(stateDir, 'is held by a run');
   const dir = await mkdtemp(join(tmpdir(), 'memory-cron-dry-run-'));
   const remove = () => rm(dir, { recursive: true, force: true });

@@ -37,12 +37,6 @@ export async function guardStateDir(stateDir: string, options: PermissionOptions
   }
 }
 
-/** Refuses (MC_STATE_EXPOSED) an existing STATE_DIR other users can reach, changing nothing (`--dry-run`'s copy). */
-export async function refuseExposed(stateDir: string): Promise<void> {
-  const mode = (await stat(stateDir)).mode & permissionBits;
-  if ((mode & groupAndOthers) !== 0) throw exposed(stateDir, mode);
-}
-
 /** What {@link guardStateDir} would do with STATE_DIR, found without changing anything. */
 export type StateDirVerdict =
   /** It does not exist yet: a run creates it owner-only. */
