@@ -39,9 +39,8 @@ const httpsAgent = new HttpsAgent(agentOptions);
  */
 export function post(url: string, body: string, headers: Record<string, string>, options: PostOptions): Promise<Reply> {
   const { signal, timeoutMs } = options;
-  const shownAs = options.shownAs ?? safeUrl(url);
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const target = URL.canParse(url) ? new URL(url) : undefined;
+  const target = parsed(url);
   if (target?.protocol !== 'http:' && target?.protocol !== 'https:') {
     // A caller's bug (loadConfig lets only http:// and https:// through), not a network fault to retry.
     return Promise.reject(new TypeError(`post needs an http:// or https:// URL, not ${target === undefined ? 'an unparseable one' : target.protocol}`));
@@ -63,7 +62,8 @@ export function post(url: string, body: string, headers: Record<string, string>,
       req?.destroy();
       reject(error);
     };
-    const fail = (what: string, cause: unknown): void => rejectWith(new RetryableError(`POST ${shownAs}: ${what}`, undefined, { cause }));
+    // The URL is named only when the POST fails: a POST that succeeds parses it once.
+    const fail = (what: string, cause: unknown): void => rejectWith(new RetryableError(`POST ${options.shownAs ?? safeUrl(target)}: ${what}`, undefined, { cause }));
     const failNetwork = (error: unknown): void => fail(describeNetworkError(error), error);
     function onAbort(): void {
       rejectWith(signal!.reason);
@@ -136,4 +136,13 @@ function describeNetworkError(error: unknown): string {
     if (inner) return inner.code as string;
   }
   return typeof message === 'string' ? message : String(error);
+}
+
+// The URL, or undefined when it cannot be parsed.
+function parsed(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
 }
