@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { Level } from 'level';
 import type { Root } from './state-levels.js';
-import { codesOf } from './state-error.js';
+import { codesOf, messagesOf } from './state-error.js';
 
 /**
  * What STATE_DIR's LevelDB lock says: `held` (a process has the database open), `free` (none has), or `unknown`
@@ -79,11 +79,6 @@ export async function probeStateLock(stateDir: string): Promise<LockProbe> {
   }
 }
 
-function messagesOf(error: unknown): string {
-  const messages: string[] = [];
-  for (let e: unknown = error; e instanceof Error && messages.length < 8; e = (e as { cause?: unknown }).cause) messages.push(e.message);
-  return messages.join(': ');
-}
 
 /**
  * How often, and how long apart (ms), a lock found taken is tried again before the state counts as held: `status`

@@ -35,7 +35,8 @@ export function codesOf(error: unknown): string[] {
   });
 }
 
-function messagesOf(error: unknown): string {
+/** The messages along an error's cause chain, outermost first, joined by ": ". */
+export function messagesOf(error: unknown): string {
   return [...causeChain(error)].map((e) => e.message).join(': ');
 }
 
