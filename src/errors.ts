@@ -66,3 +66,9 @@ export function failureOf(error: unknown): { readonly code: ErrorCode; readonly 
   if (isMcError(error)) return { code: error.code, message: error.message };
   return { code: 'MC_INTERNAL', message: `unexpected internal error (a bug — please report it): ${(error as Error)?.message ?? String(error)}` };
 }
+
+/** The `cause` field of a failure's log line: the messages of its causes, outermost first, joined by " ← "; {} when it has none. */
+export function causeField(error: unknown): { readonly cause?: string } {
+  const causes = [...causeChain(error)].slice(1).map((cause) => cause.message);
+  return causes.length === 0 ? {} : { cause: causes.join(' ← ') };
+}

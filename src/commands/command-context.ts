@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createLog, type Log } from '../log.js';
-import { McError, causeChain, exitCodeOf, failureOf, isMcError } from '../errors.js';
+import { McError, causeField, exitCodeOf, failureOf, isMcError } from '../errors.js';
 import type { Config } from '../config.js';
 
 /** The package version, read once from package.json beside dist/. */
@@ -88,8 +88,7 @@ export { exitCodeOf } from '../errors.js';
 
 /** Logs a failed command as one line: our errors by code, message and cause chain, anything else as a bug with its stack. */
 export function logFailure(log: Logger, error: unknown): void {
-  const causes = [...causeChain(error)].slice(1).map((cause) => cause.message);
-  if (isMcError(error)) log.error({ code: error.code, ...error.details, ...(causes.length === 0 ? {} : { cause: causes.join(' ← ') }) }, error.message);
+  if (isMcError(error)) log.error({ code: error.code, ...error.details, ...causeField(error) }, error.message);
   else log.error({ code: 'MC_INTERNAL', err: error }, failureOf(error).message);
 }
 

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { isatty } from 'node:tty';
-import { causeChain, failureOf, isMcError } from '../errors.js';
+import { causeField, failureOf, isMcError } from '../errors.js';
 import { isJournalStream, journalPrefix } from './journal.js';
 
 /**
@@ -13,7 +13,6 @@ export function fallbackLine(error: unknown, env: NodeJS.ProcessEnv, version: st
   const { code, message } = failureOf(error);
   const journal = isJournalStream(2, env['JOURNAL_STREAM']) || isJournalStream(1, env['JOURNAL_STREAM']);
   if (!journal && isatty(2)) return `memory-cron: ${code}: ${isMcError(error) ? message : ((error as Error)?.stack ?? message)}\n`;
-  const causes = [...causeChain(error)].slice(1).map((cause) => cause.message);
   const line = {
     level: 50,
     time: new Date().toISOString(),
@@ -22,7 +21,7 @@ export function fallbackLine(error: unknown, env: NodeJS.ProcessEnv, version: st
     version,
     ...(env['INVOCATION_ID'] ? { invocation: env['INVOCATION_ID'] } : {}),
     code,
-    ...(causes.length === 0 ? {} : { cause: causes.join(' ← ') }),
+    ...causeField(error),
     ...(isMcError(error) || !(error instanceof Error) ? {} : { stack: error.stack }),
     msg: message,
   };
