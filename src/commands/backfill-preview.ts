@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { nextFloor, runScope } from '../job/run-scope.js';
+import { parseTime } from '../source/normalise-record.js';
 import { readStatusFile } from '../state/status-file.js';
 import type { StatusFile } from '../status/status-shape.js';
 
@@ -49,7 +50,7 @@ export async function previewBackfill(stateDir: string, backfill: Date, options:
     return { ...common, effect: 'unknown', cursor: null, floor: null, floorAfter: null, message: `${stateDir} holds a state but its status.json is missing or unreadable, so its cursor and floor are not known here: a run with --backfill ${date} pages back to ${date} and takes in what the state lacks since then${again}` };
   }
   const cursorId = known?.cursor?.id ?? undefined;
-  const floorMs = parseFloor(known?.floor);
+  const floorMs = parseTime(known?.floor);
   const scope = runScope(cursorId, floorMs, backfill.getTime());
   const after = nextFloor(scope, floorMs);
   const state = { cursor: cursorId ?? null, floor: floorMs === undefined ? null : iso(floorMs), floorAfter: after === undefined ? null : iso(after) };
@@ -76,11 +77,6 @@ async function recorded(stateDir: string): Promise<Partial<StatusFile> | undefin
   return existsSync(join(stateDir, 'db', 'CURRENT')) ? 'unknown' : undefined;
 }
 
-function parseFloor(floor: string | null | undefined): number | undefined {
-  if (typeof floor !== 'string') return undefined;
-  const ms = Date.parse(floor);
-  return Number.isFinite(ms) ? ms : undefined;
-}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
