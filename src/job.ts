@@ -19,7 +19,7 @@ import { countPage, enterPhase, startProgress, type RunProgress } from './status
 import type { RunSummary } from './status/run-summary.js';
 import { StatusCheckpoints } from './status/status-checkpoints.js';
 import { countTotals } from './status/totals.js';
-import type { Cursor } from './state/records.js';
+import type { Cursor, PagingRecord } from './state/records.js';
 import type { StageCounts } from './state/stage-page.js';
 import { asStateError } from './state/state-error.js';
 import { State } from './state/state.js';
@@ -72,6 +72,8 @@ interface Night {
   readonly cursor: Cursor | undefined;
   floorMs: number | undefined;
   readonly scope: Scope;
+  /** The paging record a stopped run left, as read at the start. */
+  readonly paging: PagingRecord | undefined;
   readonly retry: RetryOptions;
   readonly progress: RunProgress;
   readonly checkpoints: StatusCheckpoints;
@@ -85,7 +87,7 @@ interface Night {
 async function startNight(state: State, config: Config, context: JobContext, started: Date): Promise<Night> {
   const log = context.log;
   const nowMs = config.now?.getTime() ?? started.getTime();
-  const { cursor, floorMs, scope } = await nightScope(state, config, nowMs, log);
+  const { cursor, floorMs, scope, paging } = await nightScope(state, config, nowMs, log);
   const retry = retryOptions(config, context, log);
   const progress = startProgress(started.getTime(), pagingTarget(scope, cursor));
   const checkpoints = await StatusCheckpoints.start(config.stateDir, { version: context.version, holder: { pid: process.pid, command: context.command, startedAt: started.toISOString() }, cursor, floorMs }, { clock: Date.now, log });
@@ -94,7 +96,7 @@ async function startNight(state: State, config: Config, context: JobContext, sta
     checkpoints.progress(progress);
   };
   const replaySinceMs = config.redeliver ? config.backfill?.getTime() : undefined;
-  return { config, context, state, log, started, nowMs, cursor, floorMs, scope, retry, progress, checkpoints, report, replaySinceMs };
+  return { config, context, state, log, started, nowMs, cursor, floorMs, scope, paging, retry, progress, checkpoints, report, replaySinceMs };
 }
 
 // Pages through the source and stages every page (DESIGN §1); a run stopped while paging left where it got to, and
@@ -102,7 +104,7 @@ async function startNight(state: State, config: Config, context: JobContext, sta
 async function pagePhase(night: Night): Promise<{ readonly collected: Collected; readonly pagingMs: number }> {
   const { state, config, scope, progress, replaySinceMs, log } = night;
   await state.replay.clear(); // what an interrupted replay left
-  const stored = await state.pagingRecord();
+  const stored = night.paging;
   const scopeKey = pagingScopeKey(scope.horizonMs, config.includeHidden);
   const resume = stored !== undefined && stored.scope === scopeKey && replaySinceMs === undefined ? stored : undefined;
   const resumePoint = new ResumePoint(resume, scopeKey);

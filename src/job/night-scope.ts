@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Scope } from '../source/paging-scope.js';
 import { lowestOpenChatId } from '../state/lowest-open-chat.js';
-import type { Cursor } from '../state/records.js';
+import type { Cursor, PagingRecord } from '../state/records.js';
 import type { State } from '../state/state.js';
 import { horizonOfScopeKey } from './resume-point.js';
 import { rereadWindowEnd, runScope, unfinishedFirstBackfill } from './run-scope.js';
@@ -13,6 +13,8 @@ export interface NightStart {
   /** The stored floor (ms), or undefined while all history is in. */
   readonly floorMs: number | undefined;
   readonly scope: Scope;
+  /** Where a stopped run's paging got to (state's paging record), or undefined. */
+  readonly paging: PagingRecord | undefined;
 }
 
 /**
@@ -40,5 +42,5 @@ export async function nightScope(state: State, config: Config, nowMs: number, lo
   };
   // A first --backfill is recorded before its first page, so a run stopped before any page is staged still binds the next.
   if (cursor === undefined && floorMs === undefined && Number.isFinite(scope.horizonMs)) await state.setFirstBackfill(scope.horizonMs);
-  return { cursor, floorMs, scope };
+  return { cursor, floorMs, scope, paging };
 }
