@@ -11,7 +11,7 @@ import { generateChats } from './fixtures/chat-generator.ts';
 import { startWebhookReceiver, type Receiver } from './fixtures/webhook-receiver.ts';
 import { chatIdsOf, hashTree } from './helpers/cli-env.js';
 import { runCli } from './helpers/run-cli.js';
-import { noAnalyze, run, systemdDir, testableUnits, verifyUnits } from './helpers/systemd-analyze.js';
+import { assertVerifies, breakExecStart, noAnalyze, run, systemdDir, testableUnits } from './helpers/systemd-analyze.js';
 import { settings } from './helpers/unit-settings.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -31,11 +31,8 @@ describe('template units', () => {
 
   test('systemd-analyze verify passes on memory-cron@tenant-a.service and .timer, and fails on a missing node', { skip: noAnalyze }, () => {
     const dir = testableTemplate();
-    const result = verifyUnits(dir, ['memory-cron@tenant-a.service', 'memory-cron@tenant-a.timer']);
-    assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(result.warnings, []);
-    const path = join(dir, 'memory-cron@.service');
-    writeFileSync(path, readFileSync(path, 'utf8').replace(/^ExecStart=\S+/m, `ExecStart=${join(dir, 'no-node')}`));
+    assertVerifies(dir, ['memory-cron@tenant-a.service', 'memory-cron@tenant-a.timer']);
+    breakExecStart(dir, 'memory-cron@.service');
     assert.notEqual(run('systemd-analyze', ['verify', join(dir, 'memory-cron@tenant-a.service')]).status, 0);
   });
 

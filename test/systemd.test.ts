@@ -9,7 +9,7 @@ import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
 import { runCli } from './helpers/run-cli.js';
-import { noAnalyze, run, systemdDir, testableUnits, verifyUnits } from './helpers/systemd-analyze.js';
+import { assertVerifies, breakExecStart, noAnalyze, run, systemdDir, testableUnits } from './helpers/systemd-analyze.js';
 import { settings } from './helpers/unit-settings.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -29,15 +29,12 @@ describe('units', () => {
 
   test('systemd-analyze verify passes on the service and the timer, with no warning about them', { skip: noAnalyze }, () => {
     const dir = testableService();
-    const result = verifyUnits(dir, ['memory-cron.service', 'memory-cron.timer']);
-    assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(result.warnings, []);
+    assertVerifies(dir, ['memory-cron.service', 'memory-cron.timer']);
   });
 
   test('verify refuses the unit when ExecStart= names a missing node (so the check above means something)', { skip: noAnalyze }, () => {
     const dir = testableService();
-    const path = join(dir, 'memory-cron.service');
-    writeFileSync(path, readFileSync(path, 'utf8').replace(/^ExecStart=\S+/m, `ExecStart=${join(dir, 'no-node')}`));
+    const path = breakExecStart(dir, 'memory-cron.service');
     assert.notEqual(run('systemd-analyze', ['verify', path]).status, 0);
   });
 
@@ -114,9 +111,7 @@ describe('the weekly reconcile units (DESIGN §4)', () => {
 
   test('systemd-analyze verify passes on the reconcile service and timer, with no warning about them', { skip: noAnalyze }, () => {
     const dir = testableService();
-    const result = verifyUnits(dir, ['memory-cron-reconcile.service', 'memory-cron-reconcile.timer']);
-    assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(result.warnings, []);
+    assertVerifies(dir, ['memory-cron-reconcile.service', 'memory-cron-reconcile.timer']);
   });
 
   test('the reconcile timer fires Sundays at 04:00 America/Chicago, and a missed week runs at the next boot', { skip: noAnalyze }, () => {

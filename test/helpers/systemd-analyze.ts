@@ -1,4 +1,5 @@
 // What the two systemd suites share: running a command, whether systemd-analyze is here, and unit copies it accepts.
+import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,8 +32,16 @@ export function testableUnits(work: string, services: Readonly<Record<string, st
   return dir;
 }
 
-/** `systemd-analyze verify` on `units` in `dir`: its exit status, stderr, and the lines of its output that name memory-cron (warnings). */
-export function verifyUnits(dir: string, units: readonly string[]): { status: number | null; stderr: string; warnings: string[] } {
+/** Asserts that `systemd-analyze verify` passes on `units` in `dir`, printing no line that names memory-cron (a warning). */
+export function assertVerifies(dir: string, units: readonly string[]): void {
   const result = run('systemd-analyze', ['verify', ...units.map((unit) => join(dir, unit))]);
-  return { status: result.status, stderr: result.stderr, warnings: (result.stdout + result.stderr).split('\n').filter((line) => line.includes('memory-cron')) };
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual((result.stdout + result.stderr).split('\n').filter((line) => line.includes('memory-cron')), []);
+}
+
+/** Points the ExecStart= of `unit` in `dir` at a node that does not exist, so verify must refuse it; returns its path. */
+export function breakExecStart(dir: string, unit: string): string {
+  const path = join(dir, unit);
+  writeFileSync(path, readFileSync(path, 'utf8').replace(/^ExecStart=\S+/m, `ExecStart=${join(dir, 'no-node')}`));
+  return path;
 }
