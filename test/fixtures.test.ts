@@ -163,7 +163,7 @@ describe('AnythingLLM stand-in', () => {
     for (let p = 0; p < 50; p++) {
       const served = ids((await json(await page(big, p * 300))).chats);
       assert.equal(served.length, 20);
-      assert.deepEqual(served, [...served].sort((a, b) => b - a), `page ${p * 300} is newest first`);
+      assert.deepEqual(served, [...served].sort((a, b) => Number(b) - Number(a)), `page ${p * 300} is newest first`);
     }
     big.add(makeChat({ id: 400_001, createdAt: at(0) }));
     assert.equal(ids((await json(await page(big, 0))).chats)[0], 400_001);
