@@ -80,22 +80,20 @@ describe('documentation', () => {
     assert.deepEqual(broken, []);
   });
 
+  /** The table's column (`setting` or `flag`) holds exactly what the code reads: nothing missing, nothing extra. */
+  function assertTableMatches(column: 'setting' | 'flag', inCode: Set<string>, known: readonly string[]): void {
+    assert.ok(known.every((name) => inCode.has(name)), `the ${column}s were found in the code: ${[...inCode].join(', ')}`);
+    const listed = new Set(settingsTable().flatMap((row) => (row[column] === undefined ? [] : [row[column]])));
+    assert.deepEqual([...inCode].filter((name) => !listed.has(name)).sort(), [], `${column}s the code reads without a row in the README`);
+    assert.deepEqual([...listed].filter((name) => !inCode.has(name)).sort(), [], `rows for ${column}s the code does not read`);
+  }
+
   it("the README's settings table lists every setting the configuration reads, and nothing else", () => {
-    const table = settingsTable();
-    const inCode = settingsInCode();
-    assert.ok(inCode.has('BASE_URL') && inCode.has('STATE_DIR'), `the settings were found in the code: ${[...inCode].join(', ')}`);
-    const listed = new Set(table.flatMap((row) => (row.setting === undefined ? [] : [row.setting])));
-    assert.deepEqual([...inCode].filter((name) => !listed.has(name)).sort(), [], 'settings the code reads without a row in the README');
-    assert.deepEqual([...listed].filter((name) => !inCode.has(name)).sort(), [], 'rows for settings the code does not read');
+    assertTableMatches('setting', settingsInCode(), ['BASE_URL', 'STATE_DIR']);
   });
 
   it("the README's settings table gives every flag a Config is built from, and no other", () => {
-    const table = settingsTable();
-    const inCode = flagsInCode();
-    assert.ok(inCode.has('--base-url') && inCode.has('--dry-run'), `the flags were found in the code: ${[...inCode].join(', ')}`);
-    const listed = new Set(table.flatMap((row) => (row.flag === undefined ? [] : [row.flag])));
-    assert.deepEqual([...inCode].filter((flag) => !listed.has(flag)).sort(), [], 'flags without a row in the README');
-    assert.deepEqual([...listed].filter((flag) => !inCode.has(flag)).sort(), [], 'rows for flags the configuration does not take');
+    assertTableMatches('flag', flagsInCode(), ['--base-url', '--dry-run']);
   });
 
   it('the README lists every stable error code of src/errors.ts, and is a front door of at most 260 lines', () => {
