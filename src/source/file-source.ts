@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { McError } from '../errors.js';
 import type { RawPage, ReadRawPage } from './page.js';
+import { slimRecord } from './response-parts.js';
 
 const pageSize = 20;
 
@@ -33,10 +34,11 @@ function openLines(path: string): AsyncIterator<string> {
   return createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })[Symbol.asyncIterator]();
 }
 
-// A line that is not JSON is kept as text: it becomes a quarantined record, not a failed run.
+// A line that is not JSON is kept as text: it becomes a quarantined record, not a failed run. A record is slimmed at
+// once (slimRecord): an attachment's content never outlives its line.
 function parseLine(line: string): unknown {
   try {
-    return JSON.parse(line);
+    return slimRecord(JSON.parse(line));
   } catch {
     return line;
   }
