@@ -215,6 +215,15 @@ describe('webhook receiver', () => {
     await r.close();
   });
 
+  test('answers 422 to a body its schema does not describe, and close() then fails naming it', async () => {
+    const r = await startWebhookReceiver();
+    const leaky = { type: 'conversation', id: 'conv_x', workspace: { id: 1, name: 'S', slug: 's' }, threadId: null, startedAt: '2026-11-23T16:00:00.000Z', endedAt: '2026-11-23T16:00:00.000Z', continues: null, messages: [{ chatId: 1, role: 'user', content: 'hi', createdAt: '2026-11-23T16:00:00.000Z', attachments: [{ name: 'a.png', mime: 'image/png', bytes: 3, contentString: 'data:image/png;base64,AAAA' }] }] };
+    const answer = await post(r.url, JSON.stringify(leaky), { 'idempotency-key': 'conv_x' });
+    assert.equal(answer.status, 422);
+    assert.match(await answer.text(), /\/messages\/0\/attachments\/0 must NOT have additional properties \{"additionalProperty":"contentString"\}/);
+    await assert.rejects(r.close(), /the receiver got 1 bodies the schema does not describe; the first, conv_x:/);
+  });
+
   test('takes bodies of several MB', async () => {
     const r = await startWebhookReceiver({ validate: false });
     const body = JSON.stringify({ id: 'big', text: 'x'.repeat(6_000_000) });
