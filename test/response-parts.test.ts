@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { chatDigest } from '../src/state/chat-digest.js';
 import { normaliseRecord } from '../src/source/normalise-record.js';
@@ -72,8 +73,9 @@ describe("a chat's response column", () => {
     const [full, slim] = [normaliseRecord(record, Date.now()), normaliseRecord(slimRecord(record), Date.now())];
     assert.ok(full.kind === 'turn' && slim.kind === 'turn');
     assert.deepEqual(slim.turn, full.turn);
-    // The digest of a mark written before attachments were read: prompt, response.text, include — as now.
-    assert.equal(chatDigest(full.turn), chatDigest({ prompt: 'What is in this picture?', reply: 'It is a cat.', include: true }));
+    // The digest a mark holds when an earlier version froze this chat: sha256 of [prompt, response.text, include].
+    const before = createHash('sha256').update(JSON.stringify(['What is in this picture?', 'It is a cat.', true])).digest('hex').slice(0, 16);
+    assert.equal(chatDigest(full.turn), before);
     assert.equal(slimRecord('not a record'), 'not a record');
   });
 });
