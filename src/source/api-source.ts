@@ -75,9 +75,9 @@ function parsePage(offset: number, expectRows: boolean, reply: Reply, body: Page
     throw new BadPageError(`page ${offset} is not JSON (${html ? 'HTML' : 'truncated or garbled'}, ${page.bytes} bytes${hint})`);
   }
   if (!page.ok) throw new BadPageError(`page ${offset} lacks "chats" or "hasPages"`);
-  const { records: chats, hasPages } = page;
+  const { records: chats, hasPages, bytes } = page;
   if (chats.length === 0 && expectRows) {
     throw new BadPageError(`page ${offset} is empty where rows were expected (AnythingLLM answers its own database errors with an empty page)`);
   }
-  return { offset, records: chats, hasPages };
+  return { offset, records: chats, hasPages, bytes };
 }

@@ -15,6 +15,7 @@ export function filePageReader(path: string): ReadRawPage {
     nextOffset++;
     lines ??= openLines(path);
     const records: unknown[] = [];
+    let bytes = 0;
     let done = false;
     while (records.length < pageSize) {
       const line = await lines.next().catch((error: unknown) => {
@@ -24,9 +25,10 @@ export function filePageReader(path: string): ReadRawPage {
         done = true;
         break;
       }
+      bytes += line.value.length + 1;
       if (line.value.trim() !== '') records.push(parseLine(line.value));
     }
-    return { offset, records, hasPages: !done } satisfies RawPage;
+    return { offset, records, hasPages: !done, bytes } satisfies RawPage;
   };
 }
 

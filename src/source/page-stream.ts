@@ -3,7 +3,7 @@ import { slimRecord } from './response-parts.js';
 
 /** What a page's body held once parsed: its records (each slimmed) and `hasPages`, or why it is not a page. */
 export type ParsedPage =
-  | { readonly ok: true; readonly records: readonly unknown[]; readonly hasPages: boolean }
+  | { readonly ok: true; readonly records: readonly unknown[]; readonly hasPages: boolean; readonly bytes: number }
   | { readonly ok: false; readonly reason: 'html' | 'garbled' | 'shape'; readonly bytes: number };
 
 /** A page body read chunk by chunk: `write` each chunk as it arrives, `end` once it is whole. */
@@ -21,7 +21,7 @@ export interface PageStream {
  * stack). Never throws: a body that is not JSON, or not of that shape, ends as `ok: false`.
  */
 export function pageStream(): PageStream {
-  const parser = new JSONParser({ paths: ['$.chats.*', '$.chats', '$.hasPages'], keepStack: false });
+  const parser = new JSONParser({ paths: ['$.chats.*', '$.chats', '$.hasPages'], keepStack: false, stringBufferSize: 64 * 1024 });
   let bytes = 0;
   let first: number | undefined; // the first byte that is not white space: '<' is an HTML page
   let failed = false;
@@ -45,7 +45,7 @@ export function pageStream(): PageStream {
       if (!failed && !parser.isEnded) parser.end();
       if (failed || !parser.isEnded) return { ok: false, reason: first === 0x3c ? 'html' : 'garbled', bytes };
       if (!Array.isArray(chats) || typeof hasPages !== 'boolean') return { ok: false, reason: 'shape', bytes };
-      return { ok: true, records: chats, hasPages };
+      return { ok: true, records: chats, hasPages, bytes };
     },
   };
 }
