@@ -28,6 +28,8 @@ export function responseParts(response: string): ResponseParts {
  * `text`, which the chat digest reads, is unchanged). A response with nothing to drop comes back as it was.
  */
 export function slimResponse(response: string): string {
+  // Most rows have neither a file nor a source (`"attachments":[]`, `"sources":[]`): no parse for them.
+  if (!response.includes('"contentString"') && !/"sources"\s*:\s*\[\s*\{/.test(response)) return response;
   const parsed = parseObject(response);
   if (parsed === undefined || (!Array.isArray(parsed['attachments']) && !Array.isArray(parsed['sources']))) return response;
   const slim: Record<string, unknown> = { ...parsed };

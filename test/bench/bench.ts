@@ -108,7 +108,9 @@ try {
   }
   if (!flags['skip-attachments']) {
     await servers.ask({ type: 'load', count: attachmentChats, seed: 5, startMs: historyEnd - 7 * day, endMs: historyEnd, firstId: 1, append: false, attachmentMb });
-    rows.set('attachments', await runCliNight(`cli, 20 × ${attachmentMb} MB photos/page`, attachmentChats, await freshStateDir()));
+    // A page of 20 such rows is ~140 MB on the wire: the default HTTP_TIMEOUT (30 s for the whole reply) is too short
+    // for the stand-in on a busy machine.
+    rows.set('attachments', await runCliNight(`cli, 20 × ${attachmentMb} MB photos/page`, attachmentChats, await freshStateDir(), { HTTP_TIMEOUT: '300s' }));
   }
   if (!flags['skip-4x']) {
     if (!flags['skip-2x']) {
