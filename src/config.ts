@@ -2,6 +2,8 @@ import { backfillTimeZone, parseBackfillDate } from './config/backfill-date.js';
 import { parseDuration } from './config/duration.js';
 import { monitoringSettings, type MonitoringSettings } from './config/monitoring-settings.js';
 import { readSecret } from './config/secrets.js';
+import { proxySecrets } from './config/proxy-settings.js';
+import { webhookHeaders, type WebhookHeaders } from './config/webhook-headers.js';
 import { httpUrl } from './config/http-url.js';
 import { refuseSetting as fail } from './config/refuse-setting.js';
 import { logLevels } from './log/levels.js';
@@ -19,6 +21,10 @@ export interface Config extends MonitoringSettings {
   readonly webhookUrl: string | undefined;
   /** Standard Webhooks secret; deliveries are unsigned when undefined. */
   readonly webhookSecret: string | undefined;
+  /** Static headers sent with every webhook request and `check`'s probe (`--webhook-headers-file` > `WEBHOOK_HEADERS_FILE` > the `webhook-headers` credential); {} for commands that do not post. @default {} */
+  readonly webhookHeaders: WebhookHeaders;
+  /** The proxies' passwords and `user:password` (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY), for the logger to scrub; checked at start. */
+  readonly proxySecrets: readonly string[];
   /** The conversation gap. @default 1 h (CONVERSATION_HOUR_WINDOW) */
   readonly gapMs: number;
   /** @default ./state */
@@ -66,6 +72,7 @@ export interface ConfigFlags {
   readonly apiKeyFile?: string | undefined;
   readonly webhookUrl?: string | undefined;
   readonly webhookSecretFile?: string | undefined;
+  readonly webhookHeadersFile?: string | undefined;
   readonly gap?: string | undefined;
   readonly stateDir?: string | undefined;
   readonly logDir?: string | undefined;
@@ -99,6 +106,8 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     source: needs.source ? sourceConfig(flags, env) : undefined,
     webhookUrl: needs.webhook ? urlSetting(flags.webhookUrl ?? env['WEBHOOK_URL'], 'WEBHOOK_URL', '--webhook-url', 'the memory webhook, e.g. https://memory.example/hook') : undefined,
     webhookSecret: readSecret({ file: flags.webhookSecretFile, credential: 'webhook-secret', envName: 'WEBHOOK_SECRET' }, env),
+    webhookHeaders: needs.webhook ? webhookHeaders({ flag: flags.webhookHeadersFile }, env) : {},
+    proxySecrets: needs.source || needs.webhook ? proxySecrets(env) : [],
     gapMs: gapText === undefined ? 3_600_000 : positiveDuration(gapText, 'h', flags.gap === undefined ? 'CONVERSATION_HOUR_WINDOW' : '--gap', 'hours like 1 or 1.5, or 90m'),
     stateDir: nonEmpty(flags.stateDir ?? env['STATE_DIR']) ?? 'state',
     logDir: nonEmpty(flags.logDir ?? env['LOG_DIR']),
@@ -158,7 +167,7 @@ function sourceConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): SourceConfig 
 // BASE_URL or WEBHOOK_URL: present, and an http(s) URL without credentials (http-url.ts); the text as given, trimmed.
 function urlSetting(value: string | undefined, envName: 'BASE_URL' | 'WEBHOOK_URL', flag: string, example: string): string {
   if (value === undefined || value.trim() === '') fail(`${envName} is missing; set ${envName} or ${flag} to ${example}`);
-  const credentialsHint = envName === 'BASE_URL' ? 'the API key goes in API_KEY, --api-key-file or the api-key credential' : 'sign deliveries with WEBHOOK_SECRET instead';
+  const credentialsHint = envName === 'BASE_URL' ? 'the API key goes in API_KEY, --api-key-file or the api-key credential' : 'put the receiver\'s credentials in WEBHOOK_HEADERS_FILE as a header line (Authorization: Basic …, Authorization: Bearer …, X-API-Key: …), and sign deliveries with WEBHOOK_SECRET';
   httpUrl(value, { name: envName, example, credentialsHint });
   return value.trim();
 }

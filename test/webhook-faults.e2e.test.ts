@@ -99,7 +99,7 @@ describe('webhook faults', { concurrency: 2 }, () => {
         const waiting = next.lines.filter((line) => line['code'] === 'MC_PARKED_WAITING');
         if (c.becomes === 'parked') {
           assert.deepEqual(waiting.map((line) => [line['level'], line['parked']]), [[40, 1]], outcome(next));
-          assert.match(waiting[0]?.['msg'], /^1 parked conversation \(refused by the webhook with a permanent 4xx, this night or earlier\) waits in the outbox for `memory-cron dead-letters retry`/);
+          assert.match(waiting[0]?.['msg'], /^1 parked conversation \(refused by the webhook with a permanent 4xx or redirected, this night or earlier\) waits in the outbox for `memory-cron dead-letters retry`/);
         } else {
           assert.deepEqual(waiting, [], 'no warning without parked conversations');
         }
