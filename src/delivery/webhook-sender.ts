@@ -1,4 +1,4 @@
-import type { WebhookHeaders } from '../config/webhook-headers.js';
+import { headerSecrets, type WebhookHeaders } from '../config/webhook-headers.js';
 import type { Conversation } from '../domain/conversation.js';
 import { networkCode, post } from '../http/post.js';
 import { isRedirect, redirectText } from '../http/redirect.js';
@@ -60,6 +60,10 @@ export function webhookSender(options: WebhookOptions): SendWebhookBody {
   const target = new URL(options.url);
   const shownAs = safeOrigin(target); // its path may be the webhook's token (n8n, Zapier): never in a message
   let answered = false;
+  // A receiver may echo the request's headers in an error body; that text is kept as the last error (the outbox,
+  // status.json), where no log scrubber reaches: the header values and the secret are taken out of it first.
+  const secrets = [...headerSecrets(options.headers ?? {}), ...(options.secret === undefined ? [] : [options.secret])].sort((a, b) => b.length - a.length);
+  const redact = (text: string) => secrets.reduce((clean, secret) => clean.split(secret).join('[redacted]'), text);
   return async (event, idempotencyKey) => {
     const body = JSON.stringify(event);
     let attempts = 0;
@@ -80,7 +84,7 @@ export function webhookSender(options: WebhookOptions): SendWebhookBody {
         answered = true;
         if (reply.status >= 200 && reply.status < 300) return reply.status;
         if (isRedirect(reply.status)) throw new PermanentRefusal(redirectText(reply.status, reply.headers.get('location'), target), true);
-        const what = `HTTP ${reply.status}${reply.text === '' ? '' : `: ${reply.text.slice(0, 200).replace(/\s+/g, ' ')}`}`;
+        const what = `HTTP ${reply.status}${reply.text === '' ? '' : `: ${redact(reply.text).slice(0, 200).replace(/\s+/g, ' ')}`}`;
         if (isRetryableStatus(reply.status)) throw new RetryableError(what, parseRetryAfter(reply.headers.get('retry-after'), Date.now()));
         throw new PermanentRefusal(what, false);
       }, options.onRetry === undefined ? options.retry : { ...options.retry, onRetry: (error, attempt) => options.onRetry?.(error, attempt, idempotencyKey) });
