@@ -40,9 +40,9 @@ export interface Config extends MonitoringSettings {
   readonly timeoutMs: number;
   /** Per-attempt timeout of a webhook POST (`WEBHOOK_TIMEOUT`): a memory webhook may run an LLM before it answers (DESIGN §3). @default 120 s */
   readonly webhookTimeoutMs: number;
-  /** Retries after a failed request. @default 5 */
+  /** Retries after a failed request. @default 7 (with the 250 ms first delay: about 47 s of backoff before giving up, as 5 from 1 s gave) */
   readonly retries: number;
-  /** First retry delay, doubled each time with jitter. @default 1 s */
+  /** First retry delay, doubled each time with jitter. @default 250 ms */
   readonly retryMinMs: number;
   /** Longest `Retry-After` honoured. @default 60 s */
   readonly retryAfterCapMs: number;
@@ -116,8 +116,8 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     includeHidden: flags.includeHidden ?? false,
     timeoutMs: optionalDuration(env['HTTP_TIMEOUT'], 30_000, 'HTTP_TIMEOUT'),
     webhookTimeoutMs: optionalDuration(env['WEBHOOK_TIMEOUT'], 120_000, 'WEBHOOK_TIMEOUT'),
-    retries: integer(env['RETRIES'], 5, 0, 20, 'RETRIES'),
-    retryMinMs: optionalDuration(env['RETRY_MIN_DELAY'], 1_000, 'RETRY_MIN_DELAY'),
+    retries: integer(env['RETRIES'], 7, 0, 20, 'RETRIES'),
+    retryMinMs: optionalDuration(env['RETRY_MIN_DELAY'], 250, 'RETRY_MIN_DELAY'),
     retryAfterCapMs: optionalDuration(env['RETRY_AFTER_CAP'], 60_000, 'RETRY_AFTER_CAP'),
     deadlineMs: optionalDuration(env['RUN_DEADLINE'], 50 * 60_000, 'RUN_DEADLINE'),
     rereadWindowMs: windowDuration(env['REREAD_WINDOW'], 24 * 3_600_000, 'REREAD_WINDOW'),

@@ -3,20 +3,17 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
-import { makeChat } from './fixtures/raw-chat.ts';
 import { startWebhookReceiver, type Reply } from './fixtures/webhook-receiver.ts';
 import { chatIdsOf, cliEnv } from './helpers/cli-env.js';
 import { hour, outcome, until } from './helpers/guarantees.ts';
 import { runCli, startCli } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { threadConversations } from './helpers/thread-conversations.ts';
 
 const base = Date.parse('2026-11-23T06:00:00Z');
 const now = new Date(base + 24 * hour).toISOString();
 // Eight conversations, each in its own thread, oldest first: chat 2i+1 opens the i-th.
-const chats = Array.from({ length: 8 }, (_, i) => [
-  makeChat({ id: 2 * i + 1, thread_id: i + 1, createdAt: new Date(base + i * 600_000).toISOString() }),
-  makeChat({ id: 2 * i + 2, thread_id: i + 1, createdAt: new Date(base + i * 600_000 + 300_000).toISOString() }),
-]).flat();
+const chats = threadConversations(8, base);
 
 describe('status after a stop', () => {
   it('SIGTERM mid-delivery: status counts the dead, parked and pending conversations dead-letters lists', async () => {

@@ -6,19 +6,16 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
-import { makeChat } from './fixtures/raw-chat.ts';
 import { cliEnv } from './helpers/cli-env.js';
 import { errorCodes, hour, outcome, snapshotState } from './helpers/guarantees.ts';
 import { runCli, summaryOf } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { threadConversations } from './helpers/thread-conversations.ts';
 
 const base = Date.parse('2026-11-23T06:00:00Z');
 const now = new Date(base + 24 * hour).toISOString();
 // Three conversations of two turns, each in its own thread.
-const chats = [1, 2, 3].flatMap((thread) => [
-  makeChat({ id: 2 * thread - 1, thread_id: thread, createdAt: new Date(base + thread * 600_000).toISOString() }),
-  makeChat({ id: 2 * thread, thread_id: thread, createdAt: new Date(base + thread * 600_000 + 300_000).toISOString() }),
-]);
+const chats = threadConversations(3, base);
 
 /** A server on 127.0.0.1 answering every request with `status` (and `location`, when given), recording what came. */
 async function startServer(status: number, location?: (own: string) => string) {

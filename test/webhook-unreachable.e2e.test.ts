@@ -4,21 +4,18 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
-import { makeChat } from './fixtures/raw-chat.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
 import { cliEnv, secret } from './helpers/cli-env.js';
 import { assertDeliveredExactly, errorCodes, hour, outcome, snapshotState } from './helpers/guarantees.ts';
 import { freePort } from './helpers/free-port.js';
 import { runCli, summaryOf } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { threadConversations } from './helpers/thread-conversations.ts';
 
 const base = Date.parse('2026-11-23T06:00:00Z');
 const now = new Date(base + 24 * hour).toISOString();
 // Twelve conversations of two turns, each in its own thread: more than CONCURRENCY, more than the breaker's ten.
-const chats = Array.from({ length: 12 }, (_, i) => [
-  makeChat({ id: 2 * i + 1, thread_id: i + 1, createdAt: new Date(base + i * 600_000).toISOString() }),
-  makeChat({ id: 2 * i + 2, thread_id: i + 1, createdAt: new Date(base + i * 600_000 + 300_000).toISOString() }),
-]).flat();
+const chats = threadConversations(12, base);
 
 describe('an unreachable webhook', () => {
   it('nothing listening: delivery stops at once with MC_WEBHOOK_UNREACHABLE, no retry, nothing dead or parked; the next run sends everything once', async () => {

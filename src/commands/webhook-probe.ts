@@ -28,7 +28,7 @@ export function probeWebhook(webhookUrl: string, timeoutMs: number, signal?: Abo
     new McError('MC_WEBHOOK_UNREACHABLE', `nothing answers at WEBHOOK_URL ${where}${via} (${reason}): is the memory webhook running, and is the URL right? A night would fail every delivery`, { details: { webhook: where, reason } });
   return new Promise<WebhookProbe>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'HEAD', agent: route.agent, headers: { ...headers }, timeout: timeoutMs, ...(signal === undefined ? {} : { signal }) }, (response) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'HEAD', ...route.options, headers: { ...headers }, timeout: timeoutMs, ...(signal === undefined ? {} : { signal }) }, (response) => {
       response.resume();
       const status = response.statusCode ?? 0;
       if (isRedirect(status)) {

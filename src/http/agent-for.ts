@@ -1,5 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { proxyFor } from './proxy-for.js';
@@ -8,6 +10,8 @@ import { proxyFor } from './proxy-for.js';
 export interface Route {
   readonly agent: HttpAgent;
   readonly proxy: URL | undefined;
+  /** The request options to add: the agent, and for an https:// IP address through a proxy, whom its certificate must name. */
+  readonly options: { readonly agent: HttpAgent; readonly checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined };
 }
 
 // One keep-alive pool per protocol, and per proxy and protocol, shared by every call. Idle sockets are unref'd by
@@ -25,14 +29,21 @@ const proxied = new Map<string, HttpAgent>();
 export function routeFor(target: URL, env: NodeJS.ProcessEnv = process.env): Route {
   const https = target.protocol === 'https:';
   const proxy = proxyFor(target, env);
-  if (proxy === undefined) return { agent: https ? direct['https:'] : direct['http:'], proxy };
+  if (proxy === undefined) {
+    const agent = https ? direct['https:'] : direct['http:'];
+    return { agent, proxy, options: { agent } };
+  }
   const key = `${target.protocol} ${proxy.href}`;
   let agent = proxied.get(key);
   if (agent === undefined) {
     agent = https ? new HttpsProxyAgent(proxy, agentOptions) : new HttpProxyAgent(proxy, agentOptions);
     proxied.set(key, agent);
   }
-  return { agent, proxy };
+  // https-proxy-agent sends no server name for an IP address (SNI forbids one), so Node would check the certificate
+  // against "localhost": it must name the address itself, as it must on a direct connection.
+  const address = target.hostname.replace(/^\[|\]$/g, '');
+  const options = https && isIP(address) !== 0 ? { agent, checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(address, cert) } : { agent };
+  return { agent, proxy, options };
 }
 
 /** How a proxy is named in messages: its scheme, host and port, never its user or password. */

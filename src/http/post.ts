@@ -71,7 +71,7 @@ export function post(url: string, body: string, headers: Record<string, string>,
     const bytes = Buffer.from(body); // encoded once: its length is the header, and it is what is sent
     const requestOptions = {
       method: 'POST',
-      agent: route.agent,
+      ...route.options,
       headers: { ...headers, 'content-length': String(bytes.length) },
     };
 

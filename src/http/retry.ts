@@ -11,9 +11,9 @@ export class RetryableError extends Error {
 
 /** How hard to retry. */
 export interface RetryOptions {
-  /** Retries after the first attempt. @default 5 */
+  /** Retries after the first attempt. @default 7 (RETRIES) */
   readonly retries: number;
-  /** Delay before the first retry; doubles each time, with jitter. @default 1000 */
+  /** Delay before the first retry; doubles each time, with jitter. @default 250 (RETRY_MIN_DELAY) */
   readonly minDelayMs: number;
   /** Longest delay between two attempts. @default 30000 */
   readonly maxDelayMs: number;
