@@ -83,7 +83,7 @@ describe('proxies', () => {
     }
   });
 
-  it('a proxy refusing the credentials: the source fails with a 407 named, nothing sent, the password in no line', async () => {
+  it('a proxy refusing the credentials: the source fails with a 407 named; the webhook\'s conversations are parked saying which setting to fix; the password in no line', async () => {
     const proxy = await startForwardProxy('night-job', proxyPassword);
     const standIn = await startStandIn({ chats: [...chats] });
     const receiver = await startWebhookReceiver();
@@ -94,6 +94,14 @@ describe('proxies', () => {
       assert.match(night.stdout + night.stderr, /407/);
       assert.ok(!(night.stdout + night.stderr).includes('wrong-password-9e1d'));
       assert.equal(receiver.deliveries.length, 0);
+
+      const stateDir = await tempDir();
+      const direct = await runCli(['--now', now], cliEnv(standIn, receiver, stateDir, { HTTP_PROXY: wrong, NO_PROXY: `127.0.0.1:${new URL(standIn.url).port}` }));
+      assert.equal(direct.code, 6, outcome(direct));
+      assert.equal(receiver.deliveries.length, 0, 'the proxy let no POST through');
+      const parked = (await snapshotState(stateDir)).outbox.filter((entry) => entry.status === 'parked');
+      assert.ok(parked.length > 0 && parked.every((entry) => entry.lastError === 'HTTP 407 from the proxy: it refused its credentials; check the user and password in HTTPS_PROXY or HTTP_PROXY (http://user:pass@proxy:3128)'), JSON.stringify(parked[0]?.lastError));
+      assert.ok(!(direct.stdout + direct.stderr).includes('wrong-password-9e1d'));
     } finally {
       await Promise.all([proxy.close(), standIn.close(), receiver.close()]);
     }

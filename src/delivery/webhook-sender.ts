@@ -40,6 +40,9 @@ export type SendConversation = SendWebhookBody<Conversation>;
 /** Network codes that mean nothing listens at the webhook's address, or its host has none (DESIGN §3). */
 const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND']);
 
+/** What a 407 means: the proxy between the job and the webhook wants other credentials. */
+const proxyRefused = 'HTTP 407 from the proxy: it refused its credentials; check the user and password in HTTPS_PROXY or HTTP_PROXY (http://user:pass@proxy:3128)';
+
 /** A 4xx or a redirect the webhook will answer again however often we retry. */
 class PermanentRefusal extends Error {
   constructor(message: string, readonly redirected: boolean) {
@@ -84,7 +87,7 @@ export function webhookSender(options: WebhookOptions): SendWebhookBody {
         answered = true;
         if (reply.status >= 200 && reply.status < 300) return reply.status;
         if (isRedirect(reply.status)) throw new PermanentRefusal(redirectText(reply.status, reply.headers.get('location'), target), true);
-        const what = `HTTP ${reply.status}${reply.text === '' ? '' : `: ${redact(reply.text).slice(0, 200).replace(/\s+/g, ' ')}`}`;
+        const what = reply.status === 407 ? proxyRefused : `HTTP ${reply.status}${reply.text === '' ? '' : `: ${redact(reply.text).slice(0, 200).replace(/\s+/g, ' ')}`}`;
         if (isRetryableStatus(reply.status)) throw new RetryableError(what, parseRetryAfter(reply.headers.get('retry-after'), Date.now()));
         throw new PermanentRefusal(what, false);
       }, options.onRetry === undefined ? options.retry : { ...options.retry, onRetry: (error, attempt) => options.onRetry?.(error, attempt, idempotencyKey) });
