@@ -30,7 +30,7 @@ describe('an unreachable webhook', () => {
       assert.deepEqual(errorCodes(night), ['MC_WEBHOOK_UNREACHABLE', 'MC_WEBHOOK_UNREACHABLE'], 'the moment it stopped, and the run\'s last line');
       assert.equal(night.lines.filter((line) => /retrying/.test(String(line['msg']))).length, 0, 'no POST was retried');
       const last = String(night.lines.at(-1)?.['msg']);
-      assert.match(last, new RegExp(`^nothing answers at WEBHOOK_URL http://127\\.0\\.0\\.1:${port}/… \\(POST http://127\\.0\\.0\\.1:${port}/…: ECONNREFUSED\\): is the memory webhook running, and is WEBHOOK_URL right\\? Try \`memory-cron check\`\\. Delivery stopped at once; no conversation was marked dead or parked, and the 12 closed ones wait for the next run$`));
+      assert.match(last, new RegExp(`^nothing answers at WEBHOOK_URL http://127\\.0\\.0\\.1:${port}/… \\(POST http://127\\.0\\.0\\.1:${port}/…: ECONNREFUSED\\): is the memory webhook running, and is WEBHOOK_URL right\\? Try \`memory-cron check\`\\. Delivery stopped at once, without retries: the 12 closed conversations not delivered wait, neither dead nor parked, for the next run$`));
       const conversations = summaryOf(night)?.['conversations'];
       assert.deepEqual([conversations?.['sent'], conversations?.['dead'], conversations?.['parked'], conversations?.['waiting'], conversations?.['unreachable'], conversations?.['webhookDown']], [0, 0, 0, 12, true, false]);
       const state = await snapshotState(stateDir);

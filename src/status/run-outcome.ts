@@ -17,7 +17,7 @@ export function deliveryProblem(conversations: DeliveryCounts, webhookUrl?: stri
   if (conversations.unreachable) {
     const where = webhookUrl === undefined ? 'WEBHOOK_URL' : `WEBHOOK_URL ${safeOrigin(webhookUrl)}`;
     const last = conversations.lastError ?? 'unknown';
-    return new McError('MC_WEBHOOK_UNREACHABLE', `nothing answers at ${where} (${last}): is the memory webhook running, and is WEBHOOK_URL right? Try \`memory-cron check\`. Delivery stopped at once; no conversation was marked dead or parked, and the ${conversations.waiting} closed ${conversations.waiting === 1 ? 'one waits' : 'ones wait'} for the next run`, { details: { lastError: last, waiting: conversations.waiting } });
+    return new McError('MC_WEBHOOK_UNREACHABLE', `nothing answers at ${where} (${last}): is the memory webhook running, and is WEBHOOK_URL right? Try \`memory-cron check\`. Delivery stopped at once, without retries: the ${conversations.waiting} closed ${conversations.waiting === 1 ? 'conversation' : 'conversations'} not delivered ${conversations.waiting === 1 ? 'waits' : 'wait'}, neither dead nor parked, for the next run`, { details: { lastError: last, waiting: conversations.waiting } });
   }
   if (conversations.webhookDown) {
     const where = webhookUrl === undefined ? 'the webhook' : `the webhook at ${safeOrigin(webhookUrl)}`;
