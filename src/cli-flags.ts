@@ -41,7 +41,7 @@ export const sourceFlags = pick('base-url', 'api-key-file', 'include-hidden', 's
 export const nightFlags = pick('gap', 'now', 'backfill', 'tz', 'redeliver', 'dry-run', 'metrics-file', 'instance');
 
 /** `check`: what it judges (STATE_DIR), reads (page 0) and probes (the webhook), and a backfill to preview. */
-export const checkFlags = pick('state-dir', 'log-dir', 'fix-permissions', 'webhook-url', 'webhook-secret-file', 'base-url', 'api-key-file', 'source', 'backfill', 'tz', 'redeliver', 'api-key', 'webhook-secret');
+export const checkFlags = pick('state-dir', 'log-dir', 'fix-permissions', 'webhook-url', 'webhook-secret-file', 'webhook-headers-file', 'base-url', 'api-key-file', 'source', 'backfill', 'tz', 'redeliver', 'api-key', 'webhook-secret');
 
 /** `reconcile`: the state and the source, how far back, and the output; it posts nothing. */
 export const reconcileFlags = pick('state-dir', 'log-dir', 'fix-permissions', 'base-url', 'api-key-file', 'include-hidden', 'source', 'since', 'tz', 'json', 'api-key');
