@@ -3,6 +3,8 @@ import { parseDuration } from './config/duration.js';
 import { refuseMissingSettings } from './config/missing-settings.js';
 import { monitoringSettings, type MonitoringSettings } from './config/monitoring-settings.js';
 import { readSecret } from './config/secrets.js';
+import { proxySecrets } from './config/proxy-settings.js';
+import { webhookHeaders, type WebhookHeaders } from './config/webhook-headers.js';
 import { httpUrl } from './config/http-url.js';
 import { refuseSetting as fail } from './config/refuse-setting.js';
 import { logLevels } from './log/levels.js';
@@ -20,6 +22,10 @@ export interface Config extends MonitoringSettings {
   readonly webhookUrl: string | undefined;
   /** Standard Webhooks secret; deliveries are unsigned when undefined. */
   readonly webhookSecret: string | undefined;
+  /** Static headers sent with every webhook request and `check`'s probe (`--webhook-headers-file` > `WEBHOOK_HEADERS_FILE` > the `webhook-headers` credential); {} for commands that do not post. @default {} */
+  readonly webhookHeaders: WebhookHeaders;
+  /** The proxies' passwords and `user:password` (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY), for the logger to scrub; checked at start. */
+  readonly proxySecrets: readonly string[];
   /** The conversation gap. @default 1 h (CONVERSATION_HOUR_WINDOW) */
   readonly gapMs: number;
   /** @default ./state */
@@ -37,9 +43,9 @@ export interface Config extends MonitoringSettings {
   readonly timeoutMs: number;
   /** Per-attempt timeout of a webhook POST (`WEBHOOK_TIMEOUT`): a memory webhook may run an LLM before it answers (DESIGN §3). @default 120 s */
   readonly webhookTimeoutMs: number;
-  /** Retries after a failed request. @default 5 */
+  /** Retries after a failed request. @default 7 (with the 250 ms first delay: about 47 s of backoff before giving up, as 5 from 1 s gave) */
   readonly retries: number;
-  /** First retry delay, doubled each time with jitter. @default 1 s */
+  /** First retry delay, doubled each time with jitter. @default 250 ms */
   readonly retryMinMs: number;
   /** Longest `Retry-After` honoured. @default 60 s */
   readonly retryAfterCapMs: number;
@@ -69,6 +75,7 @@ export interface ConfigFlags {
   readonly apiKeyFile?: string | undefined;
   readonly webhookUrl?: string | undefined;
   readonly webhookSecretFile?: string | undefined;
+  readonly webhookHeadersFile?: string | undefined;
   readonly gap?: string | undefined;
   readonly stateDir?: string | undefined;
   readonly logDir?: string | undefined;
@@ -104,6 +111,8 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     source: needs.source ? sourceConfig(flags, env) : undefined,
     webhookUrl: needs.webhook ? urlSetting(flags.webhookUrl ?? env['WEBHOOK_URL'], 'WEBHOOK_URL', '--webhook-url', 'the memory webhook, e.g. https://memory.example/hook') : undefined,
     webhookSecret: readSecret({ file: flags.webhookSecretFile, credential: 'webhook-secret', envName: 'WEBHOOK_SECRET' }, env),
+    webhookHeaders: needs.webhook ? webhookHeaders({ flag: flags.webhookHeadersFile }, env) : {},
+    proxySecrets: needs.source || needs.webhook ? proxySecrets(env) : [],
     gapMs: gapText === undefined ? 3_600_000 : positiveDuration(gapText, 'h', flags.gap === undefined ? 'CONVERSATION_HOUR_WINDOW' : '--gap', 'hours like 1 or 1.5, or 90m'),
     stateDir: nonEmpty(flags.stateDir ?? env['STATE_DIR']) ?? 'state',
     logDir: nonEmpty(flags.logDir ?? env['LOG_DIR']),
@@ -113,8 +122,8 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     keepReasoning: flags.keepReasoning ?? trueOrFalse(env['KEEP_REASONING'], 'KEEP_REASONING'),
     timeoutMs: optionalDuration(env['HTTP_TIMEOUT'], 30_000, 'HTTP_TIMEOUT'),
     webhookTimeoutMs: optionalDuration(env['WEBHOOK_TIMEOUT'], 120_000, 'WEBHOOK_TIMEOUT'),
-    retries: integer(env['RETRIES'], 5, 0, 20, 'RETRIES'),
-    retryMinMs: optionalDuration(env['RETRY_MIN_DELAY'], 1_000, 'RETRY_MIN_DELAY'),
+    retries: integer(env['RETRIES'], 7, 0, 20, 'RETRIES'),
+    retryMinMs: optionalDuration(env['RETRY_MIN_DELAY'], 250, 'RETRY_MIN_DELAY'),
     retryAfterCapMs: optionalDuration(env['RETRY_AFTER_CAP'], 60_000, 'RETRY_AFTER_CAP'),
     deadlineMs: optionalDuration(env['RUN_DEADLINE'], 50 * 60_000, 'RUN_DEADLINE'),
     rereadWindowMs: windowDuration(env['REREAD_WINDOW'], 24 * 3_600_000, 'REREAD_WINDOW'),
@@ -172,7 +181,7 @@ function sourceConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): SourceConfig 
 // BASE_URL or WEBHOOK_URL: present, and an http(s) URL without credentials (http-url.ts); the text as given, trimmed.
 function urlSetting(value: string | undefined, envName: 'BASE_URL' | 'WEBHOOK_URL', flag: string, example: string): string {
   if (value === undefined || value.trim() === '') fail(`${envName} is missing; set ${envName} or ${flag} to ${example}`);
-  const credentialsHint = envName === 'BASE_URL' ? 'the API key goes in API_KEY, --api-key-file or the api-key credential' : 'sign deliveries with WEBHOOK_SECRET instead';
+  const credentialsHint = envName === 'BASE_URL' ? 'the API key goes in API_KEY, --api-key-file or the api-key credential' : 'put the receiver\'s credentials in WEBHOOK_HEADERS_FILE as a header line (Authorization: Basic …, Authorization: Bearer …, X-API-Key: …), and sign deliveries with WEBHOOK_SECRET';
   httpUrl(value, { name: envName, example, credentialsHint });
   return value.trim();
 }

@@ -205,9 +205,11 @@ async function summaryPhase(night: Night, results: NightResults): Promise<RunSum
 }
 
 // The error a failed night exits with (the stop signal's reason, or a LevelDB error as a state error), after writing
-// it as the status file's last run when the run got as far as its first checkpoint.
+// it as the status file's last run, with the state's totals counted now, when the run got as far as its first checkpoint.
 async function failNight(state: State, config: Config, context: JobContext, started: Date, night: Night | undefined, caught: unknown): Promise<unknown> {
   const error = context.signal.aborted ? context.signal.reason : asStateError(caught, config.stateDir, 'running the night');
-  await night?.checkpoints.finish({ cursor: await state.cursor().catch(() => undefined), floorMs: night.floorMs, lastRun: failedRun(context.command, started, error) }).catch(() => undefined);
+  // The outbox as the stop left it (dead, parked, pending), so `status` shows it after any kind of stop.
+  const totals = await countTotals(state).then((counted) => ({ ...counted, openConversations: null, countedAt: new Date().toISOString() })).catch(() => undefined);
+  await night?.checkpoints.finish({ cursor: await state.cursor().catch(() => undefined), floorMs: night.floorMs, lastRun: failedRun(context.command, started, error), totals }).catch(() => undefined);
   return error;
 }

@@ -53,8 +53,8 @@ describe('configuration', () => {
   it('has the documented defaults', () => {
     const config = loadConfig({}, env);
     assert.deepEqual(
-      [config.gapMs, config.stateDir, config.concurrency, config.includeHidden, config.timeoutMs, config.retries, config.webhookSecret, config.now],
-      [3_600_000, 'state', 4, false, 30_000, 5, undefined, undefined],
+      [config.gapMs, config.stateDir, config.concurrency, config.includeHidden, config.timeoutMs, config.retries, config.retryMinMs, config.webhookSecret, config.webhookHeaders, config.now],
+      [3_600_000, 'state', 4, false, 30_000, 7, 250, undefined, {}, undefined],
     );
   });
 

@@ -4,21 +4,18 @@
 import { strict as assert } from 'node:assert';
 import { after, describe, it } from 'node:test';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
-import { makeChat } from './fixtures/raw-chat.ts';
 import { startWebhookReceiver, type Delivery, type Reply } from './fixtures/webhook-receiver.ts';
 import { chatIdsOf, faultCliEnv, secret } from './helpers/cli-env.js';
 import { assertDeliveredExactly, errorCodes, hour, outcome, snapshotState } from './helpers/guarantees.ts';
 import { runCli, summaryOf } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { threadConversations } from './helpers/thread-conversations.ts';
 
 const base = Date.parse('2026-11-23T06:00:00Z');
 const now = new Date(base + 24 * hour).toISOString();
 const retries = 2;
 // `count` conversations of two turns, each in its own thread, all closed by `now`.
-const conversations = (count: number) => Array.from({ length: count }, (_, i) => [
-  makeChat({ id: 2 * i + 1, thread_id: i + 1, createdAt: new Date(base + i * 10 * 60_000).toISOString() }),
-  makeChat({ id: 2 * i + 2, thread_id: i + 1, createdAt: new Date(base + i * 10 * 60_000 + 5 * 60_000).toISOString() }),
-]).flat();
+const conversations = (count: number) => threadConversations(count, base);
 const isTarget = (delivery: Delivery) => chatIdsOf(delivery.body).includes(5); // the third conversation of five
 
 const figures = { cases: 0, faults: new Map<string, number>(), attempts: 0, lost: 0, underTwoKeys: 0 };
@@ -99,7 +96,7 @@ describe('webhook faults', { concurrency: 2 }, () => {
         const waiting = next.lines.filter((line) => line['code'] === 'MC_PARKED_WAITING');
         if (c.becomes === 'parked') {
           assert.deepEqual(waiting.map((line) => [line['level'], line['parked']]), [[40, 1]], outcome(next));
-          assert.match(waiting[0]?.['msg'], /^1 parked conversation \(refused by the webhook with a permanent 4xx, this night or earlier\) waits in the outbox for `memory-cron dead-letters retry`/);
+          assert.match(waiting[0]?.['msg'], /^1 parked conversation \(refused by the webhook with a permanent 4xx or redirected, this night or earlier\) waits in the outbox for `memory-cron dead-letters retry`/);
         } else {
           assert.deepEqual(waiting, [], 'no warning without parked conversations');
         }

@@ -8,8 +8,8 @@ import { previewBackfill } from './backfill-preview.js';
 import { probeWebhook } from './webhook-probe.js';
 
 /**
- * `memory-cron check`: validates the settings, reads page 0 and probes WEBHOOK_URL with a HEAD (any HTTP answer is
- * reachable), sending nothing; page 0 is validated as a run validates it, and its bad records counted; resolves to the exit code. With `--backfill DATE` (read and refused exactly as `run`
+ * `memory-cron check`: validates the settings, reads page 0 and probes WEBHOOK_URL with a HEAD and the static headers
+ * (any HTTP answer but a redirect is reachable; a 3xx is MC_WEBHOOK_REDIRECTED, exit 6), sending nothing; page 0 is validated as a run validates it, and its bad records counted; resolves to the exit code. With `--backfill DATE` (read and refused exactly as `run`
  * reads it: config/backfill-date.ts, MC_CONFIG, exit 2) it also says what such a run would take in, against the cursor
  * and floor status.json records (backfill-preview.ts): one line, a warning when DATE is in the future or the state's
  * floor is unknown. It never opens LevelDB and writes nothing.
@@ -27,13 +27,13 @@ export async function checkCommand(config: Config): Promise<number> {
     const readPage = pageReader(source, { timeoutMs: config.timeoutMs, retry: { ...retryPolicy(config, stop.signal), retries: 1, maxDelayMs: config.retryMinMs } });
     const page = await readPage(0, false);
     const bad = page.records.flatMap((record) => (record.kind === 'bad' ? [record] : []));
-    const webhook = config.webhookUrl === undefined ? undefined : await probeWebhook(config.webhookUrl, Math.min(config.timeoutMs, 10_000), stop.signal);
+    const webhook = config.webhookUrl === undefined ? undefined : await probeWebhook(config.webhookUrl, Math.min(config.timeoutMs, 10_000), stop.signal, config.webhookHeaders);
     if (config.backfill !== undefined) {
       const { message, ...backfill } = await previewBackfill(config.stateDir, config.backfill, { redeliver: config.redeliver });
       const level = backfill.effect === 'unknown' ? 'warn' : 'info';
       log.logger[level]({ backfill }, message);
     }
-    log.logger.info({ source: source.kind, rows: page.records.length, badRecords: bad.length, hasPages: page.hasPages, webhook: webhook === undefined ? false : { answered: webhook.status }, signed: config.webhookSecret !== undefined, stateDir: config.stateDir, stateDirMode: stateDir.found === 'absent' ? null : stateDir.mode, backfill: config.backfill?.toISOString() ?? null }, `settings are valid, page 0 was read${bad.length === 0 ? '' : ` (${bad.length} of its ${counted(page.records.length, 'record')} would be quarantined, e.g. chat ${bad[0]?.id ?? 'without an id'}: ${bad[0]?.reason})`}${webhook === undefined ? '' : ` and the webhook answered a HEAD (${webhook.status})`}; nothing was sent`);
+    log.logger.info({ source: source.kind, rows: page.records.length, badRecords: bad.length, hasPages: page.hasPages, webhook: webhook === undefined ? false : { answered: webhook.status }, signed: config.webhookSecret !== undefined, headers: Object.keys(config.webhookHeaders), stateDir: config.stateDir, stateDirMode: stateDir.found === 'absent' ? null : stateDir.mode, backfill: config.backfill?.toISOString() ?? null }, `settings are valid, page 0 was read${bad.length === 0 ? '' : ` (${bad.length} of its ${counted(page.records.length, 'record')} would be quarantined, e.g. chat ${bad[0]?.id ?? 'without an id'}: ${bad[0]?.reason})`}${webhook === undefined ? '' : ` and the webhook answered a HEAD (${webhook.status})`}; nothing was sent`);
     return 0;
   });
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createLog, type Log } from '../log.js';
 import { McError, causeField, exitCodeOf, failureOf, isMcError } from '../errors.js';
 import type { Config } from '../config.js';
+import { headerSecrets } from '../config/webhook-headers.js';
 
 /** The package version, read once from package.json beside dist/. */
 export const version: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -21,14 +22,15 @@ export function commandLog(config: Config, options: { toStderr: boolean; command
 
 /**
  * The secrets a logger must scrub from every line, whatever their length (log/scrub.ts keeps every line valid JSON
- * even for a secret of one character): the API key, the webhook secret, the state key and the healthcheck URL.
+ * even for a secret of one character): the API key, the webhook secret, the webhook's header values, the proxies'
+ * passwords, the state key and the healthcheck URL.
  */
 export function secretsOf(config: Config): string[] {
   // A ping URL carries its token in the path or the query: the whole URL and that part are scrubbed; a part shorter
   // than 8 characters is a plain path (`/ping`), not a token.
   const ping = config.healthcheck?.url;
   const token = ping === undefined ? undefined : `${ping.pathname}${ping.search}`.replace(/^\/+/, '');
-  return [config.source?.kind === 'api' ? config.source.apiKey : undefined, config.webhookSecret, config.stateKey, ping?.href, token && token.length >= 8 ? token : undefined].filter((s): s is string => s !== undefined && s !== '');
+  return [config.source?.kind === 'api' ? config.source.apiKey : undefined, config.webhookSecret, ...headerSecrets(config.webhookHeaders), ...config.proxySecrets, config.stateKey, ping?.href, token && token.length >= 8 ? token : undefined].filter((s): s is string => s !== undefined && s !== '');
 }
 
 /** Below this many characters a WEBHOOK_SECRET is weak, and scrubbing it makes log lines hard to read (a warning). */

@@ -24,6 +24,7 @@ export interface DeadLetterView {
   readonly user: { readonly id: number; readonly username: string | null } | null;
   readonly apiSessionId: string | null;
   readonly status: 'dead' | 'parked';
+  /** The POSTs that tried it, over every run (entries failed before POSTs were counted hold their runs). */
   readonly attempts: number;
   readonly lastError: string | null;
   readonly failedAt: string | null;
@@ -123,5 +124,5 @@ function table(stateDir: string, letters: readonly DeadLetterView[], pending: nu
   const head = `${counted(letters.length, 'dead letter')} in ${stateDir} (${dead} dead: retried by the next run; ${letters.length - dead} parked: refused by the webhook)${pending > 0 ? `, ${pending} pending` : ''}`;
   if (letters.length === 0) return `${head}\n`;
   const rows = letters.map((l) => [l.conversation, `${l.workspace.name} (${l.workspace.id})`, historyOf(l), l.status, String(l.attempts), l.failedAt ?? '-', l.lastError ?? '-']);
-  return `${head}\n${textTable(['CONVERSATION', 'WORKSPACE', 'CHAT HISTORY', 'STATUS', 'ATTEMPTS', 'FAILED AT', 'LAST ERROR'], rows, 80)}ATTEMPTS counts the runs (and retries of this command) that tried a conversation, not its POSTs: each try is up to RETRIES + 1 POSTs\nsend them now: memory-cron dead-letters retry\n`;
+  return `${head}\n${textTable(['CONVERSATION', 'WORKSPACE', 'CHAT HISTORY', 'STATUS', 'ATTEMPTS', 'FAILED AT', 'LAST ERROR'], rows, 80)}ATTEMPTS counts the POSTs that tried a conversation, over every run and retry of this command\nsend them now: memory-cron dead-letters retry\n`;
 }

@@ -55,7 +55,7 @@ export async function runCommand(config: Config, commandLine: string): Promise<n
       display.done();
       const { conversations } = summary;
       const what = copy === undefined ? `${counted(conversations.sent, 'conversation')} sent` : `${counted(conversations.sent, 'conversation')} printed (dry run: nothing posted, ${config.stateDir} unchanged)`;
-      line = `run finished: ${counted(summary.chats.read, 'chat')} read, ${what}, ${conversations.open} open, ${conversations.dead} dead, ${conversations.parked} parked${conversations.waiting === 0 ? '' : `, ${conversations.waiting} not tried (webhook down)`}`;
+      line = `run finished: ${counted(summary.chats.read, 'chat')} read, ${what}, ${conversations.open} open, ${conversations.dead} dead, ${conversations.parked} parked${conversations.waiting === 0 ? '' : `, ${conversations.waiting} not tried (webhook ${conversations.unreachable ? 'unreachable' : 'down'})`}`;
       log.logger.info({ summary }, line);
       logParkedWaiting(log.logger, summary.totals.parked); // this night's and earlier nights': no run sends them again
       problem = deliveryProblem(conversations, config.webhookUrl);

@@ -25,7 +25,7 @@ export function statusTable(view: StatusView): string {
     }
     if (last.conversations !== null) {
       const c = last.conversations;
-      rows.push(['  conversations', `${n(c.sent)} sent (${n(c.resent)} from earlier) · ${n(c.dead)} dead · ${n(c.parked)} parked · ${n(c.open)} open${c.webhookDown ? ` · webhook taken to be down${(c.waiting ?? 0) > 0 ? `, ${n(c.waiting ?? 0)} closed not tried (sent first next run)` : ''}` : ''}`]);
+      rows.push(['  conversations', `${n(c.sent)} sent (${n(c.resent)} from earlier) · ${n(c.dead)} dead · ${n(c.parked)} parked · ${n(c.open)} open${c.webhookDown || c.unreachable === true ? ` · webhook ${c.unreachable === true ? 'unreachable' : 'taken to be down'}${(c.waiting ?? 0) > 0 ? `, ${n(c.waiting ?? 0)} closed not tried (sent first next run)` : ''}` : ''}`]);
     }
   }
   const counts = view.counts;

@@ -20,14 +20,18 @@ export interface DeliveryCounts {
   resent: number;
   /** New dead letters (retries ran out; retried next run). */
   dead: number;
-  /** New parked conversations (refused with a permanent 4xx). */
+  /** New parked conversations (refused with a permanent 4xx, or redirected). */
   parked: number;
+  /** Of `parked`, those the webhook redirected (a 3xx, never followed). */
+  redirected: number;
   /** Conversations still open, left staged for a later night, and their turns. */
   open: number;
   openTurns: number;
   /** Closed conversations never tried because the webhook was taken to be down: staged (or in the outbox) for the next run, which sends them first. */
   waiting: number;
   webhookDown: boolean;
+  /** Nothing listened at the webhook on the night's first deliveries (refused, unknown host): delivery stopped at once, nothing marked. */
+  unreachable: boolean;
   /** The error of the last failed delivery (`HTTP 401: invalid signature`, a network error), or null. */
   lastError: string | null;
 }
@@ -57,12 +61,16 @@ export interface DeliverOptions {
  * history's next conversation is frozen and POSTed only once the one before it has its outcome, so its `continues`
  * is read from what was really sent — with `concurrency` histories at a time. Each conversation is frozen in the
  * outbox before its first POST and marked sent after its 2xx; a dead or parked one does not hold its history back.
- * After `webhookDownAfter` failures in a row nothing more starts and the rest waits for the next run.
+ * After `webhookDownAfter` failures in a row nothing more starts and the rest waits for the next run; so it does at
+ * once when the webhook is unreachable before it has answered anything (the sender's `unreachable`): the
+ * conversations tried stay in the outbox as they were, neither dead nor parked. A failed conversation's `attempts`
+ * grows by the POSTs made.
  */
 export async function deliver(state: State, options: DeliverOptions): Promise<DeliveryCounts> {
   const { planned, open, openTurns } = await planDeliveries(state, { gapMs: options.gapMs, nowMs: options.nowMs, retryStatuses: options.retryStatuses ?? ['pending', 'dead'], newConversations: options.newConversations ?? true });
-  const result: DeliveryCounts = { sent: 0, resent: 0, dead: 0, parked: 0, open, openTurns, waiting: 0, webhookDown: false, lastError: null };
+  const result: DeliveryCounts = { sent: 0, resent: 0, dead: 0, parked: 0, redirected: 0, open, openTurns, waiting: 0, webhookDown: false, unreachable: false, lastError: null };
   let tried = 0;
+  let untouched = 0; // tried, but the webhook was unreachable: they wait as they were
   const breaker = new Breaker();
   const commits = new GroupCommit(state);
   const deliverOne = async ({ id, item }: { id: string; item: PlanItem }): Promise<void> => {
@@ -83,18 +91,26 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
       options.onDelivered?.(true);
       return;
     }
-    const status = outcome.permanent ? 'parked' : 'dead';
-    await markFailed(commits, state, entry, status, outcome.error, new Date());
-    result[status]++;
     result.lastError = outcome.error;
+    if (outcome.unreachable === true) {
+      untouched++;
+      if (!result.unreachable) options.log.error({ code: 'MC_WEBHOOK_UNREACHABLE', conversation: conversation.id, error: outcome.error }, 'nothing answers at WEBHOOK_URL: delivery stops now, every conversation waits for the next run');
+      result.unreachable = true;
+      return;
+    }
+    const status = outcome.permanent ? 'parked' : 'dead';
+    await markFailed(commits, state, entry, status, outcome.error, outcome.attempts ?? 1, new Date());
+    result[status]++;
+    if (outcome.redirected === true) result.redirected++;
     options.onDelivered?.(false);
-    options.log.warn({ conversation: conversation.id, status, error: outcome.error }, outcome.permanent ? 'webhook refused a conversation: parked' : 'delivery failed after retries: dead letter');
+    const what = outcome.redirected === true ? 'webhook redirected a conversation (not followed): parked' : outcome.permanent ? 'webhook refused a conversation: parked' : 'delivery failed after retries: dead letter';
+    options.log.warn({ conversation: conversation.id, status, attempts: outcome.attempts, error: outcome.error }, what);
     if (breaker.failed()) options.log.error({ code: 'MC_WEBHOOK_DOWN', failures: breaker.consecutiveFailures, lastError: outcome.error }, 'webhook taken to be down: no new delivery starts, the rest waits for the next run');
   };
-  await inHistoryOrder(plannedConversations(state), deliverOne, { concurrency: options.concurrency, historyOf: ({ item }) => item.history, shouldStop: () => breaker.down });
+  await inHistoryOrder(plannedConversations(state), deliverOne, { concurrency: options.concurrency, historyOf: ({ item }) => item.history, shouldStop: () => breaker.down || result.unreachable });
   await state.plan.clear();
   result.webhookDown = breaker.down;
-  result.waiting = planned - tried;
+  result.waiting = planned - tried + untouched;
   return result;
 }
 

@@ -1,5 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { routeFor, shownProxy } from './agent-for.js';
 import { RetryableError } from './retry.js';
 import { safeUrl } from './safe-url.js';
 
@@ -31,16 +32,11 @@ export interface PostOptions {
   readonly bodySink?: ((status: number) => ((chunk: Buffer) => void) | undefined) | undefined;
 }
 
-// One keep-alive pool per protocol, shared by every call. Idle sockets are unref'd by the agent (they never hold the
-// process open) and honour the server's `Keep-Alive: timeout=` hint.
-const agentOptions = { keepAlive: true, maxSockets: 16 };
-const httpAgent = new HttpAgent(agentOptions);
-const httpsAgent = new HttpsAgent(agentOptions);
-
 /**
- * POSTs `body` once and reads the whole reply. Network errors, resets, timeouts and a body cut short become
- * RetryableErrors, named `POST <options.shownAs>: …`; an abort of `signal` is rethrown as is; a URL that is not
- * http(s) rejects with a TypeError.
+ * POSTs `body` once and reads the whole reply, on a keep-alive connection, through the proxy the environment names for
+ * the URL (agent-for.ts). Network errors, resets, timeouts and a body cut short become RetryableErrors, named
+ * `POST <options.shownAs>: …` (and `(through the proxy …)`), whose cause carries the network code (networkCode); an
+ * abort of `signal` is rethrown as is; a URL that is not http(s) rejects with a TypeError.
  */
 export function post(url: string, body: string, headers: Record<string, string>, options: PostOptions): Promise<Reply> {
   const { signal, timeoutMs } = options;
@@ -67,18 +63,20 @@ export function post(url: string, body: string, headers: Record<string, string>,
       req?.destroy();
       reject(error);
     };
+    const https = target.protocol === 'https:';
+    const route = routeFor(target);
     // The URL is named only when the POST fails: a POST that succeeds parses it once.
-    const fail = (what: string, cause: unknown): void => rejectWith(new RetryableError(`POST ${options.shownAs ?? safeUrl(target)}: ${what}`, undefined, { cause }));
-    const failNetwork = (error: unknown): void => fail(describeNetworkError(error), error);
+    const via = route.proxy === undefined ? '' : ` (through the proxy ${shownProxy(route.proxy)})`;
+    const fail = (what: string, cause: unknown): void => rejectWith(new RetryableError(`POST ${options.shownAs ?? safeUrl(target)}: ${what}${via}`, undefined, { cause }));
+    const failNetwork = (error: unknown): void => fail(networkCode(error) ?? describeNetworkError(error), error);
     function onAbort(): void {
       rejectWith(signal!.reason);
     }
 
-    const https = target.protocol === 'https:';
     const bytes = Buffer.from(body); // encoded once: its length is the header, and it is what is sent
     const requestOptions = {
       method: 'POST',
-      agent: https ? httpsAgent : httpAgent,
+      ...route.options,
       headers: { ...headers, 'content-length': String(bytes.length) },
     };
 
@@ -133,14 +131,23 @@ function decodeUtf8(bytes: Buffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** The error's code (ECONNRESET, ECONNREFUSED, …), the first code inside an AggregateError, or its message. */
-function describeNetworkError(error: unknown): string {
-  const { code, message, errors } = (error ?? {}) as { code?: unknown; message?: unknown; errors?: unknown };
+/**
+ * A network error's code (ECONNRESET, ECONNREFUSED, ENOTFOUND, …), the first code inside an AggregateError (every
+ * address of a host refused), or undefined; for a RetryableError of post(), the code of its cause.
+ */
+export function networkCode(error: unknown): string | undefined {
+  const { code, errors, cause } = (error ?? {}) as { code?: unknown; errors?: unknown; cause?: unknown };
   if (typeof code === 'string') return code;
   if (Array.isArray(errors)) {
     const inner = (errors as { code?: unknown }[]).find((e) => typeof e?.code === 'string');
     if (inner) return inner.code as string;
   }
+  return error instanceof RetryableError && cause !== undefined ? networkCode(cause) : undefined;
+}
+
+// A network error without a code, by its message.
+function describeNetworkError(error: unknown): string {
+  const { message } = (error ?? {}) as { message?: unknown };
   return typeof message === 'string' ? message : String(error);
 }
 

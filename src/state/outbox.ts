@@ -89,9 +89,9 @@ export function markSent(commits: GroupCommit, state: State, { entry, conversati
   });
 }
 
-/** Keeps a failed conversation in the outbox as a dead letter (retried next run) or parked (until retried by hand). */
-export async function markFailed(commits: GroupCommit, state: State, entry: OutboxEntry, status: Exclude<OutboxStatus, 'pending'>, error: string, now: Date): Promise<OutboxEntry> {
-  const failed: OutboxEntry = { ...entry, status, attempts: entry.attempts + 1, lastError: error, failedAt: now.toISOString() };
+/** Keeps a failed conversation in the outbox as a dead letter (retried next run) or parked (until retried by hand), counting the `posts` this delivery made. */
+export async function markFailed(commits: GroupCommit, state: State, entry: OutboxEntry, status: Exclude<OutboxStatus, 'pending'>, error: string, posts: number, now: Date): Promise<OutboxEntry> {
+  const failed: OutboxEntry = { ...entry, status, attempts: entry.attempts + posts, lastError: error, failedAt: now.toISOString() };
   await commits.commit((batch) => batch.put(entry.conversation.id, failed, { sublevel: state.outbox }));
   return failed;
 }

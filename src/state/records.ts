@@ -34,7 +34,7 @@ export interface OutboxEntry {
   /** Its turns' keys in `turns`, in order; absent when `conversation.messages` is kept. */
   readonly turnKeys?: readonly string[];
   readonly status: OutboxStatus;
-  /** The runs (or `dead-letters retry`s) that tried to deliver it, each with up to RETRIES + 1 POSTs; not the POSTs. */
+  /** The POSTs that tried to deliver it, over every run and `dead-letters retry` (entries failed before this was counted hold their runs). */
   readonly attempts: number;
   readonly frozenAt: string;
   readonly lastError?: string;

@@ -2,11 +2,14 @@
 // 2× and 4× the history, an incremental night (1% new chats on top of 4×) with and without the re-read window
 // (REREAD_WINDOW=0), a night with latency per page, and a night against a slow memory webhook (it answers each POST
 // after 50 ms: the store is the bottleneck, so the night should take about conversations × 50 ms ÷ concurrency),
-// with the floor against the same webhook beside it, and a night whose pages each hold 20 rows with a 5 MB photo
-// (--attachment-mb, --attachment-chats, --skip-attachments): its peak RSS beside the plain-text night's.
+// with the floor against the same webhook beside it; a night whose pages each hold 20 rows with a 5 MB photo
+// (--attachment-mb, --attachment-chats, --skip-attachments): its peak RSS beside the plain-text night's; and the
+// quarter-failing receiver night (503 to 15% and 429 with Retry-After: 1 to 10% of POSTs) of the job at its default
+// settings against a sequential reference client that waits exactly Retry-After and retries a 503 after 20 ms
+// doubling to 1 s (test/bench/floor.ts, REFERENCE_RETRY=1).
 // Prints one table and one JSON line. Flags: --chats N (default 100000), --skip-4x (no 2×/4×/incremental),
 // --skip-2x, --skip-floor (while tuning memory), --skip-key (no night with a state key), --keep-state (leave the state folders, and print where), --skip-latency, --latency-ms MS (default 10),
-// --skip-webhook, --webhook-ms MS (default 50), --webhook-chats N (default chats ÷ 5: at 100k chats a 50 ms night
+// --skip-faults, --faults-chats N (default 4250: about 940 conversations), --skip-webhook, --webhook-ms MS (default 50), --webhook-chats N (default chats ÷ 5: at 100k chats a 50 ms night
 // takes minutes), --cpu-prof DIR (profiles every CLI run into DIR), --verbose (each run's own report, on stderr),
 // --node-options STRING (added to NODE_OPTIONS for the CLI runs, e.g. a diagnostic --import). The CLI runs with the
 // NODE_OPTIONS the service sets (systemd/memory-cron.service), so the bench measures the job as it runs at night.
@@ -42,6 +45,8 @@ const { values: flags } = parseArgs({
     'skip-attachments': { type: 'boolean', default: false },
     'attachment-mb': { type: 'string', default: '5' },
     'attachment-chats': { type: 'string', default: '100' },
+    'skip-faults': { type: 'boolean', default: false },
+    'faults-chats': { type: 'string', default: '4250' },
     'webhook-ms': { type: 'string' },
     'webhook-chats': { type: 'string' },
     'cpu-prof': { type: 'string' },
@@ -53,12 +58,14 @@ const chats = Number(flags.chats);
 const latencyMs = Number(flags['latency-ms']);
 const webhookMs = Number(flags['webhook-ms'] ?? 50);
 const webhookChats = Number(flags['webhook-chats'] ?? Math.round(chats / 5));
+const faultsChats = Number(flags['faults-chats']);
 const concurrency = 4;
 const attachmentMb = Number(flags['attachment-mb']);
 const attachmentChats = Number(flags['attachment-chats']);
 if (!Number.isSafeInteger(chats) || chats < 100) throw new Error('--chats must be an integer ≥ 100');
 if (!Number.isSafeInteger(webhookChats) || webhookChats < 100) throw new Error('--webhook-chats must be an integer ≥ 100');
 if (!(attachmentMb > 0) || !Number.isSafeInteger(attachmentChats) || attachmentChats < 20) throw new Error('--attachment-mb must be positive and --attachment-chats an integer ≥ 20');
+if (!Number.isSafeInteger(faultsChats) || faultsChats < 100) throw new Error('--faults-chats must be an integer ≥ 100');
 if (!(webhookMs > 0)) throw new Error('--webhook-ms must be a positive number');
 if (!existsSync(cli)) throw new Error('dist/cli.js not found: run `npm run build` first (npm run bench does)');
 
@@ -77,6 +84,9 @@ interface Row {
 }
 
 const servers = await startServers();
+// The receiver's tally of the last measured run, and of the two quarter-failing runs (503s and 429s they met).
+let lastTally: Tally | undefined;
+let faultFigures: { reference: Tally | undefined; job: Tally | undefined } | undefined;
 const stateDirs: string[] = [];
 const rows = new Map<string, Row>();
 try {
@@ -111,6 +121,16 @@ try {
     // A page of 20 such rows is ~140 MB on the wire: the default HTTP_TIMEOUT (30 s for the whole reply) is too short
     // for the stand-in on a busy machine.
     rows.set('attachments', await runCliNight(`cli, 20 × ${attachmentMb} MB photos/page`, attachmentChats, await freshStateDir(), { HTTP_TIMEOUT: '300s' }));
+  }
+  if (!flags['skip-faults']) {
+    await load(faultsChats, 1);
+    await servers.ask({ type: 'webhook-faults', on: true });
+    rows.set('faultsReference', await runFloor('reference client, quarter-failing webhook', faultsChats, { REFERENCE_RETRY: '1', CONCURRENCY: '1' }));
+    const referenceTally = lastTally;
+    rows.set('faults', await runCliNight('cli, quarter-failing webhook', faultsChats, await freshStateDir()));
+    check(rows.get('faults')!.digest === rows.get('faultsReference')!.digest, 'the job and the reference client delivered different conversations to the failing webhook');
+    faultFigures = { reference: referenceTally, job: lastTally };
+    await servers.ask({ type: 'webhook-faults', on: false });
   }
   if (!flags['skip-4x']) {
     if (!flags['skip-2x']) {
@@ -153,8 +173,8 @@ async function runCliNight(name: string, count: number, stateDir: string, env: N
   return rowOf(name, count, tally, summary.pages, run, summary.phases.pagingMs / 1000);
 }
 
-async function runFloor(name: string, count: number): Promise<Row> {
-  const run = await measureNode(['--import', 'tsx', join(root, 'test', 'bench', 'floor.ts')], envOf(), root);
+async function runFloor(name: string, count: number, env: NodeJS.ProcessEnv = {}): Promise<Row> {
+  const run = await measureNode(['--import', 'tsx', join(root, 'test', 'bench', 'floor.ts')], { ...envOf(), ...env }, root);
   const tally = await takeTally();
   check(run.code === 0, `${name}: exited ${run.code}\n${run.stderr.slice(-2000)}`);
   const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { pages: number; conversations: number; failed: number; pagedSeconds: number };
@@ -170,6 +190,7 @@ function envOf(): NodeJS.ProcessEnv {
 async function takeTally(): Promise<Tally> {
   const reply = await servers.ask({ type: 'tally' });
   if (reply.type !== 'tally') throw new Error(`unexpected reply ${reply.type}`);
+  lastTally = reply.tally;
   return reply.tally;
 }
 
@@ -200,6 +221,7 @@ function report(n: number, all: Map<string, Row>): void {
     webhookVsBound: ratio(get('webhook')?.wallSeconds, webhookBound(get('webhook'))),
     floorWebhookVsBound: ratio(get('floorWebhook')?.wallSeconds, webhookBound(get('floorWebhook'))),
     webhookVsFloor: ratio(get('webhook')?.wallSeconds, get('floorWebhook')?.wallSeconds),
+    faultsVsReference: ratio(get('faults')?.wallSeconds, get('faultsReference')?.wallSeconds),
     // Not goals, to tell where a gap is: paging, then the rest (delivery), of the job against the floor's.
     cliPagingVsFloor: ratio(get('cli')?.pagingSeconds, get('floor')?.pagingSeconds),
     cliAfterPagingVsFloor: ratio(afterPaging(get('cli')), afterPaging(get('floor'))),
@@ -213,6 +235,7 @@ function report(n: number, all: Map<string, Row>): void {
     incremental: ratios.incrementalVsFull4x === undefined ? undefined : ratios.incrementalVsFull4x <= 0.05,
     latency: ratios.latencyVsPagesTimesLatency === undefined ? undefined : ratios.latencyVsPagesTimesLatency <= 1.1,
     webhook: ratios.webhookVsBound === undefined ? undefined : ratios.webhookVsBound <= 1.1,
+    faults: ratios.faultsVsReference === undefined ? undefined : ratios.faultsVsReference <= 1,
   };
   const header = ['run', 'chats', 'conversations', 'pages', 'wall s', 'chats/s', 'conv/s', 'peak RSS MB', 'peak anon MB'];
   const lines = [...all.values()].map((row) => [
@@ -246,8 +269,10 @@ function report(n: number, all: Map<string, Row>): void {
   if (ratios.latencyPagingVsPagesTimesLatency !== undefined) console.log(`${'  its paging alone / (pages × latency)'.padEnd(44)} ${String(ratios.latencyPagingVsPagesTimesLatency).padStart(7)}  (not a goal: delivery follows paging)`);
   describe(`${webhookMs} ms webhook night / (conv × ${webhookMs} ms ÷ ${concurrency})`, ratios.webhookVsBound, '≤ 1.1', goals.webhook);
   if (ratios.floorWebhookVsBound !== undefined) console.log(`${`the floor, same webhook (not a goal)`.padEnd(44)} ${String(ratios.floorWebhookVsBound).padStart(7)}  job / floor ${ratios.webhookVsFloor}`);
+  describe('quarter-failing webhook: job / reference client', ratios.faultsVsReference, '≤ 1', goals.faults);
+  if (faultFigures !== undefined) console.log(`${'  503s and 429s met: reference, job (not goals)'.padEnd(44)} ${faultFigures.reference?.answered503}+${faultFigures.reference?.answered429}  ${faultFigures.job?.answered503}+${faultFigures.job?.answered429}  (POSTs ${faultFigures.reference?.posts}, ${faultFigures.job?.posts})`);
   const runs = Object.fromEntries([...all].map(([key, row]) => [key, { chats: row.chats, conversations: row.conversations, pages: row.pages, wallSeconds: round(row.wallSeconds, 2), pagingSeconds: round(row.pagingSeconds, 2), chatsPerSecond: Math.round(row.chats / row.wallSeconds), conversationsPerSecond: Math.round(row.conversations / row.wallSeconds), peakRssMb: round(row.peakRssMb, 1), peakAnonMb: round(row.peakAnonMb, 1) }]));
-  console.log(JSON.stringify({ bench: 'memory-cron', chats: n, latencyMs, webhookMs, webhookChats, concurrency, node: process.version, runs, ratios, goals }));
+  console.log(JSON.stringify({ bench: 'memory-cron', chats: n, latencyMs, webhookMs, webhookChats, faultsChats, concurrency, node: process.version, runs, ratios, goals, faults: faultFigures ?? null }));
 }
 
 function round(value: number, digits: number): number {

@@ -3,9 +3,11 @@
 // or one user's or one API session's default thread) and splits by the rolling gap in memory, then POSTs every
 // closed conversation (same body shape, same ids) in the order DESIGN §3 asks: oldest first by start time then id,
 // one conversation in flight per history (its next one only after the previous one's answer), with the same
-// concurrency spread over histories. No state, no retries, no logging. Run as a child process: BASE_URL, API_KEY,
-// WEBHOOK_URL, CONCURRENCY, CONVERSATION_HOUR_WINDOW as for the job; prints one JSON line
-// {pages, chats, conversations, failed, pagedSeconds, doneSeconds}.
+// concurrency spread over histories. No state, no logging, and no retries unless REFERENCE_RETRY=1: then it is the
+// reference client of the quarter-failing receiver night, retrying each POST until it succeeds — a 429 after exactly
+// its Retry-After, a 503 (or anything else) after 20 ms doubling to 1 s — run with CONCURRENCY=1 (sequential). Run as
+// a child process: BASE_URL, API_KEY, WEBHOOK_URL, CONCURRENCY, CONVERSATION_HOUR_WINDOW as for the job; prints one
+// JSON line {pages, chats, conversations, failed, pagedSeconds, doneSeconds}.
 import { createHash } from 'node:crypto';
 
 interface Turn {
@@ -72,6 +74,7 @@ const webhookUrl = String(env['WEBHOOK_URL']);
 const concurrency = Number(env['CONCURRENCY'] ?? 4);
 const gapMs = Number(env['CONVERSATION_HOUR_WINDOW'] ?? 1) * 3_600_000;
 const nowMs = Date.now();
+const retrying = env['REFERENCE_RETRY'] === '1';
 const started = performance.now();
 
 const histories = new Map<string, Turn[]>();
@@ -145,9 +148,8 @@ await new Promise<void>((resolve, reject) => {
       const queue = ready.pop()!;
       const body = toBody(queue.shift()!);
       inFlight++;
-      fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': body.id, 'webhook-id': body.id }, body: JSON.stringify(body) })
+      postBody(body)
         .then(async (response) => {
-          await response.arrayBuffer();
           if (!response.ok) failed++;
           inFlight--;
           if (queue.length > 0) ready.push(queue);
@@ -160,6 +162,21 @@ await new Promise<void>((resolve, reject) => {
   pump();
 });
 process.stdout.write(`${JSON.stringify({ pages, chats, conversations: closedCount, failed, pagedSeconds, doneSeconds: (performance.now() - started) / 1000 })}\n`);
+
+// One POST, or with REFERENCE_RETRY=1 as many as it takes: Retry-After exactly, else 20 ms doubling to 1 s.
+async function postBody(body: ReturnType<typeof toBody>): Promise<Response> {
+  const text = JSON.stringify(body);
+  let backoffMs = 20;
+  for (;;) {
+    const response = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': body.id, 'webhook-id': body.id }, body: text });
+    await response.arrayBuffer();
+    if (response.ok || !retrying) return response;
+    const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
+    const waitMs = Number.isFinite(retryAfter) ? retryAfter * 1_000 : backoffMs;
+    if (!Number.isFinite(retryAfter)) backoffMs = Math.min(backoffMs * 2, 1_000);
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+}
 
 function earlier(a: Planned, b: Planned): number {
   return a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

@@ -11,11 +11,15 @@ export type ServerRequest =
   | { readonly id: number; readonly type: 'load'; readonly count: number; readonly seed: number; readonly startMs: number; readonly endMs: number; readonly firstId: number; readonly append: boolean; readonly attachmentMb?: number }
   | { readonly id: number; readonly type: 'latency'; readonly ms: number }
   | { readonly id: number; readonly type: 'webhook-latency'; readonly ms: number }
+  | { readonly id: number; readonly type: 'webhook-faults'; readonly on: boolean }
   | { readonly id: number; readonly type: 'tally' };
 
 /** What the receiver saw since the last tally: POSTs, distinct Idempotency-Keys, and an order-free digest of them. */
 export interface Tally {
   readonly posts: number;
+  /** POSTs answered 503, and 429 with Retry-After: 1, while faults were on. */
+  readonly answered503: number;
+  readonly answered429: number;
   readonly failed: number;
   readonly conversations: number;
   readonly bytes: number;
@@ -50,6 +54,9 @@ process.on('message', (request: ServerRequest) => {
   } else if (request.type === 'webhook-latency') {
     receiver.latencyMs = request.ms;
     reply({ type: 'ok', id: request.id });
+  } else if (request.type === 'webhook-faults') {
+    receiver.faults = request.on;
+    reply({ type: 'ok', id: request.id });
   } else {
     standIn.requests.length = 0;
     reply({ type: 'tally', id: request.id, tally: receiver.takeTally() });
@@ -76,9 +83,16 @@ function withPhotos(chats: Record<string, unknown>[], mb: number) {
 
 // A memory webhook that accepts everything and keeps only counts and the set of keys: the fixture receiver keeps
 // every body, parsed, which at 400k chats is gigabytes and would compete with the job for the CPU. With `latencyMs`
-// set it answers each POST that long after its body arrived: a memory store running an LLM before it answers.
+// set it answers each POST that long after its body arrived: a memory store running an LLM before it answers. With
+// `faults` on it is the quarter-failing receiver: 15% of POSTs get a 503 and 10% a 429 with Retry-After: 1, drawn from
+// a hash of the Idempotency-Key and the attempt number, so every client meets the same faults on the same POSTs; a
+// key's fourth and later attempts always succeed, so no client ends with a dead letter.
 async function startLeanReceiver() {
   let latencyMs = 0;
+  let faults = false;
+  let attempts = new Map<string, number>();
+  let answered503 = 0;
+  let answered429 = 0;
   let keys = new Set<string>();
   let posts = 0;
   let failed = 0;
@@ -95,6 +109,13 @@ async function startLeanReceiver() {
         failed++;
         res.writeHead(400).end();
         return;
+      }
+      if (faults && !keys.has(key)) {
+        const attempt = (attempts.get(key) ?? 0) + 1;
+        attempts.set(key, attempt);
+        const draw = attempt > 3 ? 1 : createHash('sha256').update(`${key}:${attempt}`).digest().readUInt32BE(0) / 2 ** 32;
+        if (draw < 0.15) return void (answered503++, res.writeHead(503, { 'content-length': 0 }).end());
+        if (draw < 0.25) return void (answered429++, res.writeHead(429, { 'retry-after': '1', 'content-length': 0 }).end());
       }
       if (!keys.has(key)) {
         keys.add(key);
@@ -114,10 +135,14 @@ async function startLeanReceiver() {
     set latencyMs(ms: number) {
       latencyMs = ms;
     },
+    set faults(on: boolean) {
+      faults = on;
+    },
     takeTally(): Tally {
-      const tally: Tally = { posts, failed, conversations: keys.size, bytes, digest: digest.toString(16).padStart(16, '0') };
+      const tally: Tally = { posts, answered503, answered429, failed, conversations: keys.size, bytes, digest: digest.toString(16).padStart(16, '0') };
       keys = new Set();
-      posts = failed = bytes = 0;
+      attempts = new Map();
+      posts = failed = bytes = answered503 = answered429 = 0;
       digest = 0n;
       return tally;
     },
