@@ -15,6 +15,8 @@ const flags = {
   'include-hidden': { type: 'boolean', describe: 'keep chats with include: false' },
   source: { type: 'string', describe: 'file:PATH — read chat records from an NDJSON file instead of the API' },
   gap: { type: 'string', describe: 'conversation gap: 90m, 1h, 1.5h (CONVERSATION_HOUR_WINDOW, hours)' },
+  'max-span': { type: 'string', describe: 'longest conversation before it is sent in parts: 24h, 90m, 2d; 0 = no cap (MAX_CONVERSATION_SPAN)' },
+  'max-bytes': { type: 'string', describe: 'largest conversation body in bytes before it is sent in parts; 0 = no cap (MAX_CONVERSATION_BYTES)' },
   now: { type: 'string', describe: 'ISO instant deciding which conversations are closed (tests, replays)' },
   backfill: { type: 'string', describe: 'also take in every chat since DATE (2026-11-01 = midnight in --tz; or an ISO timestamp)' },
   tz: { type: 'string', describe: 'time zone of a plain --backfill date (else TZ, else America/Chicago)' },
@@ -35,4 +37,4 @@ export const deliveryFlags = pick('state-dir', 'log-dir', 'webhook-url', 'webhoo
 export const sourceFlags = pick('base-url', 'api-key-file', 'include-hidden', 'source');
 
 /** What only a night (`run`, `check`) takes: the gap, the instant, a backfill or replay, a dry run, metrics. */
-export const nightFlags = pick('gap', 'now', 'backfill', 'tz', 'redeliver', 'dry-run', 'metrics-file', 'instance');
+export const nightFlags = pick('gap', 'max-span', 'max-bytes', 'now', 'backfill', 'tz', 'redeliver', 'dry-run', 'metrics-file', 'instance');

@@ -37,6 +37,11 @@ export function toConversation(id: string, turns: readonly Turn[], continues: st
   const first = turns[0];
   const last = turns.at(-1);
   if (first === undefined || last === undefined) throw new TypeError('a conversation needs at least one turn');
+  return { ...headOf(id, first, last, continues), messages: turns.flatMap(messagesOf) };
+}
+
+/** The webhook body's fields but its messages, for a conversation from `first` to `last` (body-size.ts measures it). */
+export function headOf(id: string, first: Turn, last: Turn, continues: string | null): Omit<Conversation, 'messages'> {
   return {
     id,
     workspace: { id: last.workspaceId, name: last.workspaceName, slug: last.workspaceSlug },
@@ -46,11 +51,11 @@ export function toConversation(id: string, turns: readonly Turn[], continues: st
     startedAt: new Date(first.createdAt).toISOString(),
     endedAt: new Date(last.createdAt).toISOString(),
     continues,
-    messages: turns.flatMap(messagesOf),
   };
 }
 
-function messagesOf(turn: Turn): Message[] {
+/** The messages a turn is rendered to in the webhook body (DESIGN §3): the user's, then the assistant's unless empty. */
+export function messagesOf(turn: Turn): Message[] {
   const createdAt = new Date(turn.createdAt).toISOString();
   const asked: Message = { chatId: turn.id, role: 'user', content: turn.prompt, createdAt, ...(turn.userId === null || turn.user === null ? {} : { user: turn.user }) };
   if (turn.reply === '') return [asked];

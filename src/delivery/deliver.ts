@@ -9,7 +9,7 @@ import type { OutboxStatus, PlanItem } from '../state/records.js';
 import type { State } from '../state/state.js';
 import { Breaker } from './breaker.js';
 import { inHistoryOrder } from './in-history-order.js';
-import { planDeliveries, plannedConversations } from './plan.js';
+import { planDeliveries, plannedConversations, type OpenTooLong } from './plan.js';
 import type { SendConversation } from './webhook-sender.js';
 
 /** What the delivery phase did: conversations sent, resent, dead and parked, and the open ones it left staged (not delivered). */
@@ -24,6 +24,10 @@ export interface DeliveryCounts {
   /** Conversations still open, left staged for a later night, and their turns. */
   open: number;
   openTurns: number;
+  /** Closed conversations planned this run that a cap cut (MAX_CONVERSATION_SPAN or MAX_CONVERSATION_BYTES: DESIGN §2 "Caps"). */
+  capped: number;
+  /** The open conversation open longer than the span allows (only while the cap is off), or null; absent in older summaries. */
+  openTooLong?: OpenTooLong | null;
   /** Closed conversations never tried because the webhook was taken to be down: staged (or in the outbox) for the next run, which sends them first. */
   waiting: number;
   webhookDown: boolean;
@@ -35,6 +39,10 @@ export interface DeliveryCounts {
 export interface DeliverOptions {
   readonly send: SendConversation;
   readonly gapMs: number;
+  /** MAX_CONVERSATION_SPAN (ms), 0 = off. @default 0 */
+  readonly maxSpanMs?: number;
+  /** MAX_CONVERSATION_BYTES, 0 = off. @default 0 */
+  readonly maxBytes?: number;
   /** The instant that decides which conversations are closed. */
   readonly nowMs: number;
   /** Conversations POSTed at once, each of a different chat history. */
@@ -57,8 +65,9 @@ export interface DeliverOptions {
  * After `webhookDownAfter` failures in a row nothing more starts and the rest waits for the next run.
  */
 export async function deliver(state: State, options: DeliverOptions): Promise<DeliveryCounts> {
-  const { planned, open, openTurns } = await planDeliveries(state, { gapMs: options.gapMs, nowMs: options.nowMs, retryStatuses: options.retryStatuses ?? ['pending', 'dead'], newConversations: options.newConversations ?? true });
-  const result: DeliveryCounts = { sent: 0, resent: 0, dead: 0, parked: 0, open, openTurns, waiting: 0, webhookDown: false, lastError: null };
+  const caps = { maxSpanMs: options.maxSpanMs ?? 0, maxBytes: options.maxBytes ?? 0 };
+  const { planned, open, openTurns, capped, openTooLong } = await planDeliveries(state, { gapMs: options.gapMs, ...caps, nowMs: options.nowMs, retryStatuses: options.retryStatuses ?? ['pending', 'dead'], newConversations: options.newConversations ?? true });
+  const result: DeliveryCounts = { sent: 0, resent: 0, dead: 0, parked: 0, open, openTurns, capped, openTooLong, waiting: 0, webhookDown: false, lastError: null };
   let tried = 0;
   const breaker = new Breaker();
   const commits = new GroupCommit(state);

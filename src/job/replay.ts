@@ -16,6 +16,9 @@ export interface ReplayOptions {
   /** `--backfill` (ms): the replay regroups the chats created since. */
   readonly sinceMs: number;
   readonly gapMs: number;
+  /** The caps (DESIGN §2 "Caps"), 0 = off. */
+  readonly maxSpanMs: number;
+  readonly maxBytes: number;
   /** The instant that decides which conversations are closed. */
   readonly nowMs: number;
   /** This replay's Idempotency-Key suffix (new for every replay). */
@@ -34,7 +37,7 @@ export async function replayConversations(state: State, options: ReplayOptions):
   const result: Replayed = { frozen: 0, reopened: 0, superseded: 0 };
   let history: string | undefined;
   let previous: PreviousConversation | undefined; // the history's latest conversation frozen by this replay
-  for await (const run of rollingGap(replayedTurns(state), { gapMs: options.gapMs, nowMs: options.nowMs })) {
+  for await (const run of rollingGap(replayedTurns(state), options)) {
     const first = run.turns[0];
     if (first === undefined) continue;
     const key = historyKey(historyOf(first));

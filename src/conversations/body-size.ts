@@ -1,0 +1,24 @@
+import type { Turn } from '../domain/turn.js';
+import { headOf, messagesOf } from './conversation.js';
+
+// The longest value `id` and `continues` take (conversation-id.ts): `continues` is decided at delivery from what was
+// sent, so the size rule counts it at its largest and stays a rule on the sorted history (DESIGN §2 "Caps").
+const longestId = `conv_${'x'.repeat(32)}`;
+
+/**
+ * The UTF-8 bytes a turn adds to the `messages` array of the JSON body, rendered by the same `messagesOf` the body is
+ * built with (conversation.ts), without the array's brackets; joining two turns' messages costs one comma more.
+ */
+export function turnBytes(turn: Turn): number {
+  return Buffer.byteLength(JSON.stringify(messagesOf(turn)), 'utf8') - 2;
+}
+
+/**
+ * The UTF-8 size of the JSON body (DESIGN §3) of a conversation from `first` to `last` whose turns' `turnBytes`
+ * add up to `messagesBytes` over `turns` turns: the fields but the messages (with `continues` at its longest),
+ * the messages, and the commas between turns. Never less than the body sent.
+ */
+export function bodyBytes(first: Turn, last: Turn, messagesBytes: number, turns: number): number {
+  const head = Buffer.byteLength(JSON.stringify({ ...headOf(longestId, first, last, longestId), messages: [] }), 'utf8');
+  return head + messagesBytes + Math.max(0, turns - 1);
+}
