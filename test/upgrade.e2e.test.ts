@@ -69,7 +69,7 @@ describe('upgrading a schema-2 state (DESIGN §4)', () => {
 
     const db = new Level<string, unknown>(join(stateDir, 'db'), { valueEncoding: 'json' });
     try {
-      assert.equal(await db.sublevel('meta', { valueEncoding: 'json' }).get('schema'), 3);
+      assert.equal(await db.sublevel('meta', { valueEncoding: 'json' }).get('schema'), 4);
       assert.deepEqual(await db.sublevel('threads').keys().all(), [], "schema 2's per-thread records are gone");
       const index = await db.sublevel('histories').keys().all();
       assert.ok(index.some((key) => key.startsWith('0000000000000001:0000000000000005:')), "thread 5's sent conversation carried over into its history's index");
