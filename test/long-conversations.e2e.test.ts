@@ -27,9 +27,9 @@ async function night(standIn: StandIn, receiver: Receiver, stateDir: string, now
 describe('a conversation open across nights (DESIGN §1 "Open")', () => {
   it('open for three nights, its chats 5, 10 and 12 hidden, edited and deleted after the first: sent once, without 5 and 12, with 10 as edited', async () => {
     const night1 = Date.parse('2026-11-10T09:00:00Z');
-    const start = night1 - 30 * hour; // chat 5 is older than REREAD_WINDOW before any cursor
-    // A chat every 20 minutes (taking one out leaves a gap within the hour) from 30 h before night 1 to 50 h after it.
-    const chats = Array.from({ length: 241 }, (_, i) => botChat(i + 1, start + i * 20 * minute));
+    const start = night1 - 40 * hour; // chats 5–12 lie pages below REREAD_WINDOW before any cursor
+    // A chat every 20 minutes (taking one out leaves a gap within the hour) from 40 h before night 1 to 50 h after it.
+    const chats = Array.from({ length: 271 }, (_, i) => botChat(i + 1, start + i * 20 * minute));
     const visibleAt = (nowMs: number) => chats.filter((c) => Date.parse(c.createdAt) <= nowMs);
     const standIn = await startStandIn({ chats: visibleAt(night1) });
     const receiver = await startWebhookReceiver();
@@ -52,7 +52,7 @@ describe('a conversation open across nights (DESIGN §1 "Open")', () => {
       }
       const status = await runCli(['status'], { STATE_DIR: stateDir });
       const open = visibleAt(night1 + 2 * day).length - 2;
-      assert.match(status.stdout, new RegExp(`open too long +chat history 0000000000000001:--:sbot-1: a conversation open since 2026-11-09T03:00:00\\.000Z \\(${open} chats from chat 1\\)`));
+      assert.match(status.stdout, new RegExp(`open too long +chat history 0000000000000001:--:sbot-1: a conversation open since 2026-11-08T17:00:00\\.000Z \\(${open} chats from chat 1\\)`));
       standIn.add(...chats.filter((c) => Date.parse(c.createdAt) > night1 + 2 * day));
       await night(standIn, receiver, stateDir, night1 + 3 * day, env);
       const delivered = accepted(receiver);
