@@ -184,7 +184,7 @@ function optionalDuration(text: string | undefined, fallback: number, name: stri
 // A duration that may be 0 (off): bare numbers are milliseconds, like the other durations (hours for the span cap).
 function windowDuration(text: string | undefined, fallback: number, name: string, bareUnit: 'h' | 'ms' = 'ms'): number {
   if (text === undefined || text === '') return fallback;
-  if (text.trim() === '0') return 0;
+  if (parseDuration(text, bareUnit) === 0) return 0; // 0, 0h, 0m
   return positiveDuration(text, bareUnit, name, 'a duration like 24h, 90m or 2d, or 0 to turn it off');
 }
 
