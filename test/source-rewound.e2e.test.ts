@@ -39,16 +39,14 @@ describe('a source that goes back (DESIGN §1 "A chat\'s identity")', () => {
       const idsBefore = new Set(accepted(receiver).map((d) => d.body.id as string));
       receiver.clear();
 
-      // The restore: ids 1–2800 as they were; then 300 new chats (2801–3100), newer, other text, every 25th hidden.
-      const written = Array.from({ length: 300 }, (_, k) => makeChat({ id: 2801 + k, thread_id: (k % 7) + 1, createdAt: iso(night1 + hour + k * 3 * minute), prompt: `after the restore ${k}`, include: k % 25 !== 24 }));
+      // The restore: ids 1–2800 as they were; then 300 new chats (2801–3100), newer, other text.
+      const written = Array.from({ length: 300 }, (_, k) => makeChat({ id: 2801 + k, thread_id: (k % 7) + 1, createdAt: iso(night1 + hour + k * 3 * minute), prompt: `after the restore ${k}` }));
       standIn.chats.splice(0, standIn.chats.length, ...first.slice(0, 2800), ...written);
       const two = await runCli(['run', '--now', iso(night1 + 24 * hour)], cliEnv(standIn, receiver, stateDir));
       assert.equal(two.code, 0, two.stdout + two.stderr);
 
       const delivered = accepted(receiver);
-      const included = written.filter((c) => c.include).map((c) => c.id);
-      assert.deepEqual(deliveredIds(delivered), included, 'every included new chat is delivered exactly once, and no kept chat again');
-      assert.equal(included.length, 288);
+      assert.deepEqual(deliveredIds(delivered), written.map((c) => c.id), 'all 300 new chats are delivered exactly once, and no kept chat again');
       assert.ok(delivered.every((d) => !keysBefore.has(d.idempotencyKey) && !idsBefore.has(d.body.id)), 'no conversation id or key of night 1 comes back');
       assert.equal(warnings(two, 'MC_SOURCE_REWOUND').length, 1, 'one MC_SOURCE_REWOUND warning');
       const chats = summaryOf(two)?.['chats'];
