@@ -19,6 +19,20 @@ export function turnBytes(turn: Turn): number {
  * the messages, and the commas between turns. Never less than the body sent.
  */
 export function bodyBytes(first: Turn, last: Turn, messagesBytes: number, turns: number): number {
-  const head = Buffer.byteLength(JSON.stringify({ ...headOf(longestId, first, last, longestId), messages: [] }), 'utf8');
-  return head + messagesBytes + Math.max(0, turns - 1);
+  return headBytes(first, last) + messagesBytes + Math.max(0, turns - 1);
+}
+
+// The last head measured: within one conversation the head changes only with what its last turn names (workspace,
+// user, session), and its times have a fixed width, so one measure serves turn after turn.
+let lastHead: { first: Turn; last: Turn; bytes: number } | undefined;
+
+function headBytes(first: Turn, last: Turn): number {
+  if (lastHead !== undefined && lastHead.first === first && namesSame(lastHead.last, last)) return lastHead.bytes;
+  const bytes = Buffer.byteLength(JSON.stringify({ ...headOf(longestId, first, last, longestId), messages: [] }), 'utf8');
+  lastHead = { first, last, bytes };
+  return bytes;
+}
+
+function namesSame(a: Turn, b: Turn): boolean {
+  return a.workspaceId === b.workspaceId && a.workspaceName === b.workspaceName && a.workspaceSlug === b.workspaceSlug && a.userId === b.userId && a.user === b.user && a.apiSessionId === b.apiSessionId;
 }
