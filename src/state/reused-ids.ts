@@ -41,6 +41,16 @@ export async function findReusedIds(state: State, turns: readonly Turn[], marks:
   return result;
 }
 
+/**
+ * True when `copy` is the staged chat `staged` under its id (DESIGN §1 "A chat's identity"): same identity digest. A
+ * turn staged before schema 3 did not record its user and API session (migrate.ts stored null for both): for such a
+ * turn the rest of its identity decides.
+ */
+export function sameStagedChat(staged: Turn, copy: Turn): boolean {
+  if (staged.userId === null && staged.apiSessionId === null) return chatIdentity({ ...staged, userId: copy.userId, apiSessionId: copy.apiSessionId }) === chatIdentity(copy);
+  return chatIdentity(staged) === chatIdentity(copy);
+}
+
 // True when `turn` could be a chat of the sent conversation `sent`: its history, and a createdAt inside its span.
 function withinSent(turn: Turn, sent: SentRecord): boolean {
   if (turn.createdAt < Date.parse(sent.startedAt) || turn.createdAt > Date.parse(sent.endedAt)) return false;

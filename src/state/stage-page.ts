@@ -6,7 +6,7 @@ import type { IdGap } from '../source/id-gaps.js';
 import { chatDigest, goneDigest } from './chat-digest.js';
 import { padId, turnKey } from './keys.js';
 import type { ChatMark } from './records.js';
-import { findReusedIds } from './reused-ids.js';
+import { findReusedIds, sameStagedChat } from './reused-ids.js';
 import type { State } from './state.js';
 
 /** What staging one page did, chat by chat. */
@@ -222,13 +222,6 @@ async function sentChanges(state: State, turns: readonly Turn[], marks: Readonly
     result.set(c.id, { digest: c.digest, sent: wasSent });
   });
   return result;
-}
-
-// True when a copy is the staged chat under its id (DESIGN §1 "A chat's identity"). A turn staged before schema 3 did not
-// record its user and API session (migrate.ts stored null for both): for such a turn the rest of its identity decides.
-function sameStagedChat(staged: Turn, copy: Turn): boolean {
-  if (staged.userId === null && staged.apiSessionId === null) return chatIdentity({ ...staged, userId: copy.userId, apiSessionId: copy.apiSessionId }) === chatIdentity(copy);
-  return chatIdentity(staged) === chatIdentity(copy);
 }
 
 // True when two copies of a chat say the same (every field a conversation is built from).
