@@ -41,7 +41,7 @@ export interface StageCounts {
 
 /** Chat ids behind some of the counts, for `reconcile`'s table (DESIGN §4); never text. */
 export interface StageFindings {
-  /** Chats never seen before (no mark), staged now. */
+  /** Chats never seen before (no mark, or a mark of another chat under a reused id), staged now. */
   readonly missed: number[];
   readonly changedAfterSend: number[];
   readonly hiddenAfterSend: number[];
@@ -187,6 +187,7 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
   function stageReused(turn: Turn, reused: string | undefined): void {
     counts.reusedIds++;
     findings?.reusedIds.push(turn.id);
+    if (turn.include || options.includeHidden) findings?.missed.push(turn.id); // a chat never seen: `reconcile` stages it
     if (!turn.include && !options.includeHidden) {
       setMark(turn.id, reused === undefined ? { s: 'hidden' } : { s: 'hidden', r: reused });
       counts.skipped++;
