@@ -1,3 +1,4 @@
+import { counted } from '../log/counted.js';
 import type { Config } from '../config.js';
 import { asStateError } from '../state/state-error.js';
 import type { Conversation } from '../domain/conversation.js';
@@ -118,7 +119,7 @@ function historyOf(letter: DeadLetterView): string {
 
 function table(stateDir: string, letters: readonly DeadLetterView[], pending: number): string {
   const dead = letters.filter((letter) => letter.status === 'dead').length;
-  const head = `${letters.length} dead letters in ${stateDir} (${dead} dead: retried by the next run; ${letters.length - dead} parked: refused by the webhook)${pending > 0 ? `, ${pending} pending` : ''}`;
+  const head = `${counted(letters.length, 'dead letter')} in ${stateDir} (${dead} dead: retried by the next run; ${letters.length - dead} parked: refused by the webhook)${pending > 0 ? `, ${pending} pending` : ''}`;
   if (letters.length === 0) return `${head}\n`;
   const rows = letters.map((l) => [l.conversation, `${l.workspace.name} (${l.workspace.id})`, historyOf(l), l.status, String(l.attempts), l.failedAt ?? '-', l.lastError ?? '-']);
   return `${head}\n${textTable(['CONVERSATION', 'WORKSPACE', 'CHAT HISTORY', 'STATUS', 'ATTEMPTS', 'FAILED AT', 'LAST ERROR'], rows, 80)}ATTEMPTS counts the runs (and retries of this command) that tried a conversation, not its POSTs: each try is up to RETRIES + 1 POSTs\nsend them now: memory-cron dead-letters retry\n`;
