@@ -17,6 +17,8 @@ const flags = {
   'keep-reasoning': { type: 'boolean', describe: 'keep <think>/<thinking> blocks in assistant messages (KEEP_REASONING); removed by default' },
   source: { type: 'string', describe: 'file:PATH — read chat records from an NDJSON file instead of the API' },
   gap: { type: 'string', describe: 'conversation gap: 90m, 1h, 1.5h (CONVERSATION_HOUR_WINDOW, hours)' },
+  'max-span': { type: 'string', describe: 'longest conversation before it is sent in parts: 24h, 90m, 2d; 0 = no cap (MAX_CONVERSATION_SPAN)' },
+  'max-bytes': { type: 'string', describe: 'largest conversation body in bytes before it is sent in parts; 0 = no cap (MAX_CONVERSATION_BYTES)' },
   now: { type: 'string', describe: 'ISO instant deciding which conversations are closed (tests, replays)' },
   backfill: { type: 'string', describe: 'also take in every chat since DATE (2026-11-01 = midnight in --tz; or an ISO timestamp)' },
   tz: { type: 'string', describe: 'time zone of a plain --backfill or --since date (else TZ, else America/Chicago)' },
@@ -39,7 +41,7 @@ export const deliveryFlags = pick('state-dir', 'log-dir', 'webhook-url', 'webhoo
 export const sourceFlags = pick('base-url', 'api-key-file', 'include-hidden', 'source');
 
 /** What only a night (`run`, `check`) takes: the gap, the instant, a backfill or replay, a dry run, metrics. */
-export const nightFlags = pick('gap', 'now', 'backfill', 'tz', 'redeliver', 'dry-run', 'metrics-file', 'instance');
+export const nightFlags = pick('gap', 'max-span', 'max-bytes', 'now', 'backfill', 'tz', 'redeliver', 'dry-run', 'metrics-file', 'instance');
 
 /** `check`: what it judges (STATE_DIR), reads (page 0) and probes (the webhook), and a backfill to preview. */
 export const checkFlags = pick('state-dir', 'log-dir', 'fix-permissions', 'webhook-url', 'webhook-secret-file', 'webhook-headers-file', 'base-url', 'api-key-file', 'source', 'backfill', 'tz', 'redeliver', 'api-key', 'webhook-secret');

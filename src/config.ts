@@ -28,6 +28,10 @@ export interface Config extends MonitoringSettings {
   readonly proxySecrets: readonly string[];
   /** The conversation gap. @default 1 h (CONVERSATION_HOUR_WINDOW) */
   readonly gapMs: number;
+  /** A conversation spans at most this from its first turn; the next turn opens the next part (DESIGN §2 "Caps"); 0 = off. @default 24 h (MAX_CONVERSATION_SPAN) */
+  readonly maxSpanMs: number;
+  /** A conversation's JSON body is at most this many UTF-8 bytes, unless one turn alone is larger; 0 = off. @default 1,000,000 (MAX_CONVERSATION_BYTES) */
+  readonly maxBytes: number;
   /** @default ./state */
   readonly stateDir: string;
   readonly logDir: string | undefined;
@@ -77,6 +81,8 @@ export interface ConfigFlags {
   readonly webhookSecretFile?: string | undefined;
   readonly webhookHeadersFile?: string | undefined;
   readonly gap?: string | undefined;
+  readonly maxSpan?: string | undefined;
+  readonly maxBytes?: NumberText | undefined;
   readonly stateDir?: string | undefined;
   readonly logDir?: string | undefined;
   readonly concurrency?: NumberText | undefined;
@@ -114,6 +120,8 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     webhookHeaders: needs.webhook ? webhookHeaders({ flag: flags.webhookHeadersFile }, env) : {},
     proxySecrets: needs.source || needs.webhook ? proxySecrets(env) : [],
     gapMs: gapText === undefined ? 3_600_000 : positiveDuration(gapText, 'h', flags.gap === undefined ? 'CONVERSATION_HOUR_WINDOW' : '--gap', 'hours like 1 or 1.5, or 90m'),
+    maxSpanMs: windowDuration(flags.maxSpan ?? env['MAX_CONVERSATION_SPAN'], 24 * 3_600_000, flags.maxSpan === undefined ? 'MAX_CONVERSATION_SPAN' : '--max-span', 'h'),
+    maxBytes: integer(flags.maxBytes ?? env['MAX_CONVERSATION_BYTES'], 1_000_000, 0, Number.MAX_SAFE_INTEGER, flags.maxBytes === undefined ? 'MAX_CONVERSATION_BYTES (--max-bytes; 0 turns the cap off)' : '--max-bytes (MAX_CONVERSATION_BYTES; 0 turns the cap off)'),
     stateDir: nonEmpty(flags.stateDir ?? env['STATE_DIR']) ?? 'state',
     logDir: nonEmpty(flags.logDir ?? env['LOG_DIR']),
     concurrency: integer(flags.concurrency ?? env['CONCURRENCY'], 4, 1, 64, 'CONCURRENCY (--concurrency)'),
@@ -196,11 +204,11 @@ function optionalDuration(text: string | undefined, fallback: number, name: stri
   return text === undefined || text === '' ? fallback : positiveDuration(text, 'ms', name, 'milliseconds, or 30s, 5m, 1h');
 }
 
-// A duration that may be 0 (off): bare numbers are milliseconds, like the other durations.
-function windowDuration(text: string | undefined, fallback: number, name: string): number {
+// A duration that may be 0 (off): bare numbers are milliseconds, like the other durations (hours for the span cap).
+function windowDuration(text: string | undefined, fallback: number, name: string, bareUnit: 'h' | 'ms' = 'ms'): number {
   if (text === undefined || text === '') return fallback;
-  if (text.trim() === '0') return 0;
-  return positiveDuration(text, 'ms', name, 'a duration like 24h, 90m or 2d, or 0 to turn it off');
+  if (parseDuration(text, bareUnit) === 0) return 0; // 0, 0h, 0m
+  return positiveDuration(text, bareUnit, name, 'a duration like 24h, 90m or 2d, or 0 to turn it off');
 }
 
 function integer(value: string | number | undefined, fallback: number, min: number, max: number, name: string): number {

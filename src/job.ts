@@ -14,6 +14,8 @@ import type { ProgressDisplay } from './status/progress-display.js';
 import type { Page } from './source/page.js';
 import { replayConversations, replaySuffix } from './job/replay.js';
 import { retryOptions } from './job/retry-options.js';
+import { checkSource, recordSource, warnIfRewound } from './job/source-record.js';
+import { lowestOpenChatId } from './state/lowest-open-chat.js';
 import { deliveryProblem, failedRun, finishedRun } from './status/run-outcome.js';
 import { countPage, enterPhase, startProgress, type RunProgress } from './status/run-progress.js';
 import type { RunSummary } from './status/run-summary.js';
@@ -81,6 +83,8 @@ interface Night {
   readonly report: () => void;
   /** `--redeliver`: the replay regroups the chats created since (ms). */
   readonly replaySinceMs: number | undefined;
+  /** The source (`BASE_URL`) on record: as found at the start, then as recorded once paging is done. */
+  source: string | undefined;
 }
 
 // Sets the night's scope (nightScope) and writes the "running" checkpoint.
@@ -88,15 +92,16 @@ async function startNight(state: State, config: Config, context: JobContext, sta
   const log = context.log;
   const nowMs = config.now?.getTime() ?? started.getTime();
   const { cursor, floorMs, scope, paging } = await nightScope(state, config, nowMs, log);
+  const source = await checkSource(state, config, log);
   const retry = retryOptions(config, context, log);
   const progress = startProgress(started.getTime(), pagingTarget(scope, cursor));
-  const checkpoints = await StatusCheckpoints.start(config.stateDir, { version: context.version, holder: { pid: process.pid, command: context.command, startedAt: started.toISOString() }, cursor, floorMs }, { clock: Date.now, log });
+  const checkpoints = await StatusCheckpoints.start(config.stateDir, { version: context.version, holder: { pid: process.pid, command: context.command, startedAt: started.toISOString() }, cursor, floorMs, source }, { clock: Date.now, log });
   const report = (): void => {
     context.progress?.update(progress);
     checkpoints.progress(progress);
   };
   const replaySinceMs = config.redeliver ? config.backfill?.getTime() : undefined;
-  return { config, context, state, log, started, nowMs, cursor, floorMs, scope, paging, retry, progress, checkpoints, report, replaySinceMs };
+  return { config, context, state, log, started, nowMs, cursor, floorMs, scope, paging, retry, progress, checkpoints, report, replaySinceMs, source };
 }
 
 // Pages through the source and stages every page (DESIGN §1); a run stopped while paging left where it got to, and
@@ -116,6 +121,7 @@ async function pagePhase(night: Night): Promise<{ readonly collected: Collected;
   };
   if (resume !== undefined) log.info({ resume: { top: resume.top, low: resume.low } }, 'resuming paging where an earlier run stopped, once the new pages on top are read');
   const collected = await collect(state, { config, cursorId: night.cursor?.id, scope, replaySinceMs, onPage, resume, retry: night.retry, log: log.child({ stage: 'source' }), realNow: Date.now });
+  warnIfRewound(collected.counts, log);
   return { collected, pagingMs: Date.now() - night.started.getTime() };
 }
 
@@ -130,6 +136,7 @@ async function cursorPhase(night: Night, collected: Collected): Promise<Cursor |
     await state.setCursor(cursorAfter);
   }
   await state.clearPagingRecord();
+  night.source = await recordSource(state, night.config, night.source);
   const floor = nextFloor(night.scope, night.floorMs);
   if (floor !== undefined && floor !== night.floorMs) await state.setFloor(floor);
   night.floorMs = floor;
@@ -143,7 +150,7 @@ async function replayPhase(night: Night): Promise<RunSummary['replay']> {
   const key = replaySuffix(night.started);
   const onConversation = () => (night.progress.replayed++, night.report());
   const { config, nowMs, log } = night;
-  return { key, ...(await replayConversations(night.state, { sinceMs: night.replaySinceMs, gapMs: config.gapMs, keepReasoning: config.keepReasoning, nowMs, replay: key, onConversation, log: log.child({ stage: 'replay' }) })) };
+  return { key, ...(await replayConversations(night.state, { sinceMs: night.replaySinceMs, gapMs: config.gapMs, maxSpanMs: config.maxSpanMs, maxBytes: config.maxBytes, keepReasoning: config.keepReasoning, nowMs, replay: key, onConversation, log: log.child({ stage: 'replay' }) })) };
 }
 
 // Delivers the closed conversations (DESIGN §3), then compacts what the night deleted.
@@ -155,12 +162,16 @@ async function deliverPhase(night: Night): Promise<{ readonly delivered: Deliver
     send: context.send ?? configuredSender(config, night.retry, context.version, log.child({ stage: 'delivery' })),
     gapMs: config.gapMs,
     keepReasoning: config.keepReasoning,
+    maxSpanMs: config.maxSpanMs,
+    maxBytes: config.maxBytes,
     nowMs: night.nowMs,
     concurrency: config.concurrency,
     onDelivered: (ok: boolean) => (ok ? progress.sent++ : progress.failed++, night.report()),
     log: log.child({ stage: 'delivery' }),
   });
   const deliveryMs = Date.now() - deliveryStarted;
+  // DESIGN §1 "Open": the next night re-reads back to the first turn of what is open now, whatever its own `now` says.
+  await state.setOpenFrom(await lowestOpenChatId(state, { gapMs: config.gapMs, nowMs: night.nowMs }));
   await state.compactDeleted();
   enterPhase(progress, 'done', Date.now());
   return { delivered, deliveryMs };
@@ -200,7 +211,7 @@ async function summaryPhase(night: Night, results: NightResults): Promise<RunSum
     phases: { pagingMs: paged.pagingMs, deliveryMs: delivery.deliveryMs },
   };
   const lastRun = finishedRun(context.command, summary, deliveryProblem(delivered, config.webhookUrl));
-  await night.checkpoints.finish({ cursor: cursorAfter, floorMs, lastRun, totals: { ...summary.totals, openConversations: delivered.open, countedAt: summary.finishedAt } });
+  await night.checkpoints.finish({ cursor: cursorAfter, floorMs, source: night.source, lastRun, totals: { ...summary.totals, openConversations: delivered.open, countedAt: summary.finishedAt } });
   return summary;
 }
 

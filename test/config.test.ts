@@ -29,6 +29,19 @@ describe('configuration', () => {
     assert.match(configError({}, { ...env, REREAD_WINDOW: 'a day' }), /^REREAD_WINDOW "a day" is not a positive duration/);
   });
 
+  it('MAX_CONVERSATION_SPAN and MAX_CONVERSATION_BYTES: 24 h and 1,000,000 by default, the flags win, 0 turns a cap off, a bad value is one line naming it', () => {
+    const config = loadConfig({}, env);
+    assert.deepEqual([config.maxSpanMs, config.maxBytes], [24 * 3_600_000, 1_000_000]);
+    assert.deepEqual([loadConfig({}, { ...env, MAX_CONVERSATION_SPAN: '12' }).maxSpanMs, loadConfig({}, { ...env, MAX_CONVERSATION_SPAN: '90m' }).maxSpanMs], [12 * 3_600_000, 90 * 60_000]);
+    assert.equal(loadConfig({ maxSpan: '2d' }, { ...env, MAX_CONVERSATION_SPAN: '1h' }).maxSpanMs, 48 * 3_600_000);
+    assert.equal(loadConfig({ maxBytes: '500000' }, { ...env, MAX_CONVERSATION_BYTES: '100000' }).maxBytes, 500_000);
+    assert.deepEqual([loadConfig({}, { ...env, MAX_CONVERSATION_SPAN: '0' }).maxSpanMs, loadConfig({ maxSpan: '0h' }, env).maxSpanMs, loadConfig({ maxBytes: '0' }, env).maxBytes], [0, 0, 0]);
+    assert.match(configError({}, { ...env, MAX_CONVERSATION_SPAN: 'a day' }), /^MAX_CONVERSATION_SPAN "a day" is not a positive duration/);
+    assert.match(configError({ maxSpan: '-1h' }, env), /^--max-span "-1h" is not a positive duration/);
+    assert.match(configError({}, { ...env, MAX_CONVERSATION_BYTES: '1MB' }), /^MAX_CONVERSATION_BYTES \(--max-bytes; 0 turns the cap off\) "1MB" must be a whole number from 0/);
+    assert.match(configError({ maxBytes: '-5' }, env), /^--max-bytes \(MAX_CONVERSATION_BYTES; 0 turns the cap off\) "-5" must be a whole number from 0/);
+  });
+
   it('--backfill and --since must lie in the past: a later date is one line naming the flag, a past one is taken', () => {
     const tomorrow = new Date(Date.now() + 2 * 24 * 3_600_000).toISOString();
     assert.match(configError({ backfill: tomorrow }, env), /^--backfill \S+ \(\S+\) is in the future; give the date of the oldest chats/);

@@ -6,7 +6,7 @@ import { rollingGap } from '../src/conversations/rolling-gap.js';
 import { collectAll, hour, minute, t0, turn } from './helpers/turns.js';
 
 const gap = { gapMs: hour, nowMs: t0 + 100 * hour };
-const ids = async (turns: Parameters<typeof rollingGap>[0], options = gap) => (await collectAll(rollingGap(turns, options))).map((run) => run.turns.map((t) => t.id));
+const ids = async (turns: Parameters<typeof rollingGap>[0], options: Parameters<typeof rollingGap>[1] = gap) => (await collectAll(rollingGap(turns, options))).map((run) => run.turns.map((t) => t.id));
 
 describe('rolling gap', () => {
   it("splits the users' own example as they described it", async () => {
@@ -52,6 +52,39 @@ describe('rolling gap', () => {
 
   it('yields nothing for no turns', async () => {
     assert.deepEqual(await ids([]), []);
+  });
+});
+
+describe('caps (DESIGN §2 "Caps")', () => {
+  const every = (count: number, stepMs: number, fields = {}) => Array.from({ length: count }, (_, i) => turn({ id: i + 1, createdAt: t0 + i * stepMs, ...fields }));
+
+  it('a turn further than MAX_CONVERSATION_SPAN from the first turn opens the next part, which is closed at once; a span of exactly the cap stays', async () => {
+    const runs = await collectAll(rollingGap(every(7, 40 * minute), { gapMs: hour, nowMs: t0 + 4 * hour, maxSpanMs: 2 * hour }));
+    assert.deepEqual(runs.map((run) => [run.turns.map((t) => t.id), run.closed, run.cut]), [[[1, 2, 3, 4], true, 'span'], [[5, 6, 7], false, undefined]]);
+  });
+
+  it('a turn that would make the JSON body larger than MAX_CONVERSATION_BYTES opens the next part; every part fits, as measured on the body the webhook gets', async () => {
+    const turns = every(12, minute, { prompt: 'é'.repeat(100) });
+    const maxBytes = 1500;
+    const runs = await collectAll(rollingGap(turns, { gapMs: hour, nowMs: t0 + 2 * hour, maxBytes }));
+    assert.deepEqual(runs.flatMap((run) => run.turns.map((t) => t.id)), turns.map((t) => t.id));
+    assert.ok(runs.length > 2);
+    for (const run of runs) {
+      const longest = `conv_${'x'.repeat(32)}`;
+      const size = Buffer.byteLength(JSON.stringify(toConversation(longest, run.turns, longest)), 'utf8');
+      assert.ok(size <= maxBytes, `${size} bytes`);
+      const withNext = turns[(run.turns.at(-1) as { id: number }).id];
+      if (withNext !== undefined) assert.ok(Buffer.byteLength(JSON.stringify(toConversation(longest, [...run.turns, withNext], longest)), 'utf8') > maxBytes, 'cut only when the next turn would not fit');
+    }
+  });
+
+  it('one turn larger than MAX_CONVERSATION_BYTES is a conversation of its own, never split', async () => {
+    const turns = [turn({ id: 1, createdAt: t0 }), turn({ id: 2, createdAt: t0 + minute, prompt: 'x'.repeat(5000) }), turn({ id: 3, createdAt: t0 + 2 * minute })];
+    assert.deepEqual(await ids(turns, { ...gap, maxBytes: 2000 }), [[1], [2], [3]]);
+  });
+
+  it('0 turns a cap off', async () => {
+    assert.deepEqual(await ids(every(50, 50 * minute), { ...gap, maxSpanMs: 0, maxBytes: 0 }), [every(50, 50 * minute).map((t) => t.id)]);
   });
 });
 
@@ -144,5 +177,14 @@ describe('conversation id', () => {
     assert.notEqual(conversationId(1, null, [1, 2, 3]), conversationId(1, 4, [1, 2, 3]));
     assert.notEqual(conversationId(1, null, [1, 2, 3]), conversationId(1, null, [1, 2]));
     assert.match(conversationId(1, null, [1]), /^conv_[A-Za-z0-9_-]{32}$/);
+  });
+
+  it('a chat under a reused id gives its conversation another id than the same ids without it; without such chats the id is unchanged', () => {
+    const plain = [turn({ id: 1, createdAt: t0 }), turn({ id: 2, createdAt: t0 + minute })];
+    assert.equal(conversationIdOf(plain), conversationId(1, null, [1, 2]));
+    const reused = [plain[0]!, { ...plain[1]!, reused: 'abcdef0123456789' }];
+    assert.notEqual(conversationIdOf(reused), conversationIdOf(plain));
+    assert.notEqual(conversationIdOf(reused), conversationIdOf([plain[0]!, { ...plain[1]!, reused: '0123456789abcdef' }]), 'each identity its own id');
+    assert.equal(conversationIdOf(reused), conversationIdOf([...reused]), 'same chats, same id');
   });
 });

@@ -13,8 +13,8 @@ const secret = 'whsec_' + Buffer.from('a test secret of 32 bytes!......').toStri
 const key = (ids: readonly number[]) => [...ids].sort((a, b) => a - b).join(',');
 const chatIdsOf = (body: { messages: { chatId: number }[] }) => [...new Set(body.messages.map((m) => m.chatId))];
 
-function env(standIn: StandIn, receiver: Receiver, stateDir: string): Record<string, string> {
-  return { BASE_URL: standIn.url, API_KEY: standIn.apiKey, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: secret, STATE_DIR: stateDir, RETRY_MIN_DELAY: '10' };
+function env(standIn: StandIn, receiver: Receiver, stateDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { BASE_URL: standIn.url, API_KEY: standIn.apiKey, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: secret, STATE_DIR: stateDir, RETRY_MIN_DELAY: '10', ...extra };
 }
 
 // Every accepted conversation, as sorted chat-id lists; asserts none arrived twice.
@@ -152,7 +152,8 @@ describe('no delivery while paging (DESIGN §2)', () => {
     const arrivals: number[] = [];
     const receiver = await startWebhookReceiver({ secret, respond: () => (arrivals.push(++step), { status: 200 }) });
     try {
-      const result = await runCli(['--now', new Date(nowMs).toISOString()], env(standIn, receiver, await tempDir()));
+      // The span cap off: the 120-hour conversation is one (MAX_CONVERSATION_SPAN would send it in 24-hour parts).
+      const result = await runCli(['--now', new Date(nowMs).toISOString()], env(standIn, receiver, await tempDir(), { MAX_CONVERSATION_SPAN: '0' }));
       assert.equal(result.code, 0, result.stdout + result.stderr);
       assert.ok(arrivals.length > 0 && arrivals.every((at) => at > lastPage), 'every POST came after the last page was read');
       const expected = referenceConversations(chats, { gapMs: hour, nowMs }).filter((c) => c.closed);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isMcError } from '../src/errors.js';
 import { GroupCommit } from '../src/state/group-commit.js';
+import { chatIdentity } from '../src/domain/chat-identity.js';
 import { chatDigest } from '../src/state/chat-digest.js';
 import { padId, turnKey } from '../src/state/keys.js';
 import { bodyOf, freeze } from '../src/state/outbox.js';
@@ -42,7 +43,7 @@ describe('the outbox keeps turn keys, not messages (DESIGN §4)', () => {
       assert.deepEqual(stored?.turnKeys, entry.turnKeys);
       assert.equal(JSON.stringify(await bodyOf(state, stored!)), JSON.stringify(conversation), 'byte for byte the same body');
       const [turn2] = (await state.turns.values().all()).filter((turn) => turn.id === 2);
-      assert.deepEqual(await state.chats.get(padId(2)), { s: 'conv', c: 'conv_test', h: chatDigest(turn2!) }, 'marked with its conversation and a digest of what it said, never its text');
+      assert.deepEqual(await state.chats.get(padId(2)), { s: 'conv', c: 'conv_test', h: chatDigest(turn2!), i: chatIdentity(turn2!) }, 'marked with its conversation, a digest of what it said and of its identity, never its text');
     });
   });
 

@@ -3,6 +3,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isMcError } from '../src/errors.js';
+import { chatIdentity } from '../src/domain/chat-identity.js';
+import { frozenMark } from '../src/state/chat-digest.js';
 import { padId, turnKey } from '../src/state/keys.js';
 import { lowestOpenChatId } from '../src/state/lowest-open-chat.js';
 import { normalisePage } from '../src/source/normalise-page.js';
@@ -82,6 +84,26 @@ describe('staging a page', () => {
       const counts = await stageRecords(state, [record(9, { lastUpdatedAt: '2026-11-24T08:00:00Z' })], options);
       assert.equal(counts.ignored, 1);
       assert.equal((await state.turns.keys().all()).length, 0);
+    });
+  });
+
+  it('a copy whose identity differs from the chat under its id is another chat: a staged one is gone and replaced, a sent one stays sent and the new one is staged apart (DESIGN §1 "A chat\'s identity")', async () => {
+    await withState(async (state) => {
+      await stageRecords(state, [record(1, { user_id: 2 })], options);
+      const later = new Date(realNowMs - 3_600_000).toISOString();
+      const replaced = await stageRecords(state, [record(1, { user_id: 2, createdAt: later, prompt: 'another chat' })], options);
+      assert.deepEqual([replaced.gone, replaced.staged, replaced.reusedIds, replaced.updated], [1, 1, 1, 0]);
+      assert.deepEqual((await state.turns.values().all()).map((t) => [t.prompt, t.reused]), [['another chat', undefined]], 'never sent: its conversation id needs nothing more');
+
+      const sent = record(2, { user_id: 2 });
+      const [turn] = normalisePage([sent], realNowMs).flatMap((r) => (r.kind === 'turn' ? [r.turn] : []));
+      await state.chats.put(padId(2), frozenMark('conv_sent', turn!));
+      await state.sent.put('conv_sent', { history: 'h', startedAt: later, endedAt: later, chats: 1, sentAt: later });
+      assert.equal((await stageRecords(state, [sent], options)).ignored, 1, 'the same chat again: ignored');
+      const reused = await stageRecords(state, [record(2, { user_id: 2, createdAt: later, lastUpdatedAt: '2020-01-01T00:00:00Z' })], options);
+      assert.deepEqual([reused.staged, reused.reusedIds, reused.changedAfterSend], [1, 1, 0], 'staged as new, never a change after sending, whatever its lastUpdatedAt');
+      const staged = (await state.turns.values().all()).find((t) => t.id === 2);
+      assert.equal(staged?.reused, chatIdentity(staged!));
     });
   });
 

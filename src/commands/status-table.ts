@@ -1,3 +1,4 @@
+import type { DeliveryCounts } from '../delivery/deliver.js';
 import { counted } from '../log/counted.js';
 import type { StatusView } from './status-view.js';
 
@@ -8,6 +9,7 @@ export function statusTable(view: StatusView): string {
   if (view.progress !== null) rows.push(['progress', progressText(view.progress)]);
   rows.push(['cursor', view.cursor === null ? 'none yet (no night has finished paging)' : `chat ${view.cursor.id}, created ${view.cursor.createdAt ?? '?'} (moved ${view.cursor.movedAt})`]);
   rows.push(['history from', view.floor === null ? 'all history' : `${view.floor} (the first run was a --backfill; older chats are not taken in)`]);
+  if (view.source !== null) rows.push(['source', view.source]);
   const last = view.lastRun;
   if (last === null) rows.push(['last run', 'none finished yet']);
   else {
@@ -22,10 +24,12 @@ export function statusTable(view: StatusView): string {
       // Summaries written before the re-read window have none of these (DESIGN §1: changes to sent chats are counted, never resent).
       const after = [c.changedAfterSend ?? 0, c.hiddenAfterSend ?? 0, c.deletedAfterSend ?? 0] as const;
       if (after.some((count) => count > 0)) rows.push(['  after sending', `${n(after[0])} changed · ${n(after[1])} hidden · ${n(after[2])} deleted (already sent: counted, not resent)`]);
+      if ((c.reusedIds ?? 0) > 0) rows.push(['  reused ids', `${n(c.reusedIds)} chats under ids that belonged to other chats (the source went back: a restored backup, or another server); sent as new chats`]);
     }
     if (last.conversations !== null) {
       const c = last.conversations;
-      rows.push(['  conversations', `${n(c.sent)} sent (${n(c.resent)} from earlier) · ${n(c.dead)} dead · ${n(c.parked)} parked · ${n(c.open)} open${c.webhookDown || c.unreachable === true ? ` · webhook ${c.unreachable === true ? 'unreachable' : 'taken to be down'}${(c.waiting ?? 0) > 0 ? `, ${n(c.waiting ?? 0)} closed not tried (sent first next run)` : ''}` : ''}`]);
+      rows.push(['  conversations', `${n(c.sent)} sent (${n(c.resent)} from earlier) · ${n(c.dead)} dead · ${n(c.parked)} parked · ${n(c.open)} open${(c.capped ?? 0) > 0 ? ` · ${n(c.capped ?? 0)} cut by a cap` : ''}${c.webhookDown || c.unreachable === true ? ` · webhook ${c.unreachable === true ? 'unreachable' : 'taken to be down'}${(c.waiting ?? 0) > 0 ? `, ${n(c.waiting ?? 0)} closed not tried (sent first next run)` : ''}` : ''}`]);
+      if (c.openTooLong !== undefined && c.openTooLong !== null) rows.push(['  open too long', openTooLongText(c.openTooLong)]);
     }
   }
   const counts = view.counts;
@@ -38,6 +42,10 @@ export function statusTable(view: StatusView): string {
   }
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   return rows.map(([label, value]) => `${label.padEnd(width)}${value}\n`).join('');
+}
+
+function openTooLongText(open: NonNullable<DeliveryCounts['openTooLong']>): string {
+  return `chat history ${open.history}: a conversation open since ${open.startedAt} (${n(open.chats)} chats from chat ${open.firstChatId}), longer than ${seconds(open.spanMs)}: it is sent only once it goes quiet; set MAX_CONVERSATION_SPAN (not 0) to send it in parts`;
 }
 
 function stateText(view: StatusView): string {

@@ -18,6 +18,8 @@ export interface StatusView {
   readonly updatedAt: string | null;
   readonly cursor: Cursor | null;
   readonly floor: string | null;
+  /** The source (`BASE_URL`) the state was built from, or null when none is recorded (a file source, or no night yet). */
+  readonly source: string | null;
   readonly lastRun: LastRunView | null;
   /** Counted at the end of the last run (`countedAt`). */
   readonly counts: CountsView | null;
@@ -65,7 +67,7 @@ export interface LockView {
  */
 export function statusView(stateDir: string, file: Partial<StatusFile> | undefined, lock: LockView = { held: false }): StatusView {
   if (file === undefined) {
-    return { stateDir, ranBefore: false, state: 'never-ran', running: false, holder: null, progress: null, updatedAt: null, cursor: null, floor: null, lastRun: null, counts: null };
+    return { stateDir, ranBefore: false, state: 'never-ran', running: false, holder: null, progress: null, updatedAt: null, cursor: null, floor: null, source: null, lastRun: null, counts: null };
   }
   const recorded = file.running === true ? (file.holder ?? null) : null;
   const locker = lock.holder ?? null;
@@ -81,6 +83,7 @@ export function statusView(stateDir: string, file: Partial<StatusFile> | undefin
     updatedAt: file.updatedAt ?? null,
     cursor: file.cursor ?? null,
     floor: file.floor ?? null,
+    source: file.source ?? null,
     lastRun: lastRunView(file.lastRun ?? null),
     counts: countsView(file),
   };

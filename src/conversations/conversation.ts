@@ -39,6 +39,11 @@ export function toConversation(id: string, turns: readonly Turn[], continues: st
   const first = turns[0];
   const last = turns.at(-1);
   if (first === undefined || last === undefined) throw new TypeError('a conversation needs at least one turn');
+  return { ...headOf(id, first, last, continues), messages: turns.flatMap((turn) => turnMessages(turn, options)) };
+}
+
+/** The webhook body's fields but its messages, for a conversation from `first` to `last` (body-size.ts measures it). */
+export function headOf(id: string, first: Turn, last: Turn, continues: string | null): Omit<Conversation, 'messages'> {
   return {
     type: 'conversation',
     id,
@@ -49,6 +54,5 @@ export function toConversation(id: string, turns: readonly Turn[], continues: st
     startedAt: new Date(first.createdAt).toISOString(),
     endedAt: new Date(last.createdAt).toISOString(),
     continues,
-    messages: turns.flatMap((turn) => turnMessages(turn, options)),
   };
 }

@@ -10,7 +10,7 @@ import type { OutboxStatus, PlanItem } from '../state/records.js';
 import type { State } from '../state/state.js';
 import { Breaker } from './breaker.js';
 import { inHistoryOrder } from './in-history-order.js';
-import { planDeliveries, plannedConversations } from './plan.js';
+import { planDeliveries, plannedConversations, type OpenTooLong } from './plan.js';
 import type { SendConversation } from './webhook-sender.js';
 
 /** What the delivery phase did: conversations sent, resent, dead and parked, and the open ones it left staged (not delivered). */
@@ -27,6 +27,10 @@ export interface DeliveryCounts {
   /** Conversations still open, left staged for a later night, and their turns. */
   open: number;
   openTurns: number;
+  /** Closed conversations planned this run that a cap cut (MAX_CONVERSATION_SPAN or MAX_CONVERSATION_BYTES: DESIGN §2 "Caps"). */
+  capped: number;
+  /** The open conversation open longer than the span allows (only while the cap is off), or null; absent in older summaries. */
+  openTooLong?: OpenTooLong | null;
   /** Closed conversations never tried because the webhook was taken to be down: staged (or in the outbox) for the next run, which sends them first. */
   waiting: number;
   webhookDown: boolean;
@@ -42,6 +46,10 @@ export interface DeliverOptions {
   readonly gapMs: number;
   /** Keep reasoning blocks in assistant messages (KEEP_REASONING; turnMessages). @default false */
   readonly keepReasoning?: boolean;
+  /** MAX_CONVERSATION_SPAN (ms), 0 = off. @default 0 */
+  readonly maxSpanMs?: number;
+  /** MAX_CONVERSATION_BYTES, 0 = off. @default 0 */
+  readonly maxBytes?: number;
   /** The instant that decides which conversations are closed. */
   readonly nowMs: number;
   /** Conversations POSTed at once, each of a different chat history. */
@@ -67,8 +75,9 @@ export interface DeliverOptions {
  * grows by the POSTs made.
  */
 export async function deliver(state: State, options: DeliverOptions): Promise<DeliveryCounts> {
-  const { planned, open, openTurns } = await planDeliveries(state, { gapMs: options.gapMs, nowMs: options.nowMs, retryStatuses: options.retryStatuses ?? ['pending', 'dead'], newConversations: options.newConversations ?? true });
-  const result: DeliveryCounts = { sent: 0, resent: 0, dead: 0, parked: 0, redirected: 0, open, openTurns, waiting: 0, webhookDown: false, unreachable: false, lastError: null };
+  const caps = { maxSpanMs: options.maxSpanMs ?? 0, maxBytes: options.maxBytes ?? 0 };
+  const { planned, open, openTurns, capped, openTooLong } = await planDeliveries(state, { gapMs: options.gapMs, ...caps, keepReasoning: options.keepReasoning ?? false, nowMs: options.nowMs, retryStatuses: options.retryStatuses ?? ['pending', 'dead'], newConversations: options.newConversations ?? true });
+  const result: DeliveryCounts = { sent: 0, resent: 0, dead: 0, parked: 0, redirected: 0, open, openTurns, capped, openTooLong, waiting: 0, webhookDown: false, unreachable: false, lastError: null };
   let tried = 0;
   let untouched = 0; // tried, but the webhook was unreachable: they wait as they were
   const breaker = new Breaker();

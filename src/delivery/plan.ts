@@ -11,6 +11,12 @@ import type { State } from '../state/state.js';
 /** What to plan: the outbox entries to send again, and whether to form new conversations from the staged turns. */
 export interface PlanOptions {
   readonly gapMs: number;
+  /** MAX_CONVERSATION_SPAN (ms), 0 = off (DESIGN §2 "Caps"). @default 0 */
+  readonly maxSpanMs?: number;
+  /** MAX_CONVERSATION_BYTES, 0 = off. @default 0 */
+  readonly maxBytes?: number;
+  /** Keep reasoning blocks (KEEP_REASONING): the byte cap measures the body as it is written. @default false */
+  readonly keepReasoning?: boolean;
   /** The instant that decides which conversations are closed (DESIGN §2). */
   readonly nowMs: number;
   readonly retryStatuses: readonly OutboxStatus[];
@@ -22,7 +28,24 @@ export interface Planned {
   planned: number;
   open: number;
   openTurns: number;
+  /** Closed conversations a cap cut (the next part continues them). */
+  capped: number;
+  /** The open conversation that has been open the longest, when longer than the span allows (24 h while the cap is off). */
+  openTooLong: OpenTooLong | null;
 }
+
+/** An open conversation older than the span allows: its history, first turn and size (ids and counts only). */
+export interface OpenTooLong {
+  readonly history: string;
+  readonly startedAt: string;
+  readonly firstChatId: number;
+  readonly chats: number;
+  /** The span it was judged by (ms). */
+  readonly spanMs: number;
+}
+
+// The span an open conversation is judged by when MAX_CONVERSATION_SPAN is 0 (off): its default.
+const defaultSpanMs = 24 * 3_600_000;
 
 // Plan entries written per batch.
 const planChunk = 512;
@@ -35,7 +58,8 @@ const planChunk = 512;
  * Runs only after paging (DESIGN §2: nothing is delivered while paging). Memory holds one conversation at a time.
  */
 export async function planDeliveries(state: State, options: PlanOptions): Promise<Planned> {
-  const planned: Planned = { planned: 0, open: 0, openTurns: 0 };
+  const planned: Planned = { planned: 0, open: 0, openTurns: 0, capped: 0, openTooLong: null };
+  const spanMs = options.maxSpanMs !== undefined && options.maxSpanMs > 0 ? options.maxSpanMs : defaultSpanMs;
   await state.plan.clear();
   let batch = state.plan.batch();
   const put = async (startedAtMs: number, id: string, item: PlanItem): Promise<void> => {
@@ -55,8 +79,13 @@ export async function planDeliveries(state: State, options: PlanOptions): Promis
       if (!run.closed) {
         planned.open++;
         planned.openTurns += run.turns.length;
+        const since = options.nowMs - first.createdAt;
+        if (since > spanMs && (planned.openTooLong === null || first.createdAt < Date.parse(planned.openTooLong.startedAt))) {
+          planned.openTooLong = { history: historyKey(historyOf(first)), startedAt: new Date(first.createdAt).toISOString(), firstChatId: first.id, chats: run.turns.length, spanMs };
+        }
         continue;
       }
+      if (run.cut !== undefined) planned.capped++;
       await put(first.createdAt, conversationIdOf(run.turns), { history: historyKey(historyOf(first)), turnKeys: run.turns.map(turnKey) });
     }
   }

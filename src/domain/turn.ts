@@ -39,4 +39,9 @@ export interface Turn {
   readonly sources?: readonly Source[];
   /** false when the user reset the chat history or deleted the chat in the UI (AnythingLLM's `include`). */
   readonly include: boolean;
+  /**
+   * Set by staging, never by the source: the chat's identity digest (chat-identity.ts) when it came under an id that
+   * already belonged to a sent chat (DESIGN §1 "A chat's identity"); its conversation's id then names it apart.
+   */
+  readonly reused?: string;
 }

@@ -96,10 +96,11 @@ function newer(a: Newest | undefined, b: Newest | undefined): Newest | undefined
   return b !== undefined && b.id > a.id ? b : a;
 }
 
+// DESIGN §1: page 0's newest chat below the cursor means the newest chats were deleted, or the source went back.
 function warnIfBehindCursor(page: Page, cursorId: number | undefined, log: Logger): void {
   const newest = Math.max(...page.ids);
   if (cursorId !== undefined && newest < cursorId) {
-    log.warn({ newest, cursor: cursorId }, "the source's newest chat id is below the cursor: was the AnythingLLM database replaced? Only page 0 is read while that lasts");
+    log.warn({ newest, cursor: cursorId }, `the source's newest chat id ${newest} is below the cursor ${cursorId}: its newest chats were deleted, or the source went back (AnythingLLM restored from a backup, or BASE_URL names another server); paging goes on as usual, and chats under reused ids are sent as new chats`);
   }
 }
 
@@ -116,5 +117,6 @@ function add(a: Collected['counts'], b: Collected['counts']): Collected['counts'
     changedAfterSend: a.changedAfterSend + b.changedAfterSend,
     hiddenAfterSend: a.hiddenAfterSend + b.hiddenAfterSend,
     deletedAfterSend: a.deletedAfterSend + b.deletedAfterSend,
+    reusedIds: a.reusedIds + b.reusedIds,
   };
 }

@@ -19,7 +19,8 @@ export interface NightStart {
 
 /**
  * Reads the cursor, the floor and the paging record and sets the night's scope: paging reaches back at least to the
- * first turn of every open conversation, so a re-read shows what became of it, and to REREAD_WINDOW before the
+ * first turn of every conversation open when the last night ended (judged with that night's `now`, recorded as
+ * State.openFrom, DESIGN §1 "Open") or open at `nowMs`, so a re-read shows what became of it, and to REREAD_WINDOW before the
  * cursor's createdAt — completed agent chats, edits, resets, deletions (DESIGN §1); a first `--backfill` stopped
  * before paging reached its date is carried on by a run without one (DESIGN §5, docs/operations.md "Long first backfills"); a
  * first `--backfill`'s date is recorded (State.setFirstBackfill) before any page is read.
@@ -37,10 +38,14 @@ export async function nightScope(state: State, config: Config, nowMs: number, lo
   }
   const scope: Scope = {
     ...runScope(cursor?.id, floorMs, config.backfill?.getTime() ?? unfinishedMs),
-    rereadToId: await lowestOpenChatId(state, { gapMs: config.gapMs, nowMs }),
+    rereadToId: lowest(await state.openFrom(), await lowestOpenChatId(state, { gapMs: config.gapMs, nowMs })),
     rereadToMs: rereadWindowEnd(cursor, config.rereadWindowMs),
   };
   // A first --backfill is recorded before its first page, so a run stopped before any page is staged still binds the next.
   if (cursor === undefined && floorMs === undefined && Number.isFinite(scope.horizonMs)) await state.setFirstBackfill(scope.horizonMs);
   return { cursor, floorMs, scope, paging };
+}
+
+function lowest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }

@@ -19,6 +19,9 @@ export interface ReplayOptions {
   readonly gapMs: number;
   /** Keep reasoning blocks in assistant messages (KEEP_REASONING; turnMessages). @default false */
   readonly keepReasoning?: boolean;
+  /** The caps (DESIGN §2 "Caps"), 0 = off. */
+  readonly maxSpanMs: number;
+  readonly maxBytes: number;
   /** The instant that decides which conversations are closed. */
   readonly nowMs: number;
   /** This replay's Idempotency-Key suffix (new for every replay). */
@@ -38,7 +41,7 @@ export async function replayConversations(state: State, options: ReplayOptions):
   const written = { keepReasoning: options.keepReasoning ?? false };
   let history: string | undefined;
   let previous: PreviousConversation | undefined; // the history's latest conversation frozen by this replay
-  for await (const run of rollingGap(replayedTurns(state), { gapMs: options.gapMs, nowMs: options.nowMs })) {
+  for await (const run of rollingGap(replayedTurns(state), options)) {
     const first = run.turns[0];
     if (first === undefined) continue;
     const key = historyKey(historyOf(first));

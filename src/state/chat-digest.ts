@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { chatIdentity } from '../domain/chat-identity.js';
 import type { Turn } from '../domain/turn.js';
+import type { ChatMark } from './records.js';
 
 /** The `h` a conversation mark holds once its chat is known to be deleted from the source (no digest equals it). */
 export const goneDigest = '-';
@@ -12,4 +14,9 @@ export const goneDigest = '-';
  */
 export function chatDigest(turn: Pick<Turn, 'prompt' | 'reply' | 'include'>): string {
   return createHash('sha256').update(JSON.stringify([turn.prompt, turn.reply, turn.include])).digest('hex').slice(0, 16);
+}
+
+/** The mark of a chat frozen in conversation `conversationId`: the digest of what it says and of its identity (DESIGN §1, §4). */
+export function frozenMark(conversationId: string, turn: Turn): ChatMark {
+  return { s: 'conv', c: conversationId, h: chatDigest(turn), i: chatIdentity(turn) };
 }

@@ -4,10 +4,10 @@ import type { MessageOptions } from '../conversations/turn-messages.js';
 import type { Conversation } from '../domain/conversation.js';
 import { McError } from '../errors.js';
 import type { Turn } from '../domain/turn.js';
-import { chatDigest } from './chat-digest.js';
+import { frozenMark } from './chat-digest.js';
 import { historyKey, historySentKey, padId } from './keys.js';
 import type { GroupCommit } from './group-commit.js';
-import type { ChatMark, HistorySent, OutboxEntry, OutboxStatus, SentRecord } from './records.js';
+import type { HistorySent, OutboxEntry, OutboxStatus, SentRecord } from './records.js';
 import { inShortReads } from './short-reads.js';
 import type { State } from './state.js';
 
@@ -28,7 +28,7 @@ export async function freeze(commits: GroupCommit, state: State, conversation: C
   const entry: OutboxEntry = { conversation: head, turnKeys, status: 'pending', attempts: 0, frozenAt: now.toISOString() };
   await commits.commit((batch) => {
     batch.put(conversation.id, entry, { sublevel: state.outbox });
-    for (const turn of turns) batch.put(padId(turn.id), { s: 'conv', c: conversation.id, h: chatDigest(turn) } satisfies ChatMark, { sublevel: state.chats });
+    for (const turn of turns) batch.put(padId(turn.id), frozenMark(conversation.id, turn), { sublevel: state.chats });
   });
   return { entry, conversation };
 }

@@ -5,12 +5,15 @@ import type { ResumeFrom } from '../source/find-resume-page.js';
  * The per-chat mark (a processed key): what became of a chat id, so a re-read never stages or sends it twice.
  * `conv`: frozen in conversation `c` (sent or in the outbox), with `h` the chat-digest.ts digest of what was frozen
  * (absent in marks written before it existed; `-` once the chat is known deleted). `gone`: staged once, then proven
- * deleted from the source by a re-read (DESIGN §1), and unstaged.
+ * deleted from the source by a re-read (DESIGN §1), and unstaged. `i` is the chat-identity.ts digest of the frozen
+ * chat (absent in marks written before schema 4: their sent conversation's history and time range stand for it, see
+ * reused-ids.ts). `hidden` with `r`: a hidden chat under an id that belonged to a sent chat (its conversation, once
+ * shown, must not take the id of one sent before).
  */
 export type ChatMark =
   | { readonly s: 'staged'; readonly k: string; readonly u: number }
-  | { readonly s: 'conv'; readonly c: string; readonly h?: string }
-  | { readonly s: 'hidden' }
+  | { readonly s: 'conv'; readonly c: string; readonly h?: string; readonly i?: string }
+  | { readonly s: 'hidden'; readonly r?: string }
   | { readonly s: 'gone' }
   | { readonly s: 'bad' };
 

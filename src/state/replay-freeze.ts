@@ -1,6 +1,6 @@
 import type { Conversation } from '../domain/conversation.js';
 import type { Turn } from '../domain/turn.js';
-import { chatDigest } from './chat-digest.js';
+import { frozenMark } from './chat-digest.js';
 import { historySentKey, padId, turnKey } from './keys.js';
 import { bodyOf } from './outbox.js';
 import type { MessageOptions } from '../conversations/turn-messages.js';
@@ -36,7 +36,7 @@ export async function freezeReplayed(state: State, conversation: Conversation, t
     const mark = replaced.marks[i];
     if (mark?.s === 'staged') batch.del(mark.k, { sublevel: state.turns });
     batch.del(turnKey(turn), { sublevel: state.turns });
-    batch.put(padId(turn.id), { s: 'conv', c: conversation.id, h: chatDigest(turn) } satisfies ChatMark, { sublevel: state.chats });
+    batch.put(padId(turn.id), frozenMark(conversation.id, turn), { sublevel: state.chats });
   });
   await batch.write();
 }

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import { chatIdentity } from '../domain/chat-identity.js';
 import type { PageRecord } from '../domain/page-record.js';
 import type { Turn } from '../domain/turn.js';
 import type { IdGap } from '../source/id-gaps.js';
 import { chatDigest, goneDigest } from './chat-digest.js';
 import { padId, turnKey } from './keys.js';
 import type { ChatMark } from './records.js';
+import { findReusedIds, sameStagedChat } from './reused-ids.js';
 import type { State } from './state.js';
 
 /** What staging one page did, chat by chat. */
@@ -29,15 +31,23 @@ export interface StageCounts {
   hiddenAfterSend: number;
   /** Sent chats proven deleted from the source. */
   deletedAfterSend: number;
+  /**
+   * Copies whose identity differs from the chat last known under their id (DESIGN §1 "A chat's identity"): another
+   * chat under a reused id — the source was restored from a backup or is another server. Staged as new (or skipped
+   * when hidden); a staged, unsent chat it replaces is counted `gone` too.
+   */
+  reusedIds: number;
 }
 
 /** Chat ids behind some of the counts, for `reconcile`'s table (DESIGN §4); never text. */
 export interface StageFindings {
-  /** Chats never seen before (no mark), staged now. */
+  /** Chats never seen before (no mark, or a mark of another chat under a reused id), staged now. */
   readonly missed: number[];
   readonly changedAfterSend: number[];
   readonly hiddenAfterSend: number[];
   readonly deletedAfterSend: number[];
+  /** Chats under reused ids, staged (or skipped) as new chats. */
+  readonly reusedIds: number[];
 }
 
 /** How to stage. */
@@ -53,12 +63,12 @@ export interface StageOptions {
 
 /** An empty tally. */
 export function zeroCounts(): StageCounts {
-  return { read: 0, staged: 0, updated: 0, skipped: 0, quarantined: 0, ignored: 0, gone: 0, changedAfterSend: 0, hiddenAfterSend: 0, deletedAfterSend: 0 };
+  return { read: 0, staged: 0, updated: 0, skipped: 0, quarantined: 0, ignored: 0, gone: 0, changedAfterSend: 0, hiddenAfterSend: 0, deletedAfterSend: 0, reusedIds: 0 };
 }
 
 /** An empty findings collector. */
 export function noFindings(): StageFindings {
-  return { missed: [], changedAfterSend: [], hiddenAfterSend: [], deletedAfterSend: [] };
+  return { missed: [], changedAfterSend: [], hiddenAfterSend: [], deletedAfterSend: [], reusedIds: [] };
 }
 
 /**
@@ -68,7 +78,9 @@ export function noFindings(): StageFindings {
  * `lastUpdatedAt` is a stale copy and ignored), a chat hidden since is unstaged, a hidden chat now shown (a
  * completed agent chat) is staged, a staged chat the page proves gone (`absentBetween`) is unstaged; a copy of a
  * chat frozen for delivery or sent is never restaged, but a sent one that now says something else, or is hidden or
- * gone, is counted (once per change: its mark keeps the digest of what it says now).
+ * gone, is counted (once per change: its mark keeps the digest of what it says now). A copy whose identity differs
+ * from the chat known under its id (chat-identity.ts) is another chat under a reused id: staged as new, never taken
+ * for a change after sending; a staged chat it replaces is gone.
  */
 export function stagePage(state: State, records: readonly PageRecord[], options: StageOptions): Promise<StageCounts> {
   return state.exclusive(() => stageExclusively(state, records, options));
@@ -83,7 +95,9 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
   const quarantineKeys = records.map((result) => (result.kind === 'bad' ? quarantineKey(result.id, result.raw) : undefined));
   const known = await state.quarantine.getMany(quarantineKeys.filter((key) => key !== undefined));
   const knownQuarantine = new Set(quarantineKeys.filter((key) => key !== undefined).filter((_, i) => known[i] !== undefined));
-  const sentDiffers = await sentChanges(state, records.flatMap((result) => (result.kind === 'turn' ? [result.turn] : [])), marks);
+  const pageTurns = records.flatMap((result) => (result.kind === 'turn' ? [result.turn] : []));
+  const { reused, learned } = await findReusedIds(state, pageTurns, marks);
+  const sentDiffers = await sentChanges(state, pageTurns.filter((turn) => !reused.has(turn.id)), marks);
   const batch = state.db.batch();
   const at = new Date(options.realNowMs).toISOString();
   const findings = options.findings;
@@ -106,14 +120,17 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
         setMark(turn.id, { s: 'hidden' });
         return void counts.skipped++;
       }
-      stage(turn);
+      stage(turn, mark?.s === 'hidden' && mark.r !== undefined ? chatIdentity(turn) : undefined);
       if (mark === undefined) findings?.missed.push(turn.id);
       return void counts.staged++;
     }
+    if (mark.s === 'conv' && reused.has(turn.id)) return void stageReused(turn, reused.get(turn.id) as string);
     if (mark.s === 'conv') {
       const change = sentDiffers.get(turn.id);
+      const i = mark.i ?? learned.get(turn.id);
+      if (change === undefined && i !== mark.i) setMark(turn.id, { ...mark, i } as ChatMark);
       if (change !== undefined) {
-        setMark(turn.id, { s: 'conv', c: mark.c, h: change.digest });
+        setMark(turn.id, { s: 'conv', c: mark.c, h: change.digest, ...(i === undefined ? {} : { i }) });
         if (change.sent && mark.h !== undefined) {
           const kind = turn.include ? 'changedAfterSend' : 'hiddenAfterSend';
           counts[kind]++;
@@ -122,13 +139,21 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
       }
       return void counts.ignored++;
     }
-    if (mark.s !== 'staged' || turn.updatedAt < mark.u) return void counts.ignored++;
+    if (mark.s !== 'staged') return void counts.ignored++;
     const staged = stagedTurns.get(mark.k);
+    if (staged !== undefined && !sameStagedChat(staged, turn)) {
+      // A staged, unsent chat whose id now carries another identity is gone, and the new chat is staged in its place.
+      batch.del(mark.k, { sublevel: state.turns });
+      stagedTurns.delete(mark.k);
+      counts.gone++;
+      return void stageReused(turn, staged.reused === undefined ? undefined : chatIdentity(turn));
+    }
+    if (turn.updatedAt < mark.u) return void counts.ignored++;
     if (staged !== undefined && turnKey(turn) === mark.k && sameTurn(staged, turn)) return void counts.ignored++;
     batch.del(mark.k, { sublevel: state.turns });
     stagedTurns.delete(mark.k);
-    if (hidden) setMark(turn.id, { s: 'hidden' });
-    else stage(turn);
+    if (hidden) setMark(turn.id, { s: 'hidden', ...(staged?.reused === undefined ? {} : { r: staged.reused }) });
+    else stage(turn, staged?.reused);
     counts.updated++;
   });
   for (const gap of options.absentBetween ?? []) {
@@ -139,7 +164,7 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
         setMark(id, { s: 'gone' });
         counts.gone++;
       } else if (mark.s === 'conv' && mark.h !== goneDigest && (await state.sent.get(mark.c)) !== undefined) {
-        setMark(id, { s: 'conv', c: mark.c, h: goneDigest });
+        setMark(id, { ...mark, h: goneDigest });
         counts.deletedAfterSend++;
         findings?.deletedAfterSend.push(id);
       }
@@ -148,11 +173,28 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
   await batch.write();
   return counts;
 
-  function stage(turn: Turn): void {
+  // `reused`: the identity digest when the chat came under an id a frozen chat had (its conversation's id names it apart).
+  function stage(incoming: Turn, reused?: string): void {
+    const { reused: _, ...copy } = incoming;
+    const turn: Turn = reused === undefined ? copy : { ...copy, reused };
     const key = turnKey(turn);
     stagedTurns.set(key, turn);
     batch.put(key, turn, { sublevel: state.turns });
     setMark(turn.id, { s: 'staged', k: key, u: turn.updatedAt });
+  }
+
+  // Another chat under a reused id (DESIGN §1 "A chat's identity"): new, staged (or skipped when hidden), counted.
+  function stageReused(turn: Turn, reused: string | undefined): void {
+    counts.reusedIds++;
+    findings?.reusedIds.push(turn.id);
+    if (turn.include || options.includeHidden) findings?.missed.push(turn.id); // a chat never seen: `reconcile` stages it
+    if (!turn.include && !options.includeHidden) {
+      setMark(turn.id, reused === undefined ? { s: 'hidden' } : { s: 'hidden', r: reused });
+      counts.skipped++;
+      return;
+    }
+    stage(turn, reused);
+    counts.staged++;
   }
 
   function setMark(id: number, mark: ChatMark): void {

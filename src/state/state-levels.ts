@@ -36,6 +36,13 @@ export interface Meta {
    * Dropped with the floor's write.
    */
   firstBackfill: number;
+  /** The source the state was built from (`BASE_URL`), written once a night's paging is done (DESIGN §1). */
+  source: string;
+  /**
+   * The lowest chat id of the conversations open when the last night ended (judged with that night's `now`): the next
+   * night re-reads back to it whatever its own `now` says (DESIGN §1 "Open"). Absent when none was open.
+   */
+  openFrom: number;
 }
 
 /** One sublevel per kind of record (DESIGN §4). */

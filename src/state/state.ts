@@ -19,9 +19,11 @@ import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
  * The state layout this code writes; a state with a higher number is refused, never rewritten, and an older one is
  * migrated on open (migrate.ts). 2: outbox entries keep their turns' keys instead of their messages. 3: staged
  * turns are keyed by chat history (a default thread per user and per API session), sent conversations are indexed
- * per history by end time (`histories`, for `continues`), and the night plans its deliveries (`plan`).
+ * per history by end time (`histories`, for `continues`), and the night plans its deliveries (`plan`). 4: the marks
+ * of frozen chats keep their identity (`i`, DESIGN §1 "A chat's identity"), staged turns under reused ids say so
+ * (`reused`), and `meta` records the source (`source`) and what was open at the last night's end (`openFrom`).
  */
-export const schemaVersion = 3;
+export const schemaVersion = 4;
 
 /**
  * Memory stays flat as history grows (DESIGN §4): LevelDB maps every table file it keeps open, and a mapped page
@@ -145,6 +147,26 @@ export class State implements StateLevels {
     return (await this.meta.get('firstBackfill')) as number | undefined;
   }
 
+  /** The source (`BASE_URL`) the state was built from, or undefined before a night finished paging (or from a file). */
+  async source(): Promise<string | undefined> {
+    return (await this.meta.get('source')) as string | undefined;
+  }
+
+  /** Records the source a night finished paging from. */
+  async setSource(source: string): Promise<void> {
+    await this.meta.put('source', source);
+  }
+
+  /** The lowest chat id of the conversations open when the last night ended (Meta `openFrom`), or undefined. */
+  async openFrom(): Promise<number | undefined> {
+    return (await this.meta.get('openFrom')) as number | undefined;
+  }
+
+  /** Records, at a night's end, the lowest chat id of its open conversations (undefined: none open). */
+  async setOpenFrom(id: number | undefined): Promise<void> {
+    await (id === undefined ? this.meta.del('openFrom') : this.meta.put('openFrom', id));
+  }
+
   /** Records a first `--backfill`'s date before its first page is read. */
   async setFirstBackfill(dateMs: number): Promise<void> {
     await this.meta.put('firstBackfill', dateMs);
@@ -173,7 +195,7 @@ export class State implements StateLevels {
       if (found > schemaVersion) {
         throw new McError('MC_STATE_NEWER', `state in ${this.stateDir} was written by a newer memory-cron (schema ${found}, this one knows ${schemaVersion}); upgrade memory-cron — nothing was rewritten`);
       }
-      if (found < schemaVersion) await migrate(this, schemaVersion);
+      if (found < schemaVersion) await migrate(this, found, schemaVersion);
       return;
     }
     const [anyKey] = await this.db.keys({ limit: 1 }).all();

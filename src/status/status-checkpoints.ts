@@ -13,12 +13,16 @@ export interface CheckpointStart {
   readonly holder: Holder;
   readonly cursor: Cursor | undefined;
   readonly floorMs: number | undefined;
+  /** The source (`BASE_URL`) on record, if any. */
+  readonly source?: string | undefined;
 }
 
 /** How the run ended, for the final rewrite; `totals` undefined keeps the last known ones. */
 export interface CheckpointEnd {
   readonly cursor: Cursor | undefined;
   readonly floorMs: number | undefined;
+  /** The source on record at the end; undefined keeps the one of the start. */
+  readonly source?: string | undefined;
   readonly lastRun: LastRun;
   readonly totals?: StatusTotals | undefined;
 }
@@ -44,6 +48,7 @@ export class StatusCheckpoints {
       progress: null,
       cursor: start.cursor ?? null,
       floor: floorText(start.floorMs),
+      source: start.source ?? previous?.source ?? null,
       lastRun: isLastRun(previous?.lastRun) ? previous.lastRun : null,
       totals: previous?.totals ?? null,
     };
@@ -82,6 +87,7 @@ export class StatusCheckpoints {
       progress: null,
       cursor: end.cursor ?? null,
       floor: floorText(end.floorMs),
+      source: end.source ?? this.current.source ?? null,
       lastRun: end.lastRun,
       totals: end.totals ?? this.current.totals,
     };

@@ -19,6 +19,8 @@ export interface StatusFile {
   readonly cursor: Cursor | null;
   /** The oldest `createdAt` taken in, when the first run was a `--backfill`; null = all history. */
   readonly floor: string | null;
+  /** The source (`BASE_URL`) the state was built from; null or absent when none is recorded (file source, older runs). */
+  readonly source?: string | null;
   readonly lastRun: LastRun | null;
   /** What the state held at the end of the last run (or `dead-letters retry`). */
   readonly totals: StatusTotals | null;

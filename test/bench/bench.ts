@@ -11,7 +11,8 @@
 // --skip-2x, --skip-floor (while tuning memory), --skip-key (no night with a state key), --keep-state (leave the state folders, and print where), --skip-latency, --latency-ms MS (default 10),
 // --skip-faults, --faults-chats N (default 4250: about 940 conversations), --skip-webhook, --webhook-ms MS (default 50), --webhook-chats N (default chats ÷ 5: at 100k chats a 50 ms night
 // takes minutes), --cpu-prof DIR (profiles every CLI run into DIR), --verbose (each run's own report, on stderr),
-// --node-options STRING (added to NODE_OPTIONS for the CLI runs, e.g. a diagnostic --import). The CLI runs with the
+// --node-options STRING (added to NODE_OPTIONS for the CLI runs, e.g. a diagnostic --import), --caps-off (the job runs
+// with MAX_CONVERSATION_SPAN=0 and MAX_CONVERSATION_BYTES=0, to weigh the caps, which are on by default). The CLI runs with the
 // NODE_OPTIONS the service sets (systemd/memory-cron.service), so the bench measures the job as it runs at night.
 // The stand-in and the receiver run in one child process, the job and the floor each in another, and this
 // driver only waits while they run: on 2 cores the job gets one, the servers the other.
@@ -52,6 +53,7 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'string' },
     verbose: { type: 'boolean', default: false },
     'node-options': { type: 'string' },
+    'caps-off': { type: 'boolean', default: false },
   },
 });
 const chats = Number(flags.chats);
@@ -184,7 +186,8 @@ async function runFloor(name: string, count: number, env: NodeJS.ProcessEnv = {}
 }
 
 function envOf(): NodeJS.ProcessEnv {
-  return { PATH: process.env['PATH'], BASE_URL: servers.ready.apiUrl, API_KEY: servers.ready.apiKey, WEBHOOK_URL: servers.ready.webhookUrl, CONVERSATION_HOUR_WINDOW: '1', CONCURRENCY: String(concurrency) };
+  const caps = flags['caps-off'] ? { MAX_CONVERSATION_SPAN: '0', MAX_CONVERSATION_BYTES: '0' } : {};
+  return { ...caps, PATH: process.env['PATH'], BASE_URL: servers.ready.apiUrl, API_KEY: servers.ready.apiKey, WEBHOOK_URL: servers.ready.webhookUrl, CONVERSATION_HOUR_WINDOW: '1', CONCURRENCY: String(concurrency) };
 }
 
 async function takeTally(): Promise<Tally> {
