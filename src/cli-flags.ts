@@ -5,6 +5,7 @@ const flags = {
   'state-dir': { type: 'string', describe: 'state folder (STATE_DIR)' },
   'log-dir': { type: 'string', describe: 'also write a daily log file here (LOG_DIR)' },
   'webhook-url': { type: 'string', describe: 'memory webhook (WEBHOOK_URL)' },
+  'retract-webhook-url': { type: 'string', describe: 'where retractions go: changes to sent chats (RETRACT_WEBHOOK_URL; may equal the webhook)' },
   'webhook-secret-file': { type: 'string', describe: 'file holding the Standard Webhooks secret (else $CREDENTIALS_DIRECTORY/webhook-secret, else WEBHOOK_SECRET)' },
   concurrency: { type: 'string', describe: 'deliveries in flight (CONCURRENCY), 1–64' },
   'fix-permissions': { type: 'boolean', describe: 'make STATE_DIR owner-only (chmod -R go-rwx) instead of refusing it when other users can reach it' },
@@ -29,7 +30,7 @@ function pick<K extends keyof typeof flags>(...names: K[]): Pick<typeof flags, K
 }
 
 /** The flags of every command that may deliver: state, logs, webhook; secrets as values are caught to be refused. */
-export const deliveryFlags = pick('state-dir', 'log-dir', 'webhook-url', 'webhook-secret-file', 'concurrency', 'fix-permissions', 'api-key', 'webhook-secret');
+export const deliveryFlags = pick('state-dir', 'log-dir', 'webhook-url', 'retract-webhook-url', 'webhook-secret-file', 'concurrency', 'fix-permissions', 'api-key', 'webhook-secret');
 
 /** Where chats come from: the API (BASE_URL and the key) or an NDJSON file. */
 export const sourceFlags = pick('base-url', 'api-key-file', 'include-hidden', 'source');

@@ -19,6 +19,8 @@ export interface Config extends MonitoringSettings {
   readonly webhookUrl: string | undefined;
   /** Standard Webhooks secret; deliveries are unsigned when undefined. */
   readonly webhookSecret: string | undefined;
+  /** Where retractions go (`RETRACT_WEBHOOK_URL`, DESIGN §3b; may equal WEBHOOK_URL); unset, changes to sent chats are only counted. @default unset */
+  readonly retractWebhookUrl: string | undefined;
   /** The conversation gap. @default 1 h (CONVERSATION_HOUR_WINDOW) */
   readonly gapMs: number;
   /** @default ./state */
@@ -66,6 +68,7 @@ export interface ConfigFlags {
   readonly apiKeyFile?: string | undefined;
   readonly webhookUrl?: string | undefined;
   readonly webhookSecretFile?: string | undefined;
+  readonly retractWebhookUrl?: string | undefined;
   readonly gap?: string | undefined;
   readonly stateDir?: string | undefined;
   readonly logDir?: string | undefined;
@@ -99,6 +102,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     source: needs.source ? sourceConfig(flags, env) : undefined,
     webhookUrl: needs.webhook ? urlSetting(flags.webhookUrl ?? env['WEBHOOK_URL'], 'WEBHOOK_URL', '--webhook-url', 'the memory webhook, e.g. https://memory.example/hook') : undefined,
     webhookSecret: readSecret({ file: flags.webhookSecretFile, credential: 'webhook-secret', envName: 'WEBHOOK_SECRET' }, env),
+    retractWebhookUrl: retractUrl(flags.retractWebhookUrl ?? env['RETRACT_WEBHOOK_URL']),
     gapMs: gapText === undefined ? 3_600_000 : positiveDuration(gapText, 'h', flags.gap === undefined ? 'CONVERSATION_HOUR_WINDOW' : '--gap', 'hours like 1 or 1.5, or 90m'),
     stateDir: nonEmpty(flags.stateDir ?? env['STATE_DIR']) ?? 'state',
     logDir: nonEmpty(flags.logDir ?? env['LOG_DIR']),
@@ -155,8 +159,13 @@ function sourceConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): SourceConfig 
   return { kind: 'api', baseUrl, apiKey };
 }
 
+// RETRACT_WEBHOOK_URL: optional (empty is unset); when given, checked as WEBHOOK_URL is.
+function retractUrl(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : urlSetting(value, 'RETRACT_WEBHOOK_URL', '--retract-webhook-url', 'the retraction webhook, e.g. https://memory.example/forget');
+}
+
 // BASE_URL or WEBHOOK_URL: present, and an http(s) URL without credentials (http-url.ts); the text as given, trimmed.
-function urlSetting(value: string | undefined, envName: 'BASE_URL' | 'WEBHOOK_URL', flag: string, example: string): string {
+function urlSetting(value: string | undefined, envName: 'BASE_URL' | 'WEBHOOK_URL' | 'RETRACT_WEBHOOK_URL', flag: string, example: string): string {
   if (value === undefined || value.trim() === '') fail(`${envName} is missing; set ${envName} or ${flag} to ${example}`);
   const credentialsHint = envName === 'BASE_URL' ? 'the API key goes in API_KEY, --api-key-file or the api-key credential' : 'sign deliveries with WEBHOOK_SECRET instead';
   httpUrl(value, { name: envName, example, credentialsHint });

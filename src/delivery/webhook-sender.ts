@@ -29,11 +29,14 @@ class PermanentRefusal extends Error {}
 /** Sends one conversation, retrying what DESIGN §3 retries; never throws for an HTTP or network failure. */
 export type SendConversation = (conversation: Conversation, idempotencyKey: string) => Promise<DeliveryOutcome>;
 
+/** Sends one webhook body of any type (a conversation, a retraction), as SendConversation does. */
+export type SendBody = (body: object, idempotencyKey: string) => Promise<DeliveryOutcome>;
+
 /** A SendConversation that POSTs to the webhook with Idempotency-Key, optional signature and p-retry. */
-export function webhookSender(options: WebhookOptions): SendConversation {
+export function webhookSender(options: WebhookOptions): SendBody {
   const shownAs = safeOrigin(options.url); // its path may be the webhook's token (n8n, Zapier): never in a message
-  return async (conversation, idempotencyKey) => {
-    const body = JSON.stringify(conversation);
+  return async (event, idempotencyKey) => {
+    const body = JSON.stringify(event);
     try {
       const status = await withRetry(async () => {
         const headers: Record<string, string> = {

@@ -6,6 +6,7 @@ import { chatDigest, goneDigest } from './chat-digest.js';
 import { padId, turnKey } from './keys.js';
 import type { ChatMark } from './records.js';
 import type { State } from './state.js';
+import { ChangeFinder } from '../retractions/change-finder.js';
 
 /** What staging one page did, chat by chat. */
 export interface StageCounts {
@@ -49,6 +50,8 @@ export interface StageOptions {
   readonly absentBetween?: readonly IdGap[];
   /** Collects the chat ids behind `staged` (never seen before) and the after-send counts. */
   readonly findings?: StageFindings;
+  /** RETRACT_WEBHOOK_URL is set: changes to sent chats are kept to be told (retractions/change-finder.ts), not only counted. @default false */
+  readonly retractions?: boolean;
 }
 
 /** An empty tally. */
@@ -83,9 +86,11 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
   const quarantineKeys = records.map((result) => (result.kind === 'bad' ? quarantineKey(result.id, result.raw) : undefined));
   const known = await state.quarantine.getMany(quarantineKeys.filter((key) => key !== undefined));
   const knownQuarantine = new Set(quarantineKeys.filter((key) => key !== undefined).filter((_, i) => known[i] !== undefined));
-  const sentDiffers = await sentChanges(state, records.flatMap((result) => (result.kind === 'turn' ? [result.turn] : [])), marks);
+  const turns = records.flatMap((result) => (result.kind === 'turn' ? [result.turn] : []));
+  const sentDiffers = await sentChanges(state, turns, marks);
   const batch = state.db.batch();
   const at = new Date(options.realNowMs).toISOString();
+  const changes = options.retractions === true ? await ChangeFinder.load(state, turns, marks, at) : undefined;
   const findings = options.findings;
 
   records.forEach((result, index) => {
@@ -109,6 +114,10 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
       stage(turn);
       if (mark === undefined) findings?.missed.push(turn.id);
       return void counts.staged++;
+    }
+    if (mark.s === 'conv' && changes !== undefined && mark.h !== undefined) {
+      count(changes.seen(turn, mark, batch), turn.id);
+      return void counts.ignored++;
     }
     if (mark.s === 'conv') {
       const change = sentDiffers.get(turn.id);
@@ -138,6 +147,8 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
         batch.del(mark.k, { sublevel: state.turns });
         setMark(id, { s: 'gone' });
         counts.gone++;
+      } else if (mark.s === 'conv' && changes !== undefined) {
+        if (await changes.gone(id, mark, batch)) count('deletedAfterSend', id);
       } else if (mark.s === 'conv' && mark.h !== goneDigest && (await state.sent.get(mark.c)) !== undefined) {
         setMark(id, { s: 'conv', c: mark.c, h: goneDigest });
         counts.deletedAfterSend++;
@@ -153,6 +164,12 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
     stagedTurns.set(key, turn);
     batch.put(key, turn, { sublevel: state.turns });
     setMark(turn.id, { s: 'staged', k: key, u: turn.updatedAt });
+  }
+
+  function count(kind: 'changedAfterSend' | 'hiddenAfterSend' | 'deletedAfterSend' | undefined, id: number): void {
+    if (kind === undefined) return;
+    counts[kind]++;
+    findings?.[kind].push(id);
   }
 
   function setMark(id: number, mark: ChatMark): void {
