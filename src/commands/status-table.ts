@@ -26,12 +26,18 @@ export function statusTable(view: StatusView): string {
       const c = last.conversations;
       rows.push(['  conversations', `${n(c.sent)} sent (${n(c.resent)} from earlier) · ${n(c.dead)} dead · ${n(c.parked)} parked · ${n(c.open)} open${c.webhookDown ? ` · webhook taken to be down${(c.waiting ?? 0) > 0 ? `, ${n(c.waiting ?? 0)} closed not tried (sent first next run)` : ''}` : ''}`]);
     }
+    if (last.retractions !== null && last.retractions !== undefined) {
+      const r = last.retractions;
+      rows.push(['  retractions', `${n(r.sent)} sent (${n(r.resent)} from earlier) · ${n(r.frozen)} frozen · ${n(r.dead)} dead · ${n(r.parked)} parked · ${n(r.waiting)} waiting${r.webhookDown ? ' · retraction webhook taken to be down' : ''}`]);
+    }
   }
   const counts = view.counts;
   if (counts !== null) {
     rows.push(['open', `${counts.openConversations === null ? '?' : n(counts.openConversations)} conversations, ${n(counts.stagedChats)} staged chats`]);
     rows.push(['sent', `${n(counts.sentConversations)} conversations`]);
     rows.push(['dead letters', `${n(counts.deadLetters)} dead · ${n(counts.parked)} parked · ${n(counts.pending)} pending${counts.deadLetters + counts.parked > 0 ? '  (memory-cron dead-letters)' : ''}`]);
+    const r = counts.retractions;
+    if (r.sent + r.waiting + r.dead + r.parked > 0) rows.push(['retractions', `${n(r.sent)} sent · ${n(r.waiting)} waiting · ${n(r.dead)} dead · ${n(r.parked)} parked${r.dead + r.parked > 0 ? '  (memory-cron dead-letters)' : ''}`]);
     rows.push(['quarantined', `${n(counts.quarantined)} records${counts.quarantined > 0 ? '  (memory-cron quarantine)' : ''}`]);
     if (counts.countedAt !== null) rows.push(['counted at', `${counts.countedAt}${view.running ? ' (the end of the last run; the running one counts when it ends)' : ''}`]);
   }
