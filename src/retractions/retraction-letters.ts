@@ -26,10 +26,9 @@ export async function retractionLetters(state: State): Promise<{ letters: Retrac
   return { letters: entries.filter((entry) => entry.status !== 'pending').map(view), pending: entries.filter((entry) => entry.status === 'pending').length };
 }
 
-/** A retraction's row of the `dead-letters` table, in its columns (CONVERSATION, WORKSPACE, CHAT HISTORY, STATUS, ATTEMPTS, FAILED AT, LAST ERROR). */
+/** A retraction's row of the `dead-letters` table, in its columns (CONVERSATION, WORKSPACE, CHAT HISTORY, STATUS, ATTEMPTS, FAILED AT, LAST ERROR): `ret_… → conv_…`. */
 export function retractionRow(letter: RetractionLetterView, history: string): string[] {
-  const { deleted, hidden, edited } = letter.chats;
-  return [`${letter.retraction} (retraction of ${letter.conversation}: ${deleted} deleted, ${hidden} hidden, ${edited} edited)`, `${letter.workspace.name} (${letter.workspace.id})`, history, letter.status, String(letter.attempts), letter.failedAt ?? '-', letter.lastError ?? '-'];
+  return [`${letter.retraction} → ${letter.conversation}`, `${letter.workspace.name} (${letter.workspace.id})`, history, `${letter.status} retraction`, String(letter.attempts), letter.failedAt ?? '-', letter.lastError ?? '-'];
 }
 
 function view(entry: RetractionEntry): RetractionLetterView {
