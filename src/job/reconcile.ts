@@ -48,6 +48,8 @@ export interface Reconciled {
  * yet sent, staged chats proven gone are unstaged, and changes to sent chats are counted once — but takes in only
  * chats at or below the cursor (newer ones are the next night's), and moves neither the cursor nor the floor.
  * A chat it stages that had no mark at all is *missed*: a page shift hid it from the night that paged past it.
+ * With RETRACT_WEBHOOK_URL set, the changes to sent chats it finds are kept to be told: the next night freezes and
+ * sends them (DESIGN §3b), as it sends the missed chats; reconcile itself posts nothing.
  * Throws the McErrors of a night's paging (source, state, MC_DEADLINE, MC_ABORTED).
  */
 export async function reconcile(config: Config, context: JobContext): Promise<Reconciled> {

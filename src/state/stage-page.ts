@@ -71,7 +71,8 @@ export function noFindings(): StageFindings {
  * `lastUpdatedAt` is a stale copy and ignored), a chat hidden since is unstaged, a hidden chat now shown (a
  * completed agent chat) is staged, a staged chat the page proves gone (`absentBetween`) is unstaged; a copy of a
  * chat frozen for delivery or sent is never restaged, but a sent one that now says something else, or is hidden or
- * gone, is counted (once per change: its mark keeps the digest of what it says now).
+ * gone, is counted (once per change: its mark keeps the digest of what it says now) — or, with `retractions`, kept to
+ * be told as a retraction (DESIGN §3b; retractions/change-finder.ts: the mark moves once the retraction is sent).
  */
 export function stagePage(state: State, records: readonly PageRecord[], options: StageOptions): Promise<StageCounts> {
   return state.exclusive(() => stageExclusively(state, records, options));
