@@ -39,7 +39,7 @@ export class ChangeFinder {
     const sent = await state.sent.getMany(conversations);
     return new ChangeFinder(
       state,
-      new Map(sentChats.map((chat, i) => [chat.id, records[i]])),
+      new Map(sentChats.map((chat, i) => [chat.id, ofConversation(records[i], chat.conversation)])),
       new Set(conversations.filter((_, i) => sent[i] !== undefined)),
       seenAt,
     );
@@ -64,7 +64,7 @@ export class ChangeFinder {
   /** A sent chat the page proves deleted (DESIGN §1 idGaps); true when that is a new change. */
   async gone(id: number, mark: ConvMark, batch: Batch): Promise<boolean> {
     if ((await this.state.sent.get(mark.c)) === undefined) return false;
-    const record = this.records.has(id) ? this.records.get(id) : await this.state.changed.get(padId(id));
+    const record = this.records.has(id) ? this.records.get(id) : ofConversation(await this.state.changed.get(padId(id)), mark.c);
     if ((record?.p?.h ?? record?.f?.h ?? mark.h) === goneDigest) return false;
     this.write(batch, id, { c: mark.c, ...(record?.f === undefined ? {} : { f: record.f }), p: { kind: 'deleted', h: goneDigest, seenAt: this.seenAt } });
     return true;
@@ -75,6 +75,11 @@ export class ChangeFinder {
     if (record.p === undefined && record.f === undefined) batch.del(padId(id), { sublevel: this.state.changed });
     else batch.put(padId(id), record, { sublevel: this.state.changed });
   }
+}
+
+// A chat's record when it belongs to the conversation its mark names now (not to another chat sent under a reused id).
+function ofConversation(record: ChangedChat | undefined, conversation: string): ChangedChat | undefined {
+  return record?.c === conversation ? record : undefined;
 }
 
 // The record without its unfrozen change.
