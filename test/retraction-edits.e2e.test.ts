@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Delivery } from './fixtures/webhook-receiver.ts';
-import { changedAfterNightOne, hour, iso, night1, nightAt, retractionsIn } from './helpers/retraction-nights.ts';
+import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
+import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
+import { cliEnv, secret } from './helpers/cli-env.js';
+import { changedAfterNightOne, hour, iso, night1, nightAt, retractionChats, retractionsIn } from './helpers/retraction-nights.ts';
+import { tempDir } from './helpers/temp-dir.js';
 import { runCli } from './helpers/run-cli.js';
 
 // DESIGN §3b "an edited chat that is edited again gives a new event; one that changes back to what was sent gives
@@ -63,6 +67,29 @@ describe('edits after a retraction (DESIGN §3b)', () => {
       assert.deepEqual(setUp.receiver.deliveries, [], 'and nothing more');
     } finally {
       await setUp.close();
+    }
+  });
+
+  it('a chat edited while its conversation is a dead letter: the conversation goes as frozen, the retraction only after it', async () => {
+    const failing = { now: true };
+    const standIn = await startStandIn({ chats: retractionChats() });
+    const receiver = await startWebhookReceiver({ secret, respond: (d) => ({ status: failing.now && d.body?.type !== 'retraction' ? 503 : 200 }) });
+    const env = cliEnv(standIn, receiver, await tempDir(), { WEBHOOK_SECRET: secret, RETRACT_WEBHOOK_URL: receiver.url, RETRIES: '0' });
+    try {
+      const first = await runCli(['run', '--now', iso(night(0))], env);
+      assert.equal(first.code, 6, 'the conversation of 401–405 is a dead letter');
+      standIn.update(402, { prompt: 'question 402, said better' });
+      failing.now = false;
+      receiver.clear();
+      await nightAt(env, night(1));
+      const about402 = receiver.deliveries.filter((d) => d.body?.type === 'retraction' || d.body.messages.some((m: { chatId: number }) => m.chatId === 402));
+      const sent = about402.map((d) => [d.body.type ?? 'conversation', d.body.messages?.find((m: { chatId: number }) => m.chatId === 402)?.content ?? null]);
+      assert.deepEqual(sent, [['conversation', 'question 402']], 'sent as frozen, nothing retracted before it was sent');
+      receiver.clear();
+      await nightAt(env, night(2));
+      assert.deepEqual(told(receiver.deliveries), [[[402, 'edited', 'question 402, said better']]], 'then the edit is told');
+    } finally {
+      await Promise.all([standIn.close(), receiver.close()]);
     }
   });
 });
