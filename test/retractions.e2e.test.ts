@@ -26,7 +26,8 @@ async function nightsTwoAndThree(retract: boolean) {
     const third = await nightAt(setUp.env, night3);
     const onNight3: Delivery[] = [...setUp.receiver.deliveries];
     const status = await runCli(['status', '--json'], { STATE_DIR: setUp.stateDir });
-    return { ...setUp, second, third, onNight2, onNight3, status: JSON.parse(status.stdout) };
+    const table = (await runCli(['status'], { STATE_DIR: setUp.stateDir })).stdout;
+    return { ...setUp, second, third, onNight2, onNight3, status: JSON.parse(status.stdout), table };
   } finally {
     await setUp.close();
   }
@@ -34,7 +35,7 @@ async function nightsTwoAndThree(retract: boolean) {
 
 describe('retractions (DESIGN §3b)', () => {
   it('a sent chat hidden, one deleted and one edited before night 2 give one signed retraction naming all three, and nothing more', async () => {
-    const { conversation, sentReply, second, third, onNight2, onNight3, status } = await nightsTwoAndThree(true);
+    const { conversation, sentReply, second, third, onNight2, onNight3, status, table } = await nightsTwoAndThree(true);
     const [retraction, ...more] = onNight2;
     assert.ok(retraction !== undefined && more.length === 0, 'night 2 sends one thing: the retraction (no conversation is resent)');
     assert.equal(retraction.body.type, 'retraction');
@@ -74,6 +75,7 @@ describe('retractions (DESIGN §3b)', () => {
     assert.deepEqual(afterSend(summaryOf(third)), [0, 0, 0]);
     assert.deepEqual(summaryOf(third)?.['retractions'], noRetractions);
     assert.deepEqual(status.counts.retractions, { sent: 1, waiting: 0, dead: 0, parked: 0 }, 'status counts the retraction sent');
+    assert.match(table, /^retractions +1 sent · 0 waiting · 0 dead · 0 parked$/m);
   });
 
   it('with RETRACT_WEBHOOK_URL unset the same nights send no retraction and count the three changes once', async () => {

@@ -20,7 +20,7 @@ export function statusTable(view: StatusView): string {
       rows.push(['  chats', `${n(c.read)} read · ${n(c.staged)} staged · ${n(c.updated)} updated · ${n(c.skipped)} skipped (hidden) · ${n(c.gone ?? 0)} gone · ${n(c.quarantined)} quarantined · ${n(c.ignored)} seen before${c.older ? ` · ${n(c.older)} older than the backfill` : ''}`]);
       // Summaries written before the re-read window have none of these (DESIGN §1: changes to sent chats are counted, never resent).
       const after = [c.changedAfterSend ?? 0, c.hiddenAfterSend ?? 0, c.deletedAfterSend ?? 0] as const;
-      if (after.some((count) => count > 0)) rows.push(['  after sending', `${n(after[0])} changed · ${n(after[1])} hidden · ${n(after[2])} deleted (already sent: counted, not resent)`]);
+      if (after.some((count) => count > 0)) rows.push(['  after sending', `${n(after[0])} changed · ${n(after[1])} hidden · ${n(after[2])} deleted (already sent: ${last.retractions === null || last.retractions === undefined ? 'counted, not resent' : 'told as retractions, not resent'})`]);
     }
     if (last.conversations !== null) {
       const c = last.conversations;
