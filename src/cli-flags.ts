@@ -1,6 +1,6 @@
 import type { Options } from 'yargs';
 
-/** The flags of `run`, `check`, `reconcile` and `dead-letters`, each described once (the CLI groups them below). */
+/** Every flag, each described once; the groups below give each command only the flags it uses (its --help lists those). */
 const flags = {
   'state-dir': { type: 'string', describe: 'state folder (STATE_DIR)' },
   'log-dir': { type: 'string', describe: 'also write a daily log file here (LOG_DIR)' },
@@ -18,7 +18,9 @@ const flags = {
   gap: { type: 'string', describe: 'conversation gap: 90m, 1h, 1.5h (CONVERSATION_HOUR_WINDOW, hours)' },
   now: { type: 'string', describe: 'ISO instant deciding which conversations are closed (tests, replays)' },
   backfill: { type: 'string', describe: 'also take in every chat since DATE (2026-11-01 = midnight in --tz; or an ISO timestamp)' },
-  tz: { type: 'string', describe: 'time zone of a plain --backfill date (else TZ, else America/Chicago)' },
+  tz: { type: 'string', describe: 'time zone of a plain --backfill or --since date (else TZ, else America/Chicago)' },
+  since: { type: 'string', describe: 're-read back to DATE (2026-11-01 = midnight in --tz; or an ISO timestamp); default: the floor, or all history' },
+  json: { type: 'boolean', default: false, describe: 'one JSON object on stdout (log lines go to stderr)' },
   redeliver: { type: 'boolean', describe: 'with --backfill: send every conversation since DATE again, with new idempotency keys' },
   'dry-run': { type: 'boolean', describe: 'print the conversations as NDJSON on stdout; post nothing, change nothing in STATE_DIR' },
   'metrics-file': { type: 'string', describe: 'a .prom file for node_exporter, rewritten at the end of every run (METRICS_FILE)' },
@@ -37,3 +39,18 @@ export const sourceFlags = pick('base-url', 'api-key-file', 'include-hidden', 's
 
 /** What only a night (`run`, `check`) takes: the gap, the instant, a backfill or replay, a dry run, metrics. */
 export const nightFlags = pick('gap', 'now', 'backfill', 'tz', 'redeliver', 'dry-run', 'metrics-file', 'instance');
+
+/** `check`: what it judges (STATE_DIR), reads (page 0) and probes (the webhook), and a backfill to preview. */
+export const checkFlags = pick('state-dir', 'log-dir', 'fix-permissions', 'webhook-url', 'retract-webhook-url', 'webhook-secret-file', 'base-url', 'api-key-file', 'source', 'backfill', 'tz', 'redeliver', 'api-key', 'webhook-secret');
+
+/** `reconcile`: the state and the source, how far back, and the output; it posts nothing (with a retraction webhook set it keeps the changes to sent chats it finds for the next night). */
+export const reconcileFlags = pick('state-dir', 'log-dir', 'fix-permissions', 'base-url', 'api-key-file', 'include-hidden', 'source', 'since', 'tz', 'json', 'api-key', 'retract-webhook-url');
+
+/** `status`: it reads status.json only. */
+export const statusFlags = pick('state-dir', 'json');
+
+/** `quarantine`: it opens the state and lists. */
+export const quarantineFlags = pick('state-dir', 'fix-permissions', 'json');
+
+/** `rekey`: it opens the state (the new key's file is its own flag). */
+export const rekeyFlags = pick('state-dir', 'fix-permissions');

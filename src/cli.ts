@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { deliveryFlags, nightFlags, sourceFlags } from './cli-flags.js';
+import { checkFlags, deliveryFlags, nightFlags, quarantineFlags, reconcileFlags, rekeyFlags, sourceFlags, statusFlags } from './cli-flags.js';
 import { shownCommandLine } from './command-line.js';
 import { loadConfig, type ConfigFlags } from './config.js';
 import { McError } from './errors.js';
@@ -17,22 +17,13 @@ import { statusCommand } from './commands/status.js';
 
 // The CLI only parses, builds one Config, calls a command, and turns what comes back into the exit code.
 
-// The flags of every command that may deliver (cli-flags.ts).
-function deliveryFlagsOf<T>(argv: Argv<T>) {
-  return argv.options(deliveryFlags);
-}
-
-// Where chats come from, beside the delivery flags.
-function sourceFlagsOf<T>(argv: Argv<T>) {
-  return argv.options({ ...deliveryFlags, ...sourceFlags });
-}
-
+// Each command takes only the flags it uses (cli-flags.ts), so its --help lists only those.
 function runFlags<T>(argv: Argv<T>) {
   return argv.options({ ...deliveryFlags, ...sourceFlags, ...nightFlags });
 }
 
-function webhookFlags<T>(argv: Argv<T>) {
-  return deliveryFlagsOf(argv).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' });
+function deadLetterFlags<T>(argv: Argv<T>) {
+  return argv.options({ ...deliveryFlags, json: reconcileFlags.json });
 }
 
 function flagsOf(argv: Record<string, unknown>): ConfigFlags {
@@ -52,24 +43,24 @@ async function main(args: string[]): Promise<number> {
     .command(['run', '$0'], 'the nightly job: page, stage, deliver closed conversations', runFlags, async (argv) => {
       exitCode = await runCommand(loadConfig(flagsOf(argv), process.env, { source: true, webhook: argv.dryRun !== true }), commandLine);
     })
-    .command('check', 'validate the settings and read page 0, sending nothing', runFlags, async (argv) => {
+    .command('check', 'validate the settings and read page 0, sending nothing', (y) => y.options(checkFlags), async (argv) => {
       exitCode = await checkCommand(loadConfig(flagsOf(argv), process.env, { source: true, webhook: true }));
     })
-    .command('reconcile', 're-read the source back to --since (default: the floor, or all history); stage chats no night saw, count changes to sent ones', (y) => sourceFlagsOf(y).option('since', { type: 'string', describe: 're-read back to DATE (2026-11-01 = midnight in --tz; or an ISO timestamp); default: the floor, or all history' }).option('tz', { type: 'string', describe: 'time zone of a plain --since date (else TZ, else America/Chicago)' }).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' }), async (argv) => {
+    .command('reconcile', 're-read the source back to --since (default: the floor, or all history); stage chats no night saw, count changes to sent ones', (y) => y.options(reconcileFlags), async (argv) => {
       exitCode = await reconcileCommand(loadConfig(flagsOf(argv), process.env, { source: true, webhook: false }), commandLine, argv.json);
     })
-    .command('status', 'cursor, last run, open conversations, dead letters, quarantine', (y) => y.option('state-dir', { type: 'string' }).option('json', { type: 'boolean', default: false }), async (argv) => {
+    .command('status', 'cursor, last run, open conversations, dead letters, quarantine', (y) => y.options(statusFlags), async (argv) => {
       exitCode = await statusCommand(loadConfig(argv, process.env, { source: false, webhook: false }).stateDir, argv.json);
     })
-    .command('dead-letters [action]', 'list dead and parked conversations; `dead-letters retry` sends them now', (y) => webhookFlags(y).positional('action', { choices: ['retry'] as const, describe: 'retry: send every dead, parked and pending conversation now' }), async (argv) => {
+    .command('dead-letters [action]', 'list dead and parked conversations; `dead-letters retry` sends them now', (y) => deadLetterFlags(y).positional('action', { choices: ['retry'] as const, describe: 'retry: send every dead, parked and pending conversation now' }), async (argv) => {
       const retry = argv.action === 'retry';
       const config = loadConfig(flagsOf(argv), process.env, { source: false, webhook: retry });
       exitCode = retry ? await retryDeadLettersCommand(config, commandLine) : await deadLettersCommand(config, commandLine, argv.json);
     })
-    .command('quarantine', 'list quarantined records with their reason and the raw record', (y) => y.option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' }).option('fix-permissions', { type: 'boolean', describe: 'make STATE_DIR owner-only instead of refusing it' }).option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' }), async (argv) => {
+    .command('quarantine', 'list quarantined records with their reason and the raw record', (y) => y.options(quarantineFlags), async (argv) => {
       exitCode = await quarantineCommand(loadConfig(argv, process.env, { source: false, webhook: false }), commandLine, argv.json);
     })
-    .command('rekey', 'seal the state with a new state key (the current one from STATE_KEY_FILE or the state-key credential)', (y) => y.option('state-dir', { type: 'string', describe: 'state folder (STATE_DIR)' }).option('fix-permissions', { type: 'boolean', describe: 'make STATE_DIR owner-only instead of refusing it' }).option('new-state-key-file', { type: 'string', demandOption: true, describe: 'file holding the new state key (32+ characters: openssl rand -base64 32)' }), async (argv) => {
+    .command('rekey', 'seal the state with a new state key (the current one from STATE_KEY_FILE or the state-key credential)', (y) => y.options(rekeyFlags).option('new-state-key-file', { type: 'string', demandOption: true, describe: 'file holding the new state key (32+ characters: openssl rand -base64 32)' }), async (argv) => {
       exitCode = await rekeyCommand(loadConfig(argv, process.env, { source: false, webhook: false }), commandLine, argv.newStateKeyFile);
     })
     .strict()

@@ -1,5 +1,6 @@
 import { backfillTimeZone, parseBackfillDate } from './config/backfill-date.js';
 import { parseDuration } from './config/duration.js';
+import { refuseMissingSettings } from './config/missing-settings.js';
 import { monitoringSettings, type MonitoringSettings } from './config/monitoring-settings.js';
 import { readSecret } from './config/secrets.js';
 import { httpUrl } from './config/http-url.js';
@@ -98,6 +99,7 @@ export interface ConfigNeeds {
 /** Builds and checks the Config from flags and environment; throws one MC_CONFIG line naming the bad setting. */
 export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: ConfigNeeds = { source: true, webhook: true }): Config {
   const gapText = flags.gap ?? env['CONVERSATION_HOUR_WINDOW'];
+  refuseMissingSettings(flags, env, needs);
   return {
     source: needs.source ? sourceConfig(flags, env) : undefined,
     webhookUrl: needs.webhook ? urlSetting(flags.webhookUrl ?? env['WEBHOOK_URL'], 'WEBHOOK_URL', '--webhook-url', 'the memory webhook, e.g. https://memory.example/hook') : undefined,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs memory-cron as a systemd timer + oneshot service; see README "Running under systemd".
+# Installs memory-cron as a systemd timer + oneshot service; see docs/systemd.md.
 #
 #   sudo systemd/install.sh [--prefix /opt/memory-cron] [--node PATH] [--no-build]
 #                           [--api-key-stdin | --webhook-secret-stdin] [--no-systemctl]
@@ -76,13 +76,17 @@ if [[ -n $instance ]]; then
   service=memory-cron@.service
   timer=memory-cron@.timer
   enabled_timer=memory-cron@$instance.timer
-  reconcile_timer=''
+  reconcile_service=memory-cron-reconcile@.service
+  reconcile_timer_unit=memory-cron-reconcile@.timer
+  reconcile_timer=memory-cron-reconcile@$instance.timer
   settings=$etc/$instance.env
   credential_prefix=$etc/$instance.
 else
   service=memory-cron.service
   timer=memory-cron.timer
   enabled_timer=memory-cron.timer
+  reconcile_service=memory-cron-reconcile.service
+  reconcile_timer_unit=memory-cron-reconcile.timer
   reconcile_timer=memory-cron-reconcile.timer
   settings=$etc/env
   credential_prefix=$etc/
@@ -126,10 +130,10 @@ run_systemctl() {
 }
 
 if ((uninstall)) && [[ -n $instance ]]; then
-  run_systemctl disable --now "$enabled_timer" || true
-  run_systemctl stop "memory-cron@$instance.service" || true
+  run_systemctl disable --now "$enabled_timer" "$reconcile_timer" || true
+  run_systemctl stop "memory-cron@$instance.service" "memory-cron-reconcile@$instance.service" || true
   if [[ -n $root ]] && ((systemctl_)); then
-    systemctl --root="$root" disable "$enabled_timer" >/dev/null 2>&1 || true
+    systemctl --root="$root" disable "$enabled_timer" "$reconcile_timer" >/dev/null 2>&1 || true
   fi
   say "instance $instance stopped and disabled. Kept: the program and units (other instances may use them),"
   say "$settings and its credentials, /var/lib/private/memory-cron/$instance (state), /var/log/private/memory-cron/$instance (logs)."
@@ -137,7 +141,7 @@ if ((uninstall)) && [[ -n $instance ]]; then
 fi
 
 if ((uninstall)); then
-  for wanted in "$root$unit_dir"/timers.target.wants/memory-cron@*.timer; do
+  for wanted in "$root$unit_dir"/timers.target.wants/memory-cron@*.timer "$root$unit_dir"/timers.target.wants/memory-cron-reconcile@*.timer; do
     [[ -e $wanted || -L $wanted ]] || continue
     name=${wanted##*/}
     run_systemctl disable --now "$name" || true
@@ -155,7 +159,7 @@ if ((uninstall)); then
   if [[ -n $root ]] && ((systemctl_)); then
     systemctl --root="$root" disable memory-cron-reconcile.timer >/dev/null 2>&1 || true
   fi
-  rm -f "$root$unit_dir/memory-cron-reconcile.service" "$root$unit_dir/memory-cron-reconcile.timer"
+  rm -f "$root$unit_dir/memory-cron-reconcile.service" "$root$unit_dir/memory-cron-reconcile.timer" "$root$unit_dir/memory-cron-reconcile@.service" "$root$unit_dir/memory-cron-reconcile@.timer"
   if [[ -f $root$prefix/$marker ]]; then
     rm -rf "${root:?}$prefix"
   elif [[ -e $root$prefix ]]; then
@@ -240,13 +244,11 @@ sed "s|^ExecStart=.*|ExecStart=$node $prefix/dist/cli.js run|" "$checkout/system
   put "$unit_dir/$service" 0644
 put "$unit_dir/$timer" 0644 <"$checkout/systemd/$timer"
 put "$wrapper" 0755 <"$checkout/systemd/memory-cron-wrapper.sh"
-# 4b. The weekly reconcile of the single-instance install: the same program and settings, its own service and
-# timer (instances have no reconcile template yet: run `memory-cron @NAME reconcile` by hand).
-if [[ -z $instance ]]; then
-  sed "s|^ExecStart=.*|ExecStart=$node $prefix/dist/cli.js reconcile|" "$checkout/systemd/memory-cron-reconcile.service" |
-    put "$unit_dir/memory-cron-reconcile.service" 0644
-  put "$unit_dir/memory-cron-reconcile.timer" 0644 <"$checkout/systemd/memory-cron-reconcile.timer"
-fi
+# 4b. The weekly reconcile: the same program and settings, its own service and timer (the template units
+# memory-cron-reconcile@ for an instance).
+sed "s|^ExecStart=.*|ExecStart=$node $prefix/dist/cli.js reconcile|" "$checkout/systemd/$reconcile_service" |
+  put "$unit_dir/$reconcile_service" 0644
+put "$unit_dir/$reconcile_timer_unit" 0644 <"$checkout/systemd/$reconcile_timer_unit"
 
 mkdir -p "$root$etc"
 chmod 0700 "$root$etc"

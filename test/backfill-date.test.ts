@@ -38,6 +38,12 @@ describe('--backfill DATE', () => {
     }
   });
 
+  it('shows the accepted forms in every refusal of a date, so the first mistake teaches them', () => {
+    const forms = 'use a day like 2026-11-01 (midnight in UTC), a local time like 2026-11-01T06:00, or a timestamp like 2026-11-01T06:00:00Z';
+    assert.throws(() => parseBackfillDate('2026-13-45', 'UTC'), { message: `--backfill "2026-13-45" is not a real date or time; ${forms}` });
+    assert.throws(() => parseBackfillDate('last tuesday', 'UTC', '--since'), { message: `--since "last tuesday" is not a date; ${forms}` });
+  });
+
   it('reads the zone from --tz, then TZ, then America/Chicago', () => {
     assert.equal(backfillTimeZone('UTC', { TZ: 'Europe/Paris' }), 'UTC');
     assert.equal(backfillTimeZone(undefined, { TZ: 'Europe/Paris' }), 'Europe/Paris');

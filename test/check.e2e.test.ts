@@ -94,7 +94,7 @@ describe('memory-cron check', () => {
       // stderr is a pipe here: one JSON line each (a terminal would get `memory-cron: CODE: message`).
       const refusal = (result: CliResult) => (JSON.parse(result.stderr) as { code: string; msg: string });
       assert.deepEqual([badCheck.code, refusal(badCheck).code, refusal(badCheck).msg], [2, 'MC_CONFIG', refusal(badRun).msg]);
-      assert.equal(refusal(badCheck).msg, '--backfill "2026-02-30" is not a real date or time');
+      assert.equal(refusal(badCheck).msg, '--backfill "2026-02-30" is not a real date or time; use a day like 2026-11-01 (midnight in America/Chicago), a local time like 2026-11-01T06:00, or a timestamp like 2026-11-01T06:00:00Z');
 
       const night = await runCli(['run', '--backfill', '2026-11-22', '--now', new Date(end).toISOString()], cliEnv(standIn, receiver, stateDir));
       assert.equal(night.code, 0, night.stdout);

@@ -54,7 +54,7 @@ describe('configuration', () => {
     assert.equal(loadConfig({}, { ...env, RETRACT_WEBHOOK_URL: ' ' }).retractWebhookUrl, undefined);
     assert.equal(loadConfig({}, { ...env, RETRACT_WEBHOOK_URL: env.WEBHOOK_URL }).retractWebhookUrl, env.WEBHOOK_URL, 'may equal WEBHOOK_URL');
     assert.equal(loadConfig({ retractWebhookUrl: 'https://memory.example/forget' }, { ...env, RETRACT_WEBHOOK_URL: env.WEBHOOK_URL }).retractWebhookUrl, 'https://memory.example/forget');
-    assert.match(configError({}, { ...env, RETRACT_WEBHOOK_URL: 'ftp://x' }), /^RETRACT_WEBHOOK_URL must be an http/);
+    assert.equal(configError({}, { ...env, RETRACT_WEBHOOK_URL: 'ftp://x' }), 'RETRACT_WEBHOOK_URL "ftp://x" must start with http:// or https://; set it to the retraction webhook, e.g. https://memory.example/forget');
     assert.match(configError({}, { ...env, RETRACT_WEBHOOK_URL: 'not a url' }), /^RETRACT_WEBHOOK_URL "not a url" is not a URL/);
     assert.match(configError({}, { ...env, RETRACT_WEBHOOK_URL: 'https://u:p@memory.example/forget' }), /^RETRACT_WEBHOOK_URL .*WEBHOOK_SECRET/);
   });
@@ -62,7 +62,8 @@ describe('configuration', () => {
   it('names each missing or bad setting in one line', () => {
     assert.match(configError({}, { ...env, BASE_URL: undefined }), /^BASE_URL is missing; set BASE_URL or --base-url/);
     assert.match(configError({}, { ...env, API_KEY: undefined }), /API key is missing/);
-    assert.match(configError({}, { ...env, WEBHOOK_URL: 'ftp://x' }), /^WEBHOOK_URL must be an http/);
+    assert.equal(configError({}, { ...env, WEBHOOK_URL: 'ftp://x' }), 'WEBHOOK_URL "ftp://x" must start with http:// or https://; set it to the memory webhook, e.g. https://memory.example/hook');
+    assert.equal(configError({}, { ...env, BASE_URL: 'localhost:3001' }), 'BASE_URL "localhost:3001" must start with http:// or https://; set it to the AnythingLLM server\'s root, e.g. http://localhost:3001');
     assert.match(configError({}, { ...env, WEBHOOK_URL: 'not a url' }), /^WEBHOOK_URL "not a url" is not a URL/);
     assert.match(configError({ gap: 'soon' }, env), /^--gap "soon" is not a positive duration/);
     assert.match(configError({}, { ...env, CONVERSATION_HOUR_WINDOW: '0' }), /^CONVERSATION_HOUR_WINDOW "0"/);
@@ -70,6 +71,16 @@ describe('configuration', () => {
     assert.match(configError({ now: 'tomorrow' }, env), /^--now "tomorrow" is not an ISO-8601 instant/);
     assert.match(configError({ source: 'http://x' }, env), /^--source "http:\/\/x" is not understood/);
     assert.match(configError({}, { ...env, LOG_LEVEL: 'loud' }), /^LOG_LEVEL "loud"/);
+  });
+
+  it('names every missing required setting in one line, so one run tells all there is to set', () => {
+    assert.equal(
+      configError({}, {}),
+      "3 settings are missing: BASE_URL (or --base-url: the AnythingLLM server's root, e.g. http://localhost:3001); API_KEY (or --api-key-file, or the systemd credential api-key); WEBHOOK_URL (or --webhook-url: the memory webhook, e.g. https://memory.example/hook) — set them in the environment (or /etc/memory-cron/env under systemd)",
+    );
+    assert.match(configError({}, { WEBHOOK_URL: env.WEBHOOK_URL }), /^2 settings are missing: BASE_URL .*; API_KEY /);
+    assert.match(configError({ source: 'file:/x.ndjson' }, {}), /^WEBHOOK_URL is missing/, 'a file source needs neither BASE_URL nor a key');
+    assert.doesNotThrow(() => loadConfig({}, { BASE_URL: env.BASE_URL, API_KEY: 'k' }, { source: true, webhook: false }));
   });
 
   it('reads the gap as hours from the environment and as 90m, 1h, 1.5h from --gap', () => {

@@ -155,16 +155,18 @@ describe('AnythingLLM stand-in', () => {
     await live.close();
   });
 
-  test('generates 400,000 chats in seconds and serves pages from them quickly', async () => {
-    let started = Date.now();
+  // How fast is the bench's business (test/bench/): here only what is served.
+  test('generates 400,000 chats and serves any page of them, newest first, a row added on top included', async () => {
     const chats = generateChats({ count: 400_000, seed: 1, start: new Date(T0 - 365 * 86_400_000), end: new Date(T0) });
-    assert.ok(Date.now() - started < 8000, `generation took ${Date.now() - started} ms`);
+    assert.equal(chats.length, 400_000);
     const big = await startStandIn({ chats });
-    started = Date.now();
-    for (let p = 0; p < 50; p++) assert.equal((await json(await page(big, p * 300))).chats.length, 20);
+    for (let p = 0; p < 50; p++) {
+      const served = ids((await json(await page(big, p * 300))).chats);
+      assert.equal(served.length, 20);
+      assert.deepEqual(served, [...served].sort((a, b) => Number(b) - Number(a)), `page ${p * 300} is newest first`);
+    }
     big.add(makeChat({ id: 400_001, createdAt: at(0) }));
     assert.equal(ids((await json(await page(big, 0))).chats)[0], 400_001);
-    assert.ok(Date.now() - started < 3000, `paging took ${Date.now() - started} ms`);
     await big.close();
   });
 });

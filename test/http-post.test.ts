@@ -127,9 +127,8 @@ describe('post', () => {
     await withServer(
       () => {},
       async ({ url }) => {
-        const started = Date.now();
+        // The server never answers: only the timeout can end the request, and its message says which one fired.
         await assert.rejects(post(url, 'x', {}, { timeoutMs: 150 }), isRetryable(/^POST http:\/\/127\.0\.0\.1:\d+\/x: no reply within 150 ms$/));
-        assert.ok(Date.now() - started < 1_000);
       },
     );
   });

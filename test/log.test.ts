@@ -197,6 +197,12 @@ describe('line format', () => {
     assert.equal(formatPretty('not json\n'), 'not json\n');
   });
 
+  test('formatPretty folds a long object field (the run summary) to {…}, so the summary line fits a terminal; short ones stay', () => {
+    const summary = { chats: { read: 300, staged: 290, skipped: 6, quarantined: 4 }, conversations: { sent: 67, open: 3, dead: 0, parked: 0 } };
+    const line = JSON.stringify({ level: 30, time: '2026-01-02T03:04:05.678Z', msg: 'run finished: 300 chats read, 67 conversations sent', summary, webhook: { answered: 200 } });
+    assert.match(formatPretty(line), /^\d{2}:\d{2}:05\.678 INFO  run finished: 300 chats read, 67 conversations sent {2}summary=\{…\} webhook=\{"answered":200\}\n$/);
+  });
+
   test('a bad LOG_LEVEL is a configuration error naming it', () => {
     assert.throws(() => createLog({ env: { LOG_LEVEL: 'loud' } }), (error: Error & { code?: string }) => error.code === 'MC_CONFIG' && /LOG_LEVEL/.test(error.message));
   });

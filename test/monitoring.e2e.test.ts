@@ -1,5 +1,5 @@
-// The end of a run seen from outside: the node_exporter metrics file and the dead man's switch pings (README
-// "Monitoring"), through the built CLI against the AnythingLLM stand-in, a webhook receiver and a ping receiver.
+// The end of a run seen from outside: the node_exporter metrics file and the dead man's switch pings (docs/monitoring.md),
+// through the built CLI against the AnythingLLM stand-in, a webhook receiver and a ping receiver.
 import assert from 'node:assert/strict';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -15,6 +15,8 @@ import { tempDir } from './helpers/temp-dir.js';
 
 const t0 = Date.parse('2026-11-10T15:00:00Z');
 const hour = 3_600_000;
+/** The one line a run with no settings at all gets: every required setting named at once. */
+const missingAll = "3 settings are missing: BASE_URL (or --base-url: the AnythingLLM server's root, e.g. http://localhost:3001); API_KEY (or --api-key-file, or the systemd credential api-key); WEBHOOK_URL (or --webhook-url: the memory webhook, e.g. https://memory.example/hook) — set them in the environment (or /etc/memory-cron/env under systemd)";
 
 describe('what operators read', () => {
   it('a webhook refusing the signature: the run stops after 10 in a row, naming the URL, HTTP 401 and WEBHOOK_SECRET (exit 6)', async () => {
@@ -120,7 +122,7 @@ describe('what operators read', () => {
     for (const line of lines) {
       const json = JSON.parse(line.replace(/^<\d>/, ''));
       assert.equal(json.code, 'MC_CONFIG');
-      assert.match(json.msg, /BASE_URL is missing/);
+      assert.equal(json.msg, missingAll);
     }
   });
 
@@ -131,7 +133,7 @@ describe('what operators read', () => {
     assert.equal(lines.length, 1, result.stderr);
     const json = JSON.parse(lines[0] as string) as Record<string, unknown>;
     assert.deepEqual([json['level'], json['code']], [50, 'MC_CONFIG']);
-    assert.match(String(json['msg']), /BASE_URL is missing/);
+    assert.equal(json['msg'], missingAll);
     assert.match(String(json['time']), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'an ISO time, as pino writes it');
   });
 

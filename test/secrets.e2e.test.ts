@@ -116,7 +116,7 @@ describe('secrets never reach a log line', () => {
 
 describe('a secret of two characters', () => {
   // `d,` is in every "run finished: … chats read, …" line, never in a field name, and in JSON syntax nowhere: scrubbed
-  // from string values, it leaves every line one JSON object; a raw-text replacement would not (README "Logs").
+  // from string values, it leaves every line one JSON object; a raw-text replacement would not (docs/security.md).
   const short = 'd,';
 
   it('a run and `check` with a 2-character WEBHOOK_SECRET write only JSON lines, none holding it, and warn once that it is weak', async () => {

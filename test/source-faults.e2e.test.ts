@@ -45,8 +45,8 @@ const cases: FaultCase[] = [
   // Served once: retried, and the run finishes.
   { name: 'a 500', page: 2, fault: status(500), times: 1, exit: 0, check: retriedOnce(2, 500) },
   { name: 'a 408', page: 1, fault: status(408), times: 1, exit: 0, check: retriedOnce(1, 408) },
-  { name: "a 429 with Retry-After: 0.25 (seconds), honoured", page: 1, fault: status(429, '0.25'), times: 1, exit: 0, check: waited(1, 250, 60_000) },
-  { name: 'a 429 with Retry-After: 3600, capped by RETRY_AFTER_CAP', page: 1, fault: status(429, '3600'), times: 1, exit: 0, env: { RETRY_AFTER_CAP: '300' }, check: waited(1, 300, 30_000) },
+  { name: "a 429 with Retry-After: 0.25 (seconds), honoured", page: 1, fault: status(429, '0.25'), times: 1, exit: 0, check: waited(1, 250) },
+  { name: 'a 429 with Retry-After: 3600, capped by RETRY_AFTER_CAP', page: 1, fault: status(429, '3600'), times: 1, exit: 0, env: { RETRY_AFTER_CAP: '300' }, check: waited(1, 300) },
   { name: "an nginx HTML 502", page: 3, fault: { kind: 'html' }, times: 1, exit: 0, check: retriedOnce(3, 502) },
   { name: 'truncated JSON', page: 2, fault: { kind: 'truncated' }, times: 1, exit: 0 },
   { name: 'a connection reset', page: 2, fault: { kind: 'reset' }, times: 1, exit: 0, check: retriedOnce(2, 0) },
@@ -189,11 +189,12 @@ function notRetried(page: number, status: number) {
   };
 }
 
-// The good answer to `page` came at least `atLeastMs` after the page before it (whose read-ahead got the 429), and
-// well before the Retry-After asked for.
-function waited(page: number, atLeastMs: number, belowMs: number) {
+// The good answer to `page` came at least `atLeastMs` after the page before it (whose read-ahead got the 429): a
+// lower bound a sleep guarantees however slow the machine. That a capped Retry-After is not waited out in full needs
+// no clock: the run finishing within the test's timeout, instead of an hour later, shows it.
+function waited(page: number, atLeastMs: number) {
   return (_: CliResult, __: StandIn, servedAt: Map<number, number>) => {
     const waitedMs = (servedAt.get(page) ?? 0) - (servedAt.get(page - 1) ?? 0);
-    assert.ok(waitedMs >= atLeastMs - 5 && waitedMs < belowMs, `waited ${Math.round(waitedMs)} ms before retrying page ${page}`);
+    assert.ok(waitedMs >= atLeastMs - 5, `waited ${Math.round(waitedMs)} ms before retrying page ${page}`);
   };
 }

@@ -1,6 +1,6 @@
-// STATE_DIR holds chat text: it is created owner-only whatever the umask, and a run refuses one that other users can
-// reach (MC_STATE_EXPOSED, exit 7) until --fix-permissions or chmod -R go-rwx mends it; `check` judges it the same way,
-// changing nothing.
+// STATE_DIR holds chat text: it is created owner-only whatever the umask; one holding no state yet (a fresh clone's
+// ./state) is made owner-only, and a run refuses one holding state that other users can reach (MC_STATE_EXPOSED,
+// exit 7) until --fix-permissions or chmod -R go-rwx mends it; `check` judges it the same way, changing nothing.
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
@@ -126,11 +126,34 @@ describe('STATE_DIR permissions', () => {
     assert.deepEqual(notOwnerOnly(await modes(stateDir)), []);
   });
 
-  it('check judges STATE_DIR as a run does, changing nothing: a folder like the checkout\'s ./state (0755 with a .gitkeep) fails with the run\'s MC_STATE_EXPOSED and exit 7; with --fix-permissions it says a run would mend it', async () => {
+  it('a STATE_DIR holding no state yet (0755 with only a .gitkeep, as a fresh clone leaves ./state) passes check unchanged, and a run makes it owner-only and goes on', async () => {
     const stateDir = join(await tempDir(), 'state');
     await mkdir(stateDir);
     await chmod(stateDir, 0o755);
     await writeFile(join(stateDir, '.gitkeep'), '', { mode: 0o644 });
+    const before = await modes(stateDir);
+
+    const checked = await check(stateDir);
+    assert.equal(checked.code, 0, outcome(checked));
+    assert.equal(checked.lines.at(-1)?.['stateDirMode'], '0755');
+    assert.deepEqual(await modes(stateDir), before, 'check changed no mode');
+
+    const ran = await night(stateDir);
+    assert.equal(ran.code, 0, outcome(ran));
+    assert.deepEqual(errorCodes(ran), []);
+    assert.deepEqual(notOwnerOnly(await modes(stateDir)), []);
+    const empty = join(await tempDir(), 'empty');
+    await mkdir(empty, { mode: 0o777 });
+    await chmod(empty, 0o777);
+    const fromEmpty = await night(empty);
+    assert.equal(fromEmpty.code, 0, `an empty folder open to all is made owner-only too: ${outcome(fromEmpty)}`);
+    assert.equal((await stat(empty)).mode & 0o777, 0o700);
+  });
+
+  it('check judges STATE_DIR as a run does, changing nothing: a folder holding state and open to others (0755) fails with the run\'s MC_STATE_EXPOSED and exit 7; with --fix-permissions it says a run would mend it', async () => {
+    const stateDir = join(await tempDir(), 'state');
+    assert.equal((await night(stateDir)).code, 0);
+    await chmodTree(stateDir, 0o755, 0o644);
     const before = await modes(stateDir);
 
     const checked = await check(stateDir);

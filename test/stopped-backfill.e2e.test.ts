@@ -1,4 +1,4 @@
-// DESIGN §5, README "First install": a first `--backfill DATE` stopped before its paging reached DATE (at its
+// DESIGN §5, docs/operations.md "First install": a first `--backfill DATE` stopped before its paging reached DATE (at its
 // deadline, by a kill) has stored neither a cursor nor DATE as the floor, only where its paging got to. The timer's
 // next run, without `--backfill`, carries that backfill on: it resumes the same paging, takes in only the chats
 // created since DATE and stores DATE as the floor, instead of taking in all history. An explicit `--backfill` of

@@ -1,7 +1,7 @@
-// Several memory-cron instances on one host: the template units memory-cron@.service/.timer and
-// `install.sh --instance NAME`, checked with systemd-analyze and by running two installed instances side by side.
+// Several memory-cron instances on one host: the template units memory-cron@.service/.timer, the weekly
+// memory-cron-reconcile@.service/.timer, and `install.sh --instance NAME`, checked with systemd-analyze and by running two installed instances side by side.
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -22,7 +22,7 @@ const built = existsSync(join(repo, 'dist', 'cli.js'));
 
 /** The template units, as systemd-analyze verify accepts them (testableUnits). */
 function testableTemplate(): string {
-  return testableUnits(work, { 'memory-cron@.service': 'run' }, ['memory-cron@.timer']);
+  return testableUnits(work, { 'memory-cron@.service': 'run', 'memory-cron-reconcile@.service': 'reconcile' }, ['memory-cron@.timer', 'memory-cron-reconcile@.timer']);
 }
 
 describe('template units', () => {
@@ -59,6 +59,31 @@ describe('template units', () => {
     assert.deepEqual(rest(template), rest(plain), 'same type, timeouts, NODE_OPTIONS and hardening as memory-cron.service');
     const timer = readFileSync(join(systemdDir, 'memory-cron@.timer'), 'utf8');
     const plainTimer = readFileSync(join(systemdDir, 'memory-cron.timer'), 'utf8');
+    assert.deepEqual(settings(timer).filter(([key]) => key !== 'Description'), settings(plainTimer).filter(([key]) => key !== 'Description'));
+  });
+});
+
+describe('reconcile template units', () => {
+  const plainReconcile = readFileSync(join(systemdDir, 'memory-cron-reconcile.service'), 'utf8');
+  const template = readFileSync(join(systemdDir, 'memory-cron-reconcile@.service'), 'utf8');
+  const nightly = readFileSync(join(systemdDir, 'memory-cron@.service'), 'utf8');
+
+  test('systemd-analyze verify passes on memory-cron-reconcile@tenant-a.service and .timer', { skip: noAnalyze }, () => {
+    assertVerifies(testableTemplate(), ['memory-cron-reconcile@tenant-a.service', 'memory-cron-reconcile@tenant-a.timer']);
+  });
+
+  test("an instance's reconcile has the instance's user, settings, state and API key, and the rest of the plain reconcile unit", () => {
+    const of = (unit: string) => new Map(settings(unit).map(([key, value]) => [key, value] as const));
+    const got = of(template);
+    for (const key of ['User', 'StateDirectory', 'LogsDirectory', 'EnvironmentFile']) assert.equal(got.get(key), of(nightly).get(key), key);
+    assert.equal(settings(template).find(([key]) => key === 'Environment')?.[1], settings(nightly).find(([key]) => key === 'Environment')?.[1]);
+    assert.deepEqual(settings(template).filter(([key]) => key === 'LoadCredential'), [['LoadCredential', 'api-key:/etc/memory-cron/%i.api-key']], 'the API key only: it posts nothing');
+    assert.match(template, /^ExecStart=\S+ \S+\/cli\.js reconcile$/m);
+    const perInstance = new Set(['Description', 'After', 'User', 'StateDirectory', 'LogsDirectory', 'Environment', 'EnvironmentFile', 'LoadCredential']);
+    const rest = (unit: string) => settings(unit).filter(([key, value]) => !perInstance.has(key) || (key === 'Environment' && value.startsWith('NODE_OPTIONS')));
+    assert.deepEqual(rest(template), rest(plainReconcile), 'same type, timeouts and hardening as memory-cron-reconcile.service');
+    const timer = readFileSync(join(systemdDir, 'memory-cron-reconcile@.timer'), 'utf8');
+    const plainTimer = readFileSync(join(systemdDir, 'memory-cron-reconcile.timer'), 'utf8');
     assert.deepEqual(settings(timer).filter(([key]) => key !== 'Description'), settings(plainTimer).filter(([key]) => key !== 'Description'));
   });
 });
@@ -119,6 +144,11 @@ describe('install.sh --instance', { skip: !built && 'dist/cli.js is missing: run
     }
     assert.equal(mode('etc/systemd/system/memory-cron@.service'), '644');
     assert.equal(mode('etc/systemd/system/memory-cron@.timer'), '644');
+    assert.equal(mode('etc/systemd/system/memory-cron-reconcile@.service'), '644');
+    assert.equal(mode('etc/systemd/system/memory-cron-reconcile@.timer'), '644');
+    const reconcile = readFileSync(join(root, 'etc/systemd/system/memory-cron-reconcile@.service'), 'utf8');
+    const nightly = readFileSync(join(root, 'etc/systemd/system/memory-cron@.service'), 'utf8');
+    assert.equal(/^ExecStart=(.*)$/m.exec(reconcile)?.[1], /^ExecStart=(.*)$/m.exec(nightly)?.[1]?.replace(/ run$/, ' reconcile'), 'the weekly reconcile runs the same node and program');
     assert.ok(!existsSync(join(root, 'etc/systemd/system/memory-cron.service')), 'the plain units are not installed with --instance');
     assert.ok(!existsSync(join(root, 'etc/memory-cron/env')));
     assert.ok(existsSync(join(root, 'opt/memory-cron/dist/cli.js')));
@@ -168,11 +198,23 @@ describe('install.sh --instance', { skip: !built && 'dist/cli.js is missing: run
     }
   });
 
+  test('enables the nightly and the weekly reconcile timer of the instance (systemctl --root), and --uninstall --instance disables both', { skip: noAnalyze }, () => {
+    const other = join(work, 'enabled-root');
+    const withSystemctl = (...args: string[]) => run('bash', [join(systemdDir, 'install.sh'), '--root', other, '--no-build', '--instance', 'tenant-c', ...args]);
+    assert.equal(withSystemctl().status, 0);
+    const wants = join(other, 'etc/systemd/system/timers.target.wants');
+    const enabled = (timer: string) => readdirSync(wants, { withFileTypes: true }).some((entry) => entry.name === timer && entry.isSymbolicLink()); // the links point into the real /etc
+    assert.ok(enabled('memory-cron@tenant-c.timer'), 'the nightly timer is enabled');
+    assert.ok(enabled('memory-cron-reconcile@tenant-c.timer'), 'the weekly reconcile timer is enabled');
+    assert.equal(withSystemctl('--uninstall').status, 0);
+    assert.ok(!existsSync(wants) || (!enabled('memory-cron@tenant-c.timer') && !enabled('memory-cron-reconcile@tenant-c.timer')), 'both disabled');
+  });
+
   test('--uninstall --instance stops one instance and keeps the program, the units and the other instance', () => {
     const result = install('--instance', 'tenant-a', '--uninstall');
     assert.equal(result.status, 0, result.stderr);
     for (const kept of ['opt/memory-cron/dist/cli.js', 'etc/systemd/system/memory-cron@.service', 'etc/memory-cron/tenant-a.env', 'etc/memory-cron/tenant-b.env']) assert.ok(existsSync(join(root, kept)), kept);
     assert.equal(install('--uninstall').status, 0);
-    for (const gone of ['opt/memory-cron', 'etc/systemd/system/memory-cron@.service', 'etc/systemd/system/memory-cron@.timer']) assert.ok(!existsSync(join(root, gone)), gone);
+    for (const gone of ['opt/memory-cron', 'etc/systemd/system/memory-cron@.service', 'etc/systemd/system/memory-cron@.timer', 'etc/systemd/system/memory-cron-reconcile@.service', 'etc/systemd/system/memory-cron-reconcile@.timer']) assert.ok(!existsSync(join(root, gone)), gone);
   });
 });

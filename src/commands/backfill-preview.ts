@@ -6,7 +6,7 @@ import { readStatusFile } from '../state/status-file.js';
 import type { StatusFile } from '../status/status-shape.js';
 
 /**
- * What a run with `--backfill DATE` would take in (DESIGN §5, README "First install: start from a date"):
+ * What a run with `--backfill DATE` would take in (DESIGN §5, docs/operations.md "First install"):
  * - `first-install`: no night has completed in STATE_DIR (no cursor): only chats created since DATE (or since an
  *   older floor already stored), and that date becomes the floor;
  * - `older-history`: DATE is before the stored floor: the chats between DATE and the floor, which the state never

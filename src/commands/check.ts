@@ -1,3 +1,4 @@
+import { counted } from '../log/counted.js';
 import type { Config } from '../config.js';
 import { retryPolicy } from '../config/retry-policy.js';
 import { pageReader } from '../source/page-reader.js';
@@ -34,7 +35,7 @@ export async function checkCommand(config: Config): Promise<number> {
       const level = backfill.effect === 'unknown' ? 'warn' : 'info';
       log.logger[level]({ backfill }, message);
     }
-    log.logger.info({ source: source.kind, rows: page.records.length, badRecords: bad.length, hasPages: page.hasPages, webhook: webhook === undefined ? false : { answered: webhook.status }, ...(retract === undefined ? {} : { retractWebhook: { answered: retract.status } }), signed: config.webhookSecret !== undefined, stateDir: config.stateDir, stateDirMode: stateDir.found === 'absent' ? null : stateDir.mode, backfill: config.backfill?.toISOString() ?? null }, `settings are valid, page 0 was read${bad.length === 0 ? '' : ` (${bad.length} of its ${page.records.length} records would be quarantined, e.g. chat ${bad[0]?.id ?? 'without an id'}: ${bad[0]?.reason})`}${webhook === undefined ? '' : ` and the webhook answered a HEAD (${webhook.status})`}${retract === undefined ? '' : ` and the retraction webhook a HEAD (${retract.status})`}; nothing was sent`);
+    log.logger.info({ source: source.kind, rows: page.records.length, badRecords: bad.length, hasPages: page.hasPages, webhook: webhook === undefined ? false : { answered: webhook.status }, ...(retract === undefined ? {} : { retractWebhook: { answered: retract.status } }), signed: config.webhookSecret !== undefined, stateDir: config.stateDir, stateDirMode: stateDir.found === 'absent' ? null : stateDir.mode, backfill: config.backfill?.toISOString() ?? null }, `settings are valid, page 0 was read${bad.length === 0 ? '' : ` (${bad.length} of its ${counted(page.records.length, 'record')} would be quarantined, e.g. chat ${bad[0]?.id ?? 'without an id'}: ${bad[0]?.reason})`}${webhook === undefined ? '' : ` and the webhook answered a HEAD (${webhook.status})`}${retract === undefined ? '' : ` and the retraction webhook a HEAD (${retract.status})`}; nothing was sent`);
     return 0;
   });
 }

@@ -1,3 +1,4 @@
+import { counted } from '../log/counted.js';
 import type { Config } from '../config.js';
 import { asStateError } from '../state/state-error.js';
 import type { Conversation } from '../domain/conversation.js';
@@ -132,8 +133,8 @@ function historyOf(letter: Pick<DeadLetterView, 'threadId' | 'user' | 'apiSessio
 
 function table(stateDir: string, letters: readonly DeadLetterView[], pending: number, retractions: { letters: readonly RetractionLetterView[]; pending: number }): string {
   const dead = letters.filter((letter) => letter.status === 'dead').length;
-  const retracting = retractions.letters.length + retractions.pending === 0 ? '' : `; ${retractions.letters.length} dead or parked retractions${retractions.pending > 0 ? `, ${retractions.pending} pending` : ''}`;
-  const head = `${letters.length} dead letters in ${stateDir} (${dead} dead: retried by the next run; ${letters.length - dead} parked: refused by the webhook)${pending > 0 ? `, ${pending} pending` : ''}${retracting}`;
+  const retracting = retractions.letters.length + retractions.pending === 0 ? '' : `; ${counted(retractions.letters.length, 'dead or parked retraction')}${retractions.pending > 0 ? `, ${retractions.pending} pending` : ''}`;
+  const head = `${counted(letters.length, 'dead letter')} in ${stateDir} (${dead} dead: retried by the next run; ${letters.length - dead} parked: refused by the webhook)${pending > 0 ? `, ${pending} pending` : ''}${retracting}`;
   if (letters.length + retractions.letters.length === 0) return `${head}\n`;
   const rows = [
     ...letters.map((l) => [l.conversation, `${l.workspace.name} (${l.workspace.id})`, historyOf(l), l.status, String(l.attempts), l.failedAt ?? '-', l.lastError ?? '-']),

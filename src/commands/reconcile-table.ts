@@ -1,3 +1,4 @@
+import { counted } from '../log/counted.js';
 import type { IdList, Reconciled } from '../job/reconcile.js';
 import { textTable } from './text-table.js';
 
@@ -7,7 +8,7 @@ const shownIds = 20;
 /** `memory-cron reconcile` for a person (DESIGN §4): what it read, then one row per finding with its count and chat ids. */
 export function reconcileTable(found: Reconciled): string {
   if (found.cursor === null) return `nothing to reconcile in ${found.stateDir}: no night has finished paging yet\n`;
-  const head = `reconciled ${found.since === null ? 'all history' : `chats since ${found.since}`} at or below cursor ${found.cursor}: ${n(found.pages)} pages, ${n(found.read)} chats read in ${(found.durationMs / 1000).toFixed(1)} s\n`;
+  const head = `reconciled ${found.since === null ? 'all history' : `chats since ${found.since}`} at or below cursor ${found.cursor}: ${counted(found.pages, 'page')}, ${counted(found.read, 'chat')} read in ${(found.durationMs / 1000).toFixed(1)} s\n`;
   const rows: [string, IdList | number, string][] = [
     ['missed', found.missed, 'staged now: the next night sends them with their history'],
     ['changed after sending', found.changedAfterSend, 'counted, not resent'],

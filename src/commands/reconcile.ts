@@ -1,3 +1,4 @@
+import { counted } from '../log/counted.js';
 import type { Config } from '../config.js';
 import { McError } from '../errors.js';
 import { logMode } from '../log.js';
@@ -24,12 +25,12 @@ export async function reconcileCommand(config: Config, commandLine: string, json
       display?.done();
       const { missed, changedAfterSend, hiddenAfterSend, deletedAfterSend, ...rest } = found;
       const counts = { ...rest, missed: missed.count, changedAfterSend: changedAfterSend.count, hiddenAfterSend: hiddenAfterSend.count, deletedAfterSend: deletedAfterSend.count };
-      log.logger.info({ reconciled: counts }, `reconcile finished: ${found.read} chats read, ${missed.count} missed (staged now), ${changedAfterSend.count} changed, ${hiddenAfterSend.count} hidden and ${deletedAfterSend.count} deleted after sending`);
+      log.logger.info({ reconciled: counts }, `reconcile finished: ${counted(found.read, 'chat')} read, ${missed.count} missed (staged now), ${changedAfterSend.count} changed, ${hiddenAfterSend.count} hidden and ${deletedAfterSend.count} deleted after sending`);
       // Under systemd every line is one JSON object (DESIGN §6): the table is for a person (a terminal, cron's mail); the journal gets the ids.
       if (json) process.stdout.write(`${JSON.stringify(found)}\n`);
       else if (logMode(1) === 'journal') log.logger.info({ found: idsShown(found) }, 'reconcile found these chat ids (ids only, never text; `memory-cron reconcile --json` lists them all)');
       else process.stdout.write(reconcileTable(found));
-      const problem = missed.count === 0 ? undefined : new McError('MC_MISSED_CHATS', `reconcile staged ${missed.count} chats no night had seen (a page shift hid them); the next night sends them with their history`, { details: { missed: missed.count } });
+      const problem = missed.count === 0 ? undefined : new McError('MC_MISSED_CHATS', `reconcile staged ${counted(missed.count, 'chat')} no night had seen (a page shift hid them); the next night sends them with their history`, { details: { missed: missed.count } });
       return exitFor(log.logger, problem);
     } finally {
       display?.done();

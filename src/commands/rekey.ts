@@ -10,7 +10,7 @@ import { openExistingState } from './open-existing-state.js';
 /**
  * `memory-cron rekey --new-state-key-file PATH`: seals every value holding chat text with a new state key (opened with
  * the current one, or plain when the state is not sealed yet), in one batch, and purges the old copies. Afterwards
- * only the new key opens the state: put it where the credential is read from (README "Encryption at rest").
+ * only the new key opens the state: put it where the credential is read from (docs/security.md).
  */
 export async function rekeyCommand(config: Config, commandLine: string, newKeyFile: string): Promise<number> {
   const log = commandLog(config, { toStderr: false, command: 'rekey' });

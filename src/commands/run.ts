@@ -1,3 +1,4 @@
+import { counted } from '../log/counted.js';
 import type { Config } from '../config.js';
 import { failureOf, type McError } from '../errors.js';
 import { runNight } from '../job.js';
@@ -55,8 +56,8 @@ export async function runCommand(config: Config, commandLine: string): Promise<n
       summary = await runNight(runConfig, { log: log.logger, signal: stop.signal, version, command: commandLine, progress: display, ...(copy === undefined ? {} : { send: dryRunSender(), sendRetraction: dryRunSender() }) });
       display.done();
       const { conversations } = summary;
-      const what = copy === undefined ? `${conversations.sent} conversations sent` : `${conversations.sent} conversations printed (dry run: nothing posted, ${config.stateDir} unchanged)`;
-      line = `run finished: ${summary.chats.read} chats read, ${what}, ${conversations.open} open, ${conversations.dead} dead, ${conversations.parked} parked${conversations.waiting === 0 ? '' : `, ${conversations.waiting} not tried (webhook down)`}${retractionsLine(summary.retractions)}`;
+      const what = copy === undefined ? `${counted(conversations.sent, 'conversation')} sent` : `${counted(conversations.sent, 'conversation')} printed (dry run: nothing posted, ${config.stateDir} unchanged)`;
+      line = `run finished: ${counted(summary.chats.read, 'chat')} read, ${what}, ${conversations.open} open, ${conversations.dead} dead, ${conversations.parked} parked${conversations.waiting === 0 ? '' : `, ${conversations.waiting} not tried (webhook down)`}${retractionsLine(summary.retractions)}`;
       log.logger.info({ summary }, line);
       logParkedWaiting(log.logger, summary.totals.parked); // this night's and earlier nights': no run sends them again
       problem = deliveryProblem(conversations, config.webhookUrl) ?? retractionProblem(summary.retractions, config.retractWebhookUrl);

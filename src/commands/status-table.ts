@@ -1,3 +1,4 @@
+import { counted } from '../log/counted.js';
 import type { StatusView } from './status-view.js';
 
 /** `memory-cron status` for a person: one labelled row per fact, numbers grouped, times in UTC. */
@@ -14,7 +15,7 @@ export function statusTable(view: StatusView): string {
     const how = last.exitCode === 0 ? 'exit 0' : `exit ${last.exitCode ?? '?'}${last.error === null ? '' : ` ${last.error.code}: ${last.error.message}`}`;
     rows.push(['last run', `${last.startedAt ?? '?'} → ${last.finishedAt ?? '?'}${took}, ${how}`]);
     if (last.command !== null) rows.push(['  command', last.command]);
-    if (last.backfill !== null) rows.push(['  backfill', `from ${last.backfill}${last.replay === null ? '' : `, redelivered (${n(last.replay.frozen)} conversations, key suffix ${last.replay.key})`}`]);
+    if (last.backfill !== null) rows.push(['  backfill', `from ${last.backfill}${last.replay === null ? '' : `, redelivered (${counted(last.replay.frozen, 'conversation')}, key suffix ${last.replay.key})`}`]);
     if (last.chats !== null) {
       const c = last.chats;
       rows.push(['  chats', `${n(c.read)} read · ${n(c.staged)} staged · ${n(c.updated)} updated · ${n(c.skipped)} skipped (hidden) · ${n(c.gone ?? 0)} gone · ${n(c.quarantined)} quarantined · ${n(c.ignored)} seen before${c.older ? ` · ${n(c.older)} older than the backfill` : ''}`]);
@@ -33,12 +34,12 @@ export function statusTable(view: StatusView): string {
   }
   const counts = view.counts;
   if (counts !== null) {
-    rows.push(['open', `${counts.openConversations === null ? '?' : n(counts.openConversations)} conversations, ${n(counts.stagedChats)} staged chats`]);
-    rows.push(['sent', `${n(counts.sentConversations)} conversations`]);
+    rows.push(['open', `${counts.openConversations === null ? '? conversations' : counted(counts.openConversations, 'conversation')}, ${counted(counts.stagedChats, 'staged chat')}`]);
+    rows.push(['sent', counted(counts.sentConversations, 'conversation')]);
     rows.push(['dead letters', `${n(counts.deadLetters)} dead · ${n(counts.parked)} parked · ${n(counts.pending)} pending${counts.deadLetters + counts.parked > 0 ? '  (memory-cron dead-letters)' : ''}`]);
     const r = counts.retractions;
     if (r.sent + r.waiting + r.dead + r.parked > 0) rows.push(['retractions', `${n(r.sent)} sent · ${n(r.waiting)} waiting · ${n(r.dead)} dead · ${n(r.parked)} parked${r.dead + r.parked > 0 ? '  (memory-cron dead-letters)' : ''}`]);
-    rows.push(['quarantined', `${n(counts.quarantined)} records${counts.quarantined > 0 ? '  (memory-cron quarantine)' : ''}`]);
+    rows.push(['quarantined', `${counted(counts.quarantined, 'record')}${counts.quarantined > 0 ? '  (memory-cron quarantine)' : ''}`]);
     if (counts.countedAt !== null) rows.push(['counted at', `${counts.countedAt}${view.running ? ' (the end of the last run; the running one counts when it ends)' : ''}`]);
   }
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
@@ -54,7 +55,7 @@ function stateText(view: StatusView): string {
 
 function progressText(progress: Record<string, unknown>): string {
   const get = (name: string) => (typeof progress[name] === 'number' ? (progress[name] as number) : undefined);
-  const parts = [String(progress['phase'] ?? '?'), `${n(get('pages') ?? 0)} pages`, `${n(get('chats') ?? 0)} chats`, `${n(get('conversations') ?? 0)} conversations sent`];
+  const parts = [String(progress['phase'] ?? '?'), counted(get('pages') ?? 0, 'page'), counted(get('chats') ?? 0, 'chat'), `${counted(get('conversations') ?? 0, 'conversation')} sent`];
   if (get('percent') !== undefined) parts.push(`${get('percent')}%`);
   if (get('etaSeconds') !== undefined) parts.push(`ETA ${seconds((get('etaSeconds') ?? 0) * 1000)}`);
   return parts.join(' · ');

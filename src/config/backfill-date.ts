@@ -15,10 +15,10 @@ const zonedDateTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]
  */
 export function parseBackfillDate(text: string, zone: string, flag = '--backfill'): Date {
   const value = text.trim();
-  if (zonedDateTime.test(value)) return checked(Date.parse(value.replace(' ', 'T')), text, flag);
+  if (zonedDateTime.test(value)) return checked(Date.parse(value.replace(' ', 'T')), text, flag, zone);
   const match = plainDate.exec(value) ?? localDateTime.exec(value);
   if (match === null) {
-    throw new McError('MC_CONFIG', `${flag} ${JSON.stringify(text)} is not a date; use a day like 2026-11-01 (midnight in ${zone}) or a timestamp like 2026-11-01T06:00:00Z`);
+    throw new McError('MC_CONFIG', `${flag} ${JSON.stringify(text)} is not a date; ${acceptedForms(zone)}`);
   }
   if (!isTimeZone(zone)) {
     throw new McError('MC_CONFIG', `time zone ${JSON.stringify(zone)} (--tz or TZ) is not an IANA zone; use e.g. America/Chicago or UTC`);
@@ -27,9 +27,9 @@ export function parseBackfillDate(text: string, zone: string, flag = '--backfill
   const wall = { year: part(1), month: part(2), day: part(3), hour: part(4), minute: part(5), second: part(6), millisecond: Number((match[7] ?? '0').padEnd(3, '0')) };
   const probe = new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second));
   if (probe.getUTCMonth() !== wall.month - 1 || probe.getUTCDate() !== wall.day || wall.hour > 23 || wall.minute > 59 || wall.second > 59) {
-    throw new McError('MC_CONFIG', `${flag} ${JSON.stringify(text)} is not a real date or time`);
+    throw new McError('MC_CONFIG', `${flag} ${JSON.stringify(text)} is not a real date or time; ${acceptedForms(zone)}`);
   }
-  return checked(zonedInstant(wall, zone), text, flag);
+  return checked(zonedInstant(wall, zone), text, flag, zone);
 }
 
 /** The zone plain backfill dates are read in: `--tz`, else `TZ`, else America/Chicago. */
@@ -38,7 +38,12 @@ export function backfillTimeZone(flag: string | undefined, env: NodeJS.ProcessEn
   return flag ?? (fromEnv !== undefined && fromEnv !== '' && !fromEnv.startsWith(':') ? fromEnv : defaultTimeZone);
 }
 
-function checked(ms: number, text: string, flag: string): Date {
-  if (!Number.isFinite(ms)) throw new McError('MC_CONFIG', `${flag} ${JSON.stringify(text)} is not a real date or time`);
+// The forms a date may take, for every refusal: an operator learns them from the first mistake.
+function acceptedForms(zone: string): string {
+  return `use a day like 2026-11-01 (midnight in ${zone}), a local time like 2026-11-01T06:00, or a timestamp like 2026-11-01T06:00:00Z`;
+}
+
+function checked(ms: number, text: string, flag: string, zone: string): Date {
+  if (!Number.isFinite(ms)) throw new McError('MC_CONFIG', `${flag} ${JSON.stringify(text)} is not a real date or time; ${acceptedForms(zone)}`);
   return new Date(ms);
 }

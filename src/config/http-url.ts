@@ -23,7 +23,11 @@ export function httpUrl(text: string, setting: UrlSetting): URL {
   } catch {
     refuseSetting(setting.secret === true ? `${setting.name} is not a URL (not shown: it holds a token); set it to ${setting.example}` : `${setting.name} ${JSON.stringify(withoutSecrets(text))} is not a URL; set it to ${setting.example}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') refuseSetting(`${setting.name} must be an http:// or https:// URL, not ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    // "localhost:3001" parses with the scheme "localhost:": name what is wrong in the operator's terms, not the parser's.
+    const shown = setting.secret === true ? '(not shown: it holds a token)' : JSON.stringify(withoutSecrets(text.trim()));
+    refuseSetting(`${setting.name} ${shown} must start with http:// or https://; set it to ${setting.example}`);
+  }
   if (url.username !== '' || url.password !== '') refuseSetting(`${setting.name} must not carry a user name or password (${url.protocol}//…@${url.host})${setting.credentialsHint === undefined ? '' : `; ${setting.credentialsHint}`}`);
   return url;
 }

@@ -1,7 +1,7 @@
 import { httpUrl } from './http-url.js';
 import { refuseSetting as fail } from './refuse-setting.js';
 
-/** Which dead man's switch convention a HEALTHCHECK_URL follows (README "Monitoring"). */
+/** Which dead man's switch convention a HEALTHCHECK_URL follows (docs/monitoring.md). */
 export type HealthcheckKind = 'healthchecks' | 'cronitor' | 'uptime-kuma';
 
 /** The dead man's switch: pinged when a run starts and when it ends. The URL is a secret (it carries a token). */

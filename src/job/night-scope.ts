@@ -21,7 +21,7 @@ export interface NightStart {
  * Reads the cursor, the floor and the paging record and sets the night's scope: paging reaches back at least to the
  * first turn of every open conversation, so a re-read shows what became of it, and to REREAD_WINDOW before the
  * cursor's createdAt — completed agent chats, edits, resets, deletions (DESIGN §1); a first `--backfill` stopped
- * before paging reached its date is carried on by a run without one (DESIGN §5, README "Long first backfills"); a
+ * before paging reached its date is carried on by a run without one (DESIGN §5, docs/operations.md "Long first backfills"); a
  * first `--backfill`'s date is recorded (State.setFirstBackfill) before any page is read.
  * `nowMs` decides which conversations are open. Throws LevelDB errors as they come.
  */

@@ -1,3 +1,4 @@
+import { counted } from '../log/counted.js';
 import type { Logger } from 'pino';
 import { conversationIdOf } from '../conversations/conversation-id.js';
 import { buildConversation, type PreviousConversation } from '../conversations/conversation.js';
@@ -57,7 +58,7 @@ export async function replayConversations(state: State, options: ReplayOptions):
     options.onConversation?.(true);
   }
   await state.replay.clear();
-  options.log.info({ ...result, replay: options.replay }, `replay regrouped the chats since ${new Date(options.sinceMs).toISOString()}: ${result.frozen} conversations to send again, ${result.reopened} still open`);
+  options.log.info({ ...result, replay: options.replay }, `replay regrouped the chats since ${new Date(options.sinceMs).toISOString()}: ${counted(result.frozen, 'conversation')} to send again, ${result.reopened} still open`);
   return result;
 }
 

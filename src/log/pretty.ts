@@ -15,6 +15,8 @@ const LABELS: ReadonlyArray<readonly [number, string, string]> = [
   [10, 'TRACE', '\u001B[90m'],
 ];
 const RESET = '\u001B[0m';
+/** A field whose JSON is longer than this is shown as `name={…}` on a terminal (a run's `summary`): the line stays readable; pipes and the journal keep it whole. */
+const longestField = 80;
 const DIM = '\u001B[2m';
 
 /**
@@ -42,10 +44,17 @@ export function formatPretty(line: string, options: PrettyOptions = {}): string 
   if (msg !== undefined) parts.push(String(msg));
   const fields = Object.entries(rest)
     .filter(([key, value]) => !hidden.has(key) && value !== undefined)
-    .map(([key, value]) => `${paint(DIM, `${key}=`)}${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    .map(([key, value]) => `${paint(DIM, `${key}=`)}${typeof value === 'string' ? value : shortJson(value)}`);
   let out = parts.join(' ') + (fields.length > 0 ? `  ${fields.join(' ')}` : '');
   if (err !== null && typeof err === 'object') out += formatError(err as Record<string, unknown>);
   return `${out}\n`;
+}
+
+// An object or array too long for a terminal line is folded to {…} or […]; the JSON lines elsewhere keep it.
+function shortJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json.length <= longestField || value === null || typeof value !== 'object') return json;
+  return Array.isArray(value) ? '[…]' : '{…}';
 }
 
 function clock(time: unknown): string {

@@ -14,7 +14,7 @@ export interface PingRequest {
 const messageLimit = 1_000;
 
 /**
- * The request that tells `healthcheck` about `event` (README "Monitoring"), or undefined when its convention has no
+ * The request that tells `healthcheck` about `event` (docs/monitoring.md), or undefined when its convention has no
  * such ping (Uptime Kuma has no start). Pure: the URL is copied, never changed.
  *  - healthchecks: POST URL/start, URL (the summary line as body), URL/fail (the error line as body)
  *  - cronitor:     GET URL?state=run, ?state=complete&message=…, ?state=fail&message=…

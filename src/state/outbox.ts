@@ -1,3 +1,4 @@
+import { counted } from '../log/counted.js';
 import { toConversation } from '../conversations/conversation.js';
 import type { Conversation } from '../domain/conversation.js';
 import { McError } from '../errors.js';
@@ -45,7 +46,7 @@ export async function bodyOf(state: State, entry: OutboxEntry): Promise<Conversa
     await state.outbox.del(conversation.id);
     return undefined;
   }
-  throw new McError('MC_STATE_DAMAGED', `state in ${state.stateDir} is damaged: ${missing.length} turns of frozen conversation ${conversation.id} are missing; restore it from a backup — nothing was rewritten`);
+  throw new McError('MC_STATE_DAMAGED', `state in ${state.stateDir} is damaged: ${counted(missing.length, 'turn')} of frozen conversation ${conversation.id} are missing; restore it from a backup — nothing was rewritten`);
 }
 
 /** The keys of every frozen conversation's turns: staged turns that belong to no new conversation. */

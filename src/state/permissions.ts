@@ -17,9 +17,10 @@ export interface PermissionOptions {
 }
 
 /**
- * Creates STATE_DIR owner-only, or checks an existing one: a folder other users can read, write or enter is refused
- * (MC_STATE_EXPOSED, exit 7, naming the fix) unless `fix` is set, which mends it. Whatever lies inside an owner-only
- * folder with wider modes (files an older version wrote under umask 022) is narrowed to owner-only on the way.
+ * Creates STATE_DIR owner-only, or checks an existing one (DESIGN §4): a folder holding state that other users can
+ * read, write or enter is refused (MC_STATE_EXPOSED, exit 7, naming the fix) unless `fix` is set, which mends it; one
+ * holding no state yet (empty, or only the checkout's `.gitkeep`) is simply made owner-only. Whatever lies inside an
+ * owner-only folder with wider modes (files an older version wrote under umask 022) is narrowed on the way.
  */
 export async function guardStateDir(stateDir: string, options: PermissionOptions = {}): Promise<void> {
   let mode: number;
@@ -29,7 +30,7 @@ export async function guardStateDir(stateDir: string, options: PermissionOptions
   } catch (error) {
     throw stateError(error, stateDir, 'creating the folder');
   }
-  if ((mode & groupAndOthers) !== 0 && options.fix !== true) throw exposed(stateDir, mode);
+  if ((mode & groupAndOthers) !== 0 && options.fix !== true && !(await holdsNoState(stateDir))) throw exposed(stateDir, mode);
   try {
     await ownerOnly(stateDir);
   } catch (error) {
@@ -43,6 +44,8 @@ export type StateDirVerdict =
   | { readonly found: 'absent' }
   /** A folder other users cannot reach (its mode, e.g. "0700" or "2700"). */
   | { readonly found: 'owner-only'; readonly mode: string }
+  /** A folder other users can reach that holds no state yet (a fresh clone's `./state`): a run makes it owner-only. */
+  | { readonly found: 'unclaimed'; readonly mode: string }
   /** A folder other users can reach, and `fix` was given: a run would make it owner-only. */
   | { readonly found: 'exposed'; readonly mode: string; readonly message: string };
 
@@ -63,8 +66,18 @@ export async function judgeStateDir(stateDir: string, options: PermissionOptions
     throw stateError(error, stateDir, 'creating the folder');
   }
   if ((mode & groupAndOthers) === 0) return { found: 'owner-only', mode: octal(mode) };
+  if (await holdsNoState(stateDir)) return { found: 'unclaimed', mode: octal(mode) };
   if (options.fix !== true) throw exposed(stateDir, mode);
   return { found: 'exposed', mode: octal(mode), message: `${stateDir} is open to other users (mode ${octal(mode)}) and holds chat text; a run with --fix-permissions would make it and everything in it owner-only (chmod -R go-rwx) — check changed nothing` };
+}
+
+// Nothing but the checkout's placeholder: no chat text can have been exposed, so there is nothing to refuse.
+const placeholders = new Set(['.gitkeep']);
+
+/** True when `dir` holds no state yet: it is empty or holds only a `.gitkeep` file (DESIGN §4). */
+export async function holdsNoState(dir: string): Promise<boolean> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.every((entry) => entry.isFile() && placeholders.has(entry.name));
 }
 
 function octal(mode: number): string {

@@ -5,7 +5,7 @@ type Compacting = Level<string, unknown> & { compactRange(start: string, end: st
 
 /**
  * Drops the deleted values of the given sublevels (by prefix) from every file of the database, so the text of a
- * delivered conversation does not stay on disk (DESIGN §4; README "Chat text at rest").
+ * delivered conversation does not stay on disk (DESIGN §4; docs/security.md "Nothing left after delivery").
  *
  * LevelDB's `compactRange` alone does not: it flushes the memtable (whose table keeps every version, the value and
  * its deletion side by side) and then compacts each level *above* the deepest one holding the range into the next.

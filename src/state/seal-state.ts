@@ -5,7 +5,7 @@ import { Sealer, sealedKinds, type SealingRecord } from './sealing.js';
 import type { StateLevels } from './state-levels.js';
 
 /**
- * Switches sealing on for an open state (README "Encryption at rest"). A sealed state needs its key: none, or
+ * Switches sealing on for an open state (docs/security.md). A sealed state needs its key: none, or
  * another, is MC_STATE_KEY (exit 7), never an empty night. A state not sealed yet, opened with a key, is sealed
  * in place: its text values re-written sealed in one batch, the plain copies purged.
  */

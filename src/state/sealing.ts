@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
-// AES-256-GCM for the values that hold chat text (README "Encryption at rest"): one key per kind of value, derived
+// AES-256-GCM for the values that hold chat text (docs/security.md): one key per kind of value, derived
 // from the operator's state key with HKDF-SHA256 and a random salt kept in the state; the record's full key
 // (sublevel prefix included) is the associated data, so a value moved under another key fails to open.
 

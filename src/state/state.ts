@@ -30,7 +30,7 @@ export const schemaVersion = 3;
  * so little is reopened. Compression stays on although it costs the full night about 2 s of its 16: classic-level
  * cannot ask LevelDB to verify block checksums on reads, and a damaged compressed block fails to decompress, where
  * an uncompressed one is read back as wrong text (the state-damage test's flipped table bytes went unseen).
- * With a state key it is off (README "Encryption at rest"): sealed values do not compress and their GCM tags prove
+ * With a state key it is off (docs/security.md): sealed values do not compress and their GCM tags prove
  * them intact; the night measured 1.17× the unkeyed one without compression, 1.52× with it.
  */
 const levelOptions = { maxOpenFiles: 74, maxFileSize: 512 * 1024, writeBufferSize: 2 * 1024 * 1024 } as const;
@@ -38,7 +38,7 @@ const levelOptions = { maxOpenFiles: 74, maxFileSize: 512 * 1024, writeBufferSiz
 export interface OpenOptions {
   /** `--fix-permissions`: make a STATE_DIR other users can reach owner-only instead of refusing it. @default false */
   readonly fixPermissions?: boolean;
-  /** The state key: values holding chat text are sealed with it (README "Encryption at rest"). */
+  /** The state key: values holding chat text are sealed with it (docs/security.md). */
   readonly stateKey?: string | undefined;
 }
 

@@ -1,3 +1,4 @@
+import { counted } from '../log/counted.js';
 import type { Logger } from 'pino';
 import { estimate, pagingFraction, type RunProgress } from './run-progress.js';
 
@@ -79,7 +80,7 @@ export function progressDisplay(options: ProgressDisplayOptions): ProgressDispla
 /** One readable line, most telling first (a narrow terminal cuts the end): `paging · 57 pages · 1,140 chats · 380 chats/s · 43% · ETA 0:42 · back to …`. */
 export function progressLine(progress: Readonly<RunProgress>, nowMs: number): string {
   const { perSecond, etaMs } = estimate(progress, nowMs);
-  const parts: string[] = [progress.phase, `${count(progress.pages)} pages`, `${count(progress.chats)} chats`];
+  const parts: string[] = [progress.phase, counted(progress.pages, 'page'), counted(progress.chats, 'chat')];
   if (progress.phase === 'paging') {
     parts.push(`${rate(perSecond)} chats/s`);
     const fraction = pagingFraction(progress);
@@ -88,7 +89,7 @@ export function progressLine(progress: Readonly<RunProgress>, nowMs: number): st
     if (progress.oldestMs !== undefined) parts.push(`back to ${new Date(progress.oldestMs).toISOString().slice(0, 16)}Z`);
   } else {
     if (progress.replayed > 0) parts.push(`${count(progress.replayed)} regrouped`);
-    parts.push(`${count(progress.sent)} conversations sent`);
+    parts.push(`${counted(progress.sent, 'conversation')} sent`);
     if (progress.failed > 0) parts.push(`${count(progress.failed)} failed`);
     if (progress.phase !== 'done') parts.push(`${rate(perSecond)}/s`);
   }

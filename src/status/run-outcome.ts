@@ -1,3 +1,4 @@
+import { counted } from '../log/counted.js';
 import type { Logger } from 'pino';
 import type { DeliveryCounts } from '../delivery/deliver.js';
 import { webhookDownAfter } from '../delivery/breaker.js';
@@ -18,7 +19,7 @@ export function deliveryProblem(conversations: DeliveryCounts, webhookUrl?: stri
     const last = conversations.lastError ?? 'unknown';
     const hint = /^HTTP 40[13]\b/.test(last) ? ': it refuses the requests — check WEBHOOK_SECRET against the receiver\'s signing secret, and its authentication' : '';
     const waiting = parked === 0 ? '' : `; the ${parked} parked by this run (refused with a permanent 4xx) ${waitForRetry(parked)} once the webhook is fixed`;
-    return new McError('MC_WEBHOOK_DOWN', `${where} failed ${webhookDownAfter} deliveries in a row (last: ${last})${hint}; it was taken to be down${notTried(conversations.waiting)}${waiting}`, { details: { lastError: last, dead, parked, waiting: conversations.waiting } });
+    return new McError('MC_WEBHOOK_DOWN', `${where} failed ${counted(webhookDownAfter, 'delivery', 'deliveries')} in a row (last: ${last})${hint}; it was taken to be down${notTried(conversations.waiting)}${waiting}`, { details: { lastError: last, dead, parked, waiting: conversations.waiting } });
   }
   if (dead + parked > 0) {
     const waiting = [

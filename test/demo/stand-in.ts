@@ -1,5 +1,5 @@
 // `npm run stand-in`: an AnythingLLM stand-in with generated chats and a webhook receiver on 127.0.0.1, left
-// running so an operator can try `check`, `run` and `status` by hand (README "Trying it without AnythingLLM").
+// running so an operator can try `check`, `run` and `status` by hand (README "Trying it against the stand-in").
 //   npm run stand-in -- [--chats 300] [--port 3001] [--webhook-port 0]
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';

@@ -27,12 +27,14 @@ export interface CliProgram {
   readonly cli: string;
   /** A command word put before `args` (e.g. `run` from a unit's ExecStart=). */
   readonly command?: string;
+  /** The working folder (a relative STATE_DIR, like the default ./state, lies in it). @default this process's */
+  readonly cwd?: string;
 }
 
 /** Starts `node dist/cli.js ...args` with exactly `env` (plus PATH), capturing its output. */
 export function startCli(args: readonly string[], env: Record<string, string | undefined>, program: CliProgram = { node: process.execPath, cli: cliPath }): CliRun {
   const argv = [program.cli, ...(program.command === undefined ? [] : [program.command]), ...args];
-  const child = spawn(program.node, argv, { env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(program.node, argv, { env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(program.cwd === undefined ? {} : { cwd: program.cwd }) });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
