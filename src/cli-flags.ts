@@ -14,6 +14,7 @@ const flags = {
   'base-url': { type: 'string', describe: "AnythingLLM server root (BASE_URL)" },
   'api-key-file': { type: 'string', describe: 'file holding the API key (else $CREDENTIALS_DIRECTORY/api-key, else API_KEY)' },
   'include-hidden': { type: 'boolean', describe: 'keep chats with include: false' },
+  'keep-reasoning': { type: 'boolean', describe: 'keep <think>/<thinking> blocks in assistant messages (KEEP_REASONING); removed by default' },
   source: { type: 'string', describe: 'file:PATH — read chat records from an NDJSON file instead of the API' },
   gap: { type: 'string', describe: 'conversation gap: 90m, 1h, 1.5h (CONVERSATION_HOUR_WINDOW, hours)' },
   now: { type: 'string', describe: 'ISO instant deciding which conversations are closed (tests, replays)' },
@@ -32,7 +33,7 @@ function pick<K extends keyof typeof flags>(...names: K[]): Pick<typeof flags, K
 }
 
 /** The flags of every command that may deliver: state, logs, webhook; secrets as values are caught to be refused. */
-export const deliveryFlags = pick('state-dir', 'log-dir', 'webhook-url', 'retract-webhook-url', 'webhook-secret-file', 'concurrency', 'fix-permissions', 'api-key', 'webhook-secret');
+export const deliveryFlags = pick('state-dir', 'log-dir', 'webhook-url', 'retract-webhook-url', 'webhook-secret-file', 'concurrency', 'fix-permissions', 'keep-reasoning', 'api-key', 'webhook-secret');
 
 /** Where chats come from: the API (BASE_URL and the key) or an NDJSON file. */
 export const sourceFlags = pick('base-url', 'api-key-file', 'include-hidden', 'source');

@@ -33,6 +33,8 @@ export interface Config extends MonitoringSettings {
   readonly now: Date | undefined;
   /** Keep chats with `include: false`. @default false */
   readonly includeHidden: boolean;
+  /** Keep `<think>`/`<thinking>` blocks in assistant content (`KEEP_REASONING`, `--keep-reasoning`; DESIGN §3). @default false */
+  readonly keepReasoning: boolean;
   /** Per-request timeout of the source (`HTTP_TIMEOUT`). @default 30 s */
   readonly timeoutMs: number;
   /** Per-attempt timeout of a webhook POST (`WEBHOOK_TIMEOUT`): a memory webhook may run an LLM before it answers (DESIGN §3). @default 120 s */
@@ -76,6 +78,7 @@ export interface ConfigFlags {
   readonly concurrency?: NumberText | undefined;
   readonly now?: string | undefined;
   readonly includeHidden?: boolean | undefined;
+  readonly keepReasoning?: boolean | undefined;
   readonly source?: string | undefined;
   readonly backfill?: string | undefined;
   readonly since?: string | undefined;
@@ -111,6 +114,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     concurrency: integer(flags.concurrency ?? env['CONCURRENCY'], 4, 1, 64, 'CONCURRENCY (--concurrency)'),
     now: flags.now === undefined ? undefined : instant(flags.now),
     includeHidden: flags.includeHidden ?? false,
+    keepReasoning: flags.keepReasoning ?? trueOrFalse(env['KEEP_REASONING'], 'KEEP_REASONING'),
     timeoutMs: optionalDuration(env['HTTP_TIMEOUT'], 30_000, 'HTTP_TIMEOUT'),
     webhookTimeoutMs: optionalDuration(env['WEBHOOK_TIMEOUT'], 120_000, 'WEBHOOK_TIMEOUT'),
     retries: integer(env['RETRIES'], 5, 0, 20, 'RETRIES'),
@@ -127,6 +131,14 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     stateKey: stateKey(env),
     ...monitoringSettings(flags, env),
   };
+}
+
+// A yes/no setting: true/false (or 1/0, yes/no, any case); unset or empty is false.
+function trueOrFalse(text: string | undefined, name: string): boolean {
+  const value = text?.trim().toLowerCase() ?? '';
+  if (value === '' || value === 'false' || value === '0' || value === 'no') return false;
+  if (value === 'true' || value === '1' || value === 'yes') return true;
+  return fail(`${name} is ${JSON.stringify(text)}; set it to true or false`);
 }
 
 // Only from a file (never the environment or the command line): STATE_KEY_FILE, else the systemd credential.

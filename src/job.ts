@@ -148,7 +148,7 @@ async function replayPhase(night: Night): Promise<RunSummary['replay']> {
   const key = replaySuffix(night.started);
   const onConversation = () => (night.progress.replayed++, night.report());
   const { config, nowMs, log } = night;
-  return { key, ...(await replayConversations(night.state, { sinceMs: night.replaySinceMs, gapMs: config.gapMs, nowMs, replay: key, onConversation, log: log.child({ stage: 'replay' }) })) };
+  return { key, ...(await replayConversations(night.state, { sinceMs: night.replaySinceMs, gapMs: config.gapMs, keepReasoning: config.keepReasoning, nowMs, replay: key, onConversation, log: log.child({ stage: 'replay' }) })) };
 }
 
 // Delivers the closed conversations (DESIGN §3), then compacts what the night deleted.
@@ -159,6 +159,7 @@ async function deliverPhase(night: Night): Promise<NightResults['delivery']> {
   const delivered = await deliver(state, {
     send: context.send ?? configuredSender(config, night.retry, context.version, log.child({ stage: 'delivery' })),
     gapMs: config.gapMs,
+    keepReasoning: config.keepReasoning,
     nowMs: night.nowMs,
     concurrency: config.concurrency,
     onDelivered: (ok: boolean) => (ok ? progress.sent++ : progress.failed++, night.report()),

@@ -36,6 +36,15 @@ describe('configuration', () => {
     assert.equal(loadConfig({ backfill: '2026-11-01T06:00:00Z' }, env).backfill?.toISOString(), '2026-11-01T06:00:00.000Z');
   });
 
+  it('KEEP_REASONING: off by default, true/false (1/0, yes/no) from the environment, --keep-reasoning wins, anything else one line', () => {
+    assert.equal(loadConfig({}, env).keepReasoning, false);
+    for (const [value, expected] of [['true', true], ['TRUE', true], ['1', true], ['yes', true], ['false', false], ['0', false], ['no', false], ['', false]] as const) {
+      assert.equal(loadConfig({}, { ...env, KEEP_REASONING: value }).keepReasoning, expected, value);
+    }
+    assert.equal(loadConfig({ keepReasoning: true }, { ...env, KEEP_REASONING: 'false' }).keepReasoning, true);
+    assert.equal(configError({}, { ...env, KEEP_REASONING: 'sometimes' }), 'KEEP_REASONING is "sometimes"; set it to true or false');
+  });
+
   it('--concurrency is read as typed: a bad value is named as given (not as NaN or null)', () => {
     assert.equal(loadConfig({ concurrency: '8' }, env).concurrency, 8);
     assert.match(configError({ concurrency: 'abc' }, env), /^CONCURRENCY \(--concurrency\) "abc" must be a whole number from 1 to 64$/);

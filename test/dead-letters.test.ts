@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { slimRecord } from '../src/source/response-parts.js';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { classifyGenerated, generateChats } from './fixtures/chat-generator.ts';
 import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
@@ -111,7 +112,7 @@ describe('memory-cron dead-letters', () => {
 });
 
 describe('memory-cron quarantine', () => {
-  it('lists each bad record once with its reason and the raw record', async () => {
+  it('lists each bad record once with its reason and the raw record, its attachments and sources slimmed (DESIGN §3)', async () => {
     const chats = generateChats({ count: 400, seed: 43, start: new Date(end - 2 * day), end: new Date(end), badRate: 0.03, realNowMs: Date.now() });
     const bad = chats.filter((chat) => classifyGenerated(chat) === 'bad');
     assert.ok(bad.length > 3);
@@ -124,7 +125,9 @@ describe('memory-cron quarantine', () => {
       assert.equal(listed.code, 0, listed.stderr);
       const result = JSON.parse(listed.stdout) as { count: number; records: { id: number | null; reason: string; raw: unknown; at: string }[] };
       assert.equal(result.count, bad.length);
-      assert.deepEqual(result.records.map((r) => JSON.stringify(r.raw)).sort(), bad.map((chat) => JSON.stringify(chat)).sort());
+      // As served, except that a file keeps its size, not its content, and a source its title and address, not its text.
+      assert.deepEqual(result.records.map((r) => JSON.stringify(r.raw)).sort(), bad.map((chat) => JSON.stringify(slimRecord(chat))).sort());
+      assert.ok(bad.some((chat) => JSON.stringify(slimRecord(chat)) !== JSON.stringify(chat)), 'some bad record had sources to slim');
       assert.ok(result.records.every((r) => r.reason.length > 0));
       const table = await runCli(['quarantine'], { STATE_DIR: stateDir });
       assert.match(table.stdout, new RegExp(`^${bad.length} quarantined records in `));

@@ -179,7 +179,7 @@ describe('webhook receiver', () => {
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
   test('accepts a correct Standard Webhooks signature and rejects a wrong or stale one', async () => {
-    const r = await startWebhookReceiver({ secret });
+    const r = await startWebhookReceiver({ secret, validate: false });
     const key = Buffer.from(secret.slice(6), 'base64');
     const body = JSON.stringify({ id: 'c1', messages: ['héllo 🚀'] });
     const ts = Math.floor(Date.now() / 1000);
@@ -191,7 +191,7 @@ describe('webhook receiver', () => {
     assert.deepEqual(r.deliveries.map((d) => d.signatureValid), [true, false, false]);
     assert.deepEqual(r.accepted.get('c1'), JSON.parse(body));
     await r.close();
-    const raw = await startWebhookReceiver({ secret: 'plain-secret' });
+    const raw = await startWebhookReceiver({ secret: 'plain-secret', validate: false });
     const ok = await post(raw.url, body, { ...good, 'webhook-signature': sign('plain-secret', 'c1', ts, body) });
     assert.equal(ok.status, 200);
     await raw.close();
@@ -199,6 +199,7 @@ describe('webhook receiver', () => {
 
   test('dedupes by Idempotency-Key, counts attempts, and plays scripted replies', async () => {
     const r = await startWebhookReceiver({
+      validate: false,
       respond: (d, attempt) => (d.idempotencyKey === 'gone' ? { status: 410 } : attempt === 1 ? { status: 503, headers: { 'Retry-After': '2' } } : attempt === 2 ? { reset: true } : { status: 202, delayMs: 50 }),
     });
     const send = (key: string) => post(r.url, JSON.stringify({ id: key }), { 'idempotency-key': key });
@@ -216,8 +217,17 @@ describe('webhook receiver', () => {
     await r.close();
   });
 
-  test('takes bodies of several MB', async () => {
+  test('answers 422 to a body its schema does not describe, and close() then fails naming it', async () => {
     const r = await startWebhookReceiver();
+    const leaky = { type: 'conversation', id: 'conv_x', workspace: { id: 1, name: 'S', slug: 's' }, threadId: null, startedAt: '2026-11-23T16:00:00.000Z', endedAt: '2026-11-23T16:00:00.000Z', continues: null, messages: [{ chatId: 1, role: 'user', content: 'hi', createdAt: '2026-11-23T16:00:00.000Z', attachments: [{ name: 'a.png', mime: 'image/png', bytes: 3, contentString: 'data:image/png;base64,AAAA' }] }] };
+    const answer = await post(r.url, JSON.stringify(leaky), { 'idempotency-key': 'conv_x' });
+    assert.equal(answer.status, 422);
+    assert.match(await answer.text(), /\/messages\/0\/attachments\/0 must NOT have additional properties \{"additionalProperty":"contentString"\}/);
+    await assert.rejects(r.close(), /the receiver got 1 bodies the schema does not describe; the first, conv_x:/);
+  });
+
+  test('takes bodies of several MB', async () => {
+    const r = await startWebhookReceiver({ validate: false });
     const body = JSON.stringify({ id: 'big', text: 'x'.repeat(6_000_000) });
     assert.equal((await post(r.url, body, { 'idempotency-key': 'big' })).status, 200);
     assert.equal(r.deliveries[0]!.raw.length, body.length);

@@ -61,3 +61,25 @@ describe('paging two pages ahead', () => {
     assert.ok(table.reads() <= 11, `${table.reads()} reads for 10 pages (one ahead of the last, at most)`);
   });
 });
+
+describe('paging after a big page', () => {
+  // How far ahead of the last page handed to staging any read went: 3 when two pages are read ahead, 2 with one.
+  async function furthestRead(pageBytes: number): Promise<number> {
+    let lastStaged = -1;
+    let furthest = 0;
+    const readPage: ReadPage = async (offset) => {
+      furthest = Math.max(furthest, offset - lastStaged);
+      await new Promise((resolve) => setImmediate(resolve));
+      return pageOf(offset, normalisePage([{ id: 1000 - offset }], Date.now()), offset < 7, pageBytes);
+    };
+    const stage = async (page: Page) => void (lastStaged = page.offset);
+    const done = pageThrough({ readPage, stage, isLastPage: (page) => !page.hasPages, expectRowsOnFirstPage: false, newestFirst: true, pagesAhead: 2, bigPageBytes: 4 * 1024 * 1024 });
+    assert.deepEqual((await lastValueFrom(done.pipe(toArray()))).map((d) => d.page.offset), [0, 1, 2, 3, 4, 5, 6, 7]);
+    return furthest;
+  }
+
+  it('reads one page ahead, not two, after a page larger than bigPageBytes: memory is bounded by bytes, not rows', async () => {
+    assert.equal(await furthestRead(1000), 3, 'small pages: two ahead of the one being staged');
+    assert.equal(await furthestRead(100 * 1024 * 1024), 2, 'pages of photos: one ahead');
+  });
+});

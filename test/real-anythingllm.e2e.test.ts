@@ -33,7 +33,8 @@ interface Expected {
 const idSet = (ids: readonly number[]) => [...new Set(ids)].sort((a, b) => a - b).join(',');
 const chatIdsOf = (body: any): number[] => (body?.messages ?? []).map((m: any) => m.chatId as number);
 
-// The assistant's text: a JSON object's `text` (absent: empty), any other JSON or unparsable text as it stands.
+// The assistant's text: a JSON object's `text` (absent: empty), any other JSON or unparsable text as it stands;
+// closed <think>/<thinking> blocks removed and the rest trimmed (DESIGN §3: reasoning is not memory).
 function replyOf(response: string): string {
   let parsed: unknown;
   try {
@@ -43,8 +44,35 @@ function replyOf(response: string): string {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return response;
   const text = (parsed as Row)['text'];
-  return typeof text === 'string' ? text : '';
+  if (typeof text !== 'string') return '';
+  return /<think/.test(text) ? text.replace(/<(think|thinking)>[\s\S]*?<\/\1>/g, '').trim() : text;
 }
+
+// What the server's chat handlers store for a chat with files (utils/chats/stream.js, telegramBot/chat/stream.js):
+// each file a base64 data URL; and for a reply that drew on documents, one source per chunk, with its text.
+const dataUrl = (mime: string, bytes: number) => `data:${mime};base64,${Buffer.alloc(bytes, 7).toString('base64')}`;
+const withFiles = {
+  text: 'A sprint plan for week 49, and a reminder about the demo.',
+  sources: [],
+  type: 'chat',
+  attachments: [
+    { name: 'whiteboard.jpg', mime: 'image/jpeg', contentString: dataUrl('image/jpeg', 150_001) },
+    { name: 'memo.ogg', mime: 'audio/ogg', contentString: dataUrl('audio/ogg', 24_002) },
+  ],
+  metrics: {},
+};
+const chunkOf = (title: string, url: string, chunkSource: string, n: number) => ({ id: `${title}#${n}`, url, title, docAuthor: 'Finance', description: 'pricing', docSource: 'a file', chunkSource, published: '11/1/2026, 9:00:00 AM', wordCount: 800, token_count_estimate: 1100, text: `chunk ${n}: ${'CHUNK-TEXT-OF-THE-SHEET '.repeat(100)}`, score: 0.71 });
+const withSources = {
+  text: '<think>\nThe sheet lists the renewal under enterprise tiers.\n</think>\n\nThe renewal is $12,000 a year.',
+  sources: [
+    chunkOf('pricing-2027.xlsx', 'file:///app/server/storage/hotdir/pricing-2027.xlsx', '', 1),
+    chunkOf('pricing-2027.xlsx', 'file:///app/server/storage/hotdir/pricing-2027.xlsx', '', 2),
+    chunkOf('example.com/renewals', 'https://example.com/renewals', 'link://https://example.com/renewals', 3),
+  ],
+  type: 'query',
+  attachments: [],
+  metrics: {},
+};
 
 // A chat history (DESIGN §2): a thread, or one person's (or one API session's) default thread of a workspace.
 function historyOf(row: Row): string {
@@ -120,6 +148,8 @@ describe('one night against the real AnythingLLM server (multi-user, seeded thro
   let night: CliResult;
   let nowMs: number;
   let delivered: any[];
+  let seededFiles: { id: number };
+  let seededSources: { id: number };
 
   before(async () => {
     const seeding = performance.now();
@@ -128,6 +158,9 @@ describe('one night against the real AnythingLLM server (multi-user, seeded thro
     // A burst of 300 more (a chat every 20 s, after the newest): many people in each default thread within each hour.
     const newest = Date.parse((await allm.info())['chats']['newestCreatedAt']);
     await allm.add(300, { at: new Date(newest + 5 * 60_000), stepSec: 20, seed: 2 });
+    // A chat with a photo and a voice note, and one whose reply drew on documents (and reasoned first).
+    seededFiles = await allm.chat('What is on this whiteboard?', withFiles);
+    seededSources = await allm.chat('What does the renewal cost?', withSources);
     const seeded = (performance.now() - seeding) / 1000;
 
     served = await allm.readAll(); // the reference input; also warms the server up
@@ -157,7 +190,7 @@ describe('one night against the real AnythingLLM server (multi-user, seeded thro
 
   it('the API served every seeded row once, newest id first, and the mix puts different people in one default thread within an hour', () => {
     const ids = served.map((row) => row['id'] as number);
-    assert.equal(ids.length, 1800);
+    assert.equal(ids.length, 1802);
     assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'ids descending');
     assert.equal(new Set(ids).size, ids.length, 'no row twice');
     // Precondition of the grouping checks below: the rows really do interleave histories.
@@ -195,5 +228,20 @@ describe('one night against the real AnythingLLM server (multi-user, seeded thro
     assert.ok(matched.length > 0, 'some delivered conversation has the chat ids of a chat history conversation');
     for (const c of matched) assert.deepEqual(projection(byIds.get(idSet(c.chatIds))), c.body, `conversation of chats ${c.chatIds.join(',')}`);
     assert.equal(matched.length, expected.length, 'every chat-history conversation was delivered');
+  });
+
+  it("a chat written with files arrives with them named and sized, and a reply's documents once each, without reasoning", () => {
+    const messages = delivered.flatMap((body) => body.messages as any[]);
+    const of = (id: number) => messages.filter((m) => m.chatId === id);
+    assert.deepEqual(of(seededFiles.id).map((m) => [m.role, m.attachments ?? null]), [
+      ['user', [{ name: 'whiteboard.jpg', mime: 'image/jpeg', bytes: 150_001 }, { name: 'memo.ogg', mime: 'audio/ogg', bytes: 24_002 }]],
+      ['assistant', null],
+    ]);
+    assert.deepEqual(of(seededSources.id).map((m) => [m.role, m.content, m.sources ?? null]), [
+      ['user', 'What does the renewal cost?', null],
+      ['assistant', 'The renewal is $12,000 a year.', [{ title: 'pricing-2027.xlsx' }, { title: 'example.com/renewals', url: 'https://example.com/renewals' }]],
+    ]);
+    const sent = JSON.stringify(delivered);
+    for (const leak of [';base64,', 'CHUNK-TEXT-OF-THE-SHEET', 'file://', '<think>']) assert.ok(!sent.includes(leak), `${leak} reached the webhook`);
   });
 });

@@ -49,7 +49,7 @@ export async function deadLettersCommand(config: Config, commandLine: string, js
     for await (const entry of outboxEntries(state, ['pending', 'dead', 'parked'])) {
       if (entry.status === 'pending') pending++;
       else {
-        const conversation = await bodyOf(state, entry);
+        const conversation = await bodyOf(state, entry, { keepReasoning: config.keepReasoning });
         if (conversation !== undefined) letters.push(view(entry, conversation));
       }
     }
@@ -92,6 +92,7 @@ async function retryAll(state: State, config: Config, signal: AbortSignal, log: 
   return deliver(state, {
     send: configuredSender(config, retryPolicy(config, signal), version, log.child({ stage: 'delivery' })),
     gapMs: config.gapMs,
+    keepReasoning: config.keepReasoning,
     nowMs: Date.now(),
     concurrency: config.concurrency,
     retryStatuses: ['pending', 'dead', 'parked'],

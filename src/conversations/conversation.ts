@@ -1,6 +1,7 @@
-import type { Conversation, Message } from '../domain/conversation.js';
+import type { Conversation } from '../domain/conversation.js';
 import type { Turn } from '../domain/turn.js';
 import { conversationIdOf } from './conversation-id.js';
+import { turnMessages, type MessageOptions } from './turn-messages.js';
 
 /** The conversation of a chat history before the one being built: its id and its last turn's time (ms since the epoch). */
 export interface PreviousConversation {
@@ -14,10 +15,10 @@ export interface PreviousConversation {
  * DESIGN §2 (`continuesFrom`) against `previous`, the history's conversation before it that the caller chose: the latest
  * sent one that ended at or before this one starts (a replay: its own previous one, or a sent one it does not replace).
  */
-export function buildConversation(turns: readonly Turn[], previous: PreviousConversation | undefined, gapMs: number): Conversation {
+export function buildConversation(turns: readonly Turn[], previous: PreviousConversation | undefined, gapMs: number, options: MessageOptions = {}): Conversation {
   const first = turns[0];
   if (first === undefined) throw new TypeError('a conversation needs at least one turn');
-  return toConversation(conversationIdOf(turns), turns, continuesFrom(previous, first.createdAt, gapMs));
+  return toConversation(conversationIdOf(turns), turns, continuesFrom(previous, first.createdAt, gapMs), options);
 }
 
 /**
@@ -31,13 +32,15 @@ export function continuesFrom(previous: PreviousConversation | undefined, starte
 /**
  * Assembles the webhook body from its turns (one history, sorted, non-empty) with the `id` and `continues` given: a frozen
  * conversation's body rebuilt as it was frozen (`bodyOf`). New conversations are built with `buildConversation`.
- * Empty replies are left out.
+ * Each turn's messages are written by `turnMessages` with `options` (reasoning removed unless kept; empty replies
+ * left out).
  */
-export function toConversation(id: string, turns: readonly Turn[], continues: string | null): Conversation {
+export function toConversation(id: string, turns: readonly Turn[], continues: string | null, options: MessageOptions = {}): Conversation {
   const first = turns[0];
   const last = turns.at(-1);
   if (first === undefined || last === undefined) throw new TypeError('a conversation needs at least one turn');
   return {
+    type: 'conversation',
     id,
     workspace: { id: last.workspaceId, name: last.workspaceName, slug: last.workspaceSlug },
     threadId: first.threadId,
@@ -46,13 +49,6 @@ export function toConversation(id: string, turns: readonly Turn[], continues: st
     startedAt: new Date(first.createdAt).toISOString(),
     endedAt: new Date(last.createdAt).toISOString(),
     continues,
-    messages: turns.flatMap(messagesOf),
+    messages: turns.flatMap((turn) => turnMessages(turn, options)),
   };
-}
-
-function messagesOf(turn: Turn): Message[] {
-  const createdAt = new Date(turn.createdAt).toISOString();
-  const asked: Message = { chatId: turn.id, role: 'user', content: turn.prompt, createdAt, ...(turn.userId === null || turn.user === null ? {} : { user: turn.user }) };
-  if (turn.reply === '') return [asked];
-  return [asked, { chatId: turn.id, role: 'assistant', content: turn.reply, createdAt }];
 }

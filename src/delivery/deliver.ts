@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { buildConversation } from '../conversations/conversation.js';
+import type { MessageOptions } from '../conversations/turn-messages.js';
 import { McError } from '../errors.js';
 import { killPoint } from '../kill-point.js';
 import type { Turn } from '../domain/turn.js';
@@ -35,6 +36,8 @@ export interface DeliveryCounts {
 export interface DeliverOptions {
   readonly send: SendConversation;
   readonly gapMs: number;
+  /** Keep reasoning blocks in assistant messages (KEEP_REASONING; turnMessages). @default false */
+  readonly keepReasoning?: boolean;
   /** The instant that decides which conversations are closed. */
   readonly nowMs: number;
   /** Conversations POSTed at once, each of a different chat history. */
@@ -64,7 +67,8 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
   const commits = new GroupCommit(state);
   const deliverOne = async ({ id, item }: { id: string; item: PlanItem }): Promise<void> => {
     tried++;
-    const frozen = item.turnKeys === undefined ? await frozenEarlier(state, id) : await freezeNow(state, commits, id, item.history, item.turnKeys, options.gapMs);
+    const written = { keepReasoning: options.keepReasoning ?? false };
+    const frozen = item.turnKeys === undefined ? await frozenEarlier(state, id, written) : await freezeNow(state, commits, { id, history: item.history, turnKeys: item.turnKeys }, options.gapMs, written);
     if (frozen === undefined) return;
     const { entry, conversation } = frozen;
     const key = entry.replay === undefined ? conversation.id : `${conversation.id}.${entry.replay}`;
@@ -95,23 +99,24 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
 }
 
 // An outbox entry frozen by an earlier run, with the body it stands for; undefined when it was sent meanwhile.
-async function frozenEarlier(state: State, id: string): Promise<Frozen | undefined> {
+async function frozenEarlier(state: State, id: string, written: MessageOptions): Promise<Frozen | undefined> {
   const entry = await state.outbox.get(id);
   if (entry === undefined) return undefined;
-  const conversation = await bodyOf(state, entry);
+  const conversation = await bodyOf(state, entry, written);
   return conversation === undefined ? undefined : { entry, conversation };
 }
 
 // Freezes a planned conversation built from its staged turns, the previous conversation being its history's latest
 // sent one, read now that every earlier conversation of the history has its outcome (DESIGN §2 `continues`).
-async function freezeNow(state: State, commits: GroupCommit, id: string, history: string, turnKeys: readonly string[], gapMs: number): Promise<Frozen> {
+async function freezeNow(state: State, commits: GroupCommit, planned: { id: string; history: string; turnKeys: readonly string[] }, gapMs: number, written: MessageOptions): Promise<Frozen> {
+  const { id, history, turnKeys } = planned;
   const turns = await state.turns.getMany([...turnKeys]);
   if (turns.some((turn) => turn === undefined)) {
     throw new McError('MC_STATE_DAMAGED', `state in ${state.stateDir} is damaged: turns of planned conversation ${id} are missing; restore it from a backup — nothing was rewritten`);
   }
   const staged = turns as Turn[];
   const previous = await latestSentBefore(state, history, (staged[0] as Turn).createdAt);
-  const frozen = await freeze(commits, state, buildConversation(staged, previous, gapMs), { turns: staged, turnKeys }, new Date());
+  const frozen = await freeze(commits, state, buildConversation(staged, previous, gapMs, written), { turns: staged, turnKeys }, new Date());
   killPoint('frozen');
   return frozen;
 }

@@ -1,3 +1,5 @@
+import type { Attachment, Source } from './turn.js';
+
 /** One message of the webhook body (DESIGN §3). */
 export interface Message {
   readonly chatId: number;
@@ -6,10 +8,16 @@ export interface Message {
   readonly createdAt: string;
   /** The AnythingLLM username of a user's message, when the history has a user. */
   readonly user?: string;
+  /** On a user's message: the files stored with it, named and sized, never their content; absent when none. */
+  readonly attachments?: readonly Attachment[];
+  /** On an assistant's message: the documents the reply drew on, deduplicated; absent when none. */
+  readonly sources?: readonly Source[];
 }
 
-/** The webhook body of one conversation (DESIGN §3). */
+/** The webhook body of one conversation (DESIGN §3); `schema/conversation.schema.json` describes it. */
 export interface Conversation {
+  /** Tells a conversation from a retraction event, for a receiver that takes both (DESIGN §3b). */
+  readonly type: 'conversation';
   readonly id: string;
   readonly workspace: { readonly id: number; readonly name: string; readonly slug: string };
   readonly threadId: number | null;

@@ -8,7 +8,7 @@ export interface ReplyHeaders {
   get(name: string): string | null;
 }
 
-/** What came back from one POST: the status, the headers and the whole body as text. */
+/** What came back from one POST: the status, the headers and the whole body as text ('' when a body sink took it). */
 export interface Reply {
   readonly status: number;
   readonly headers: ReplyHeaders;
@@ -24,6 +24,11 @@ export interface PostOptions {
    * path may be a token (the webhook: safeOrigin), since the messages reach logs and the status file.
    */
   readonly shownAs?: string | undefined;
+  /**
+   * Where the body of a reply with this status goes instead of being kept as text: a streaming parse that lets each
+   * chunk go once read (the source's pages: a page of attachments may hold a hundred megabytes). Undefined: kept.
+   */
+  readonly bodySink?: ((status: number) => ((chunk: Buffer) => void) | undefined) | undefined;
 }
 
 // One keep-alive pool per protocol, shared by every call. Idle sockets are unref'd by the agent (they never hold the
@@ -92,7 +97,8 @@ export function post(url: string, body: string, headers: Record<string, string>,
     req.on('error', failNetwork);
     req.on('response', (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => void chunks.push(chunk));
+      const sink = options.bodySink?.(res.statusCode ?? 0);
+      res.on('data', sink ?? ((chunk: Buffer) => void chunks.push(chunk)));
       res.on('error', failNetwork);
       res.on('end', () => {
         // Node destroys an incomplete reply with 'aborted' (ECONNRESET); `complete` guards any other early end.

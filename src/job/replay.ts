@@ -17,6 +17,8 @@ export interface ReplayOptions {
   /** `--backfill` (ms): the replay regroups the chats created since. */
   readonly sinceMs: number;
   readonly gapMs: number;
+  /** Keep reasoning blocks in assistant messages (KEEP_REASONING; turnMessages). @default false */
+  readonly keepReasoning?: boolean;
   /** The instant that decides which conversations are closed. */
   readonly nowMs: number;
   /** This replay's Idempotency-Key suffix (new for every replay). */
@@ -33,6 +35,7 @@ export interface ReplayOptions {
  */
 export async function replayConversations(state: State, options: ReplayOptions): Promise<Replayed> {
   const result: Replayed = { frozen: 0, reopened: 0, superseded: 0 };
+  const written = { keepReasoning: options.keepReasoning ?? false };
   let history: string | undefined;
   let previous: PreviousConversation | undefined; // the history's latest conversation frozen by this replay
   for await (const run of rollingGap(replayedTurns(state), { gapMs: options.gapMs, nowMs: options.nowMs })) {
@@ -43,7 +46,7 @@ export async function replayConversations(state: State, options: ReplayOptions):
     const replaced = await replacedBy(state, run.turns, conversationIdOf(run.turns));
     result.superseded += replaced.conversations.size;
     if (!run.closed) {
-      await reopenReplayed(state, run.turns, replaced, { sinceMs: options.sinceMs });
+      await reopenReplayed(state, run.turns, replaced, { sinceMs: options.sinceMs, written });
       result.reopened++;
       options.onConversation?.(false);
       continue;
@@ -51,8 +54,8 @@ export async function replayConversations(state: State, options: ReplayOptions):
     // The previous conversation: the replay's own previous one of the history, else one sent before DATE's cut that this replay does not replace.
     const before = previous === undefined ? await latestSentBefore(state, key, first.createdAt) : undefined;
     const earlier = previous ?? (before !== undefined && !replaced.conversations.has(before.id) ? before : undefined);
-    const conversation = buildConversation(run.turns, earlier, options.gapMs);
-    await freezeReplayed(state, conversation, run.turns, replaced, { replay: options.replay, sinceMs: options.sinceMs, now: new Date() });
+    const conversation = buildConversation(run.turns, earlier, options.gapMs, written);
+    await freezeReplayed(state, conversation, run.turns, replaced, { replay: options.replay, sinceMs: options.sinceMs, now: new Date(), written });
     previous = { id: conversation.id, endedAt: Date.parse(conversation.endedAt) };
     result.frozen++;
     options.onConversation?.(true);

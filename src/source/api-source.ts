@@ -1,9 +1,10 @@
 import { McError } from '../errors.js';
-import { post } from '../http/post.js';
+import { post, type Reply } from '../http/post.js';
 import { isRetryableStatus, parseRetryAfter } from '../http/response-class.js';
 import { safeUrl } from '../http/safe-url.js';
 import { RetryableError, withRetry, type RetryOptions } from '../http/retry.js';
 import type { RawPage, ReadRawPage } from './page.js';
+import { pageStream, type PageStream } from './page-stream.js';
 
 /** A page that came back but cannot be used (HTML, truncated JSON, wrong shape, empty where rows were expected). */
 export class BadPageError extends RetryableError {}
@@ -29,9 +30,12 @@ export function apiPageReader(options: ApiSourceOptions): ReadRawPage {
   return async (offset, expectRows) => {
     try {
       return await withRetry(async () => {
-        const reply = await post(url, JSON.stringify({ offset }), headers, { timeoutMs: options.timeoutMs, signal: options.retry.signal });
+        // A 2xx body is parsed as it arrives (pageStream): a page of attachments is never held whole.
+        const body = pageStream();
+        const bodySink = (status: number) => (status >= 200 && status < 300 ? body.write : undefined);
+        const reply = await post(url, JSON.stringify({ offset }), headers, { timeoutMs: options.timeoutMs, signal: options.retry.signal, bodySink });
         if (reply.status >= 300 && reply.status < 400) throw redirected(reply.status, reply.headers.get('location'), url);
-        return parsePage(offset, expectRows, reply.status, reply.text, reply.headers.get('retry-after'), url);
+        return parsePage(offset, expectRows, reply, body, url);
       }, { ...options.retry, onRetry: (error, attempt) => options.retry.onRetry?.(error, attempt, { offset }) });
     } catch (error) {
       if (error instanceof BadPageError) {
@@ -51,30 +55,29 @@ function redirected(status: number, location: string | null, url: string): McErr
   return new McError('MC_SOURCE_REJECTED', `AnythingLLM at ${safeUrl(url)} answered HTTP ${status}, redirecting ${target}; set BASE_URL to the address it redirects to (e.g. https:// instead of http://)`, { details: { status } });
 }
 
-function parsePage(offset: number, expectRows: boolean, status: number, text: string, retryAfter: string | null, url: string): RawPage {
+function parsePage(offset: number, expectRows: boolean, reply: Reply, body: PageStream, url: string): RawPage {
+  const { status } = reply;
   if (status === 401 || status === 403) {
     throw new McError('MC_SOURCE_AUTH', `AnythingLLM refused the API key (${status}); set API_KEY (or the api-key credential) to an admin API key from Settings → Developer API`, { details: { status } });
   }
   if (status === 404) {
     throw new McError('MC_SOURCE_NOT_FOUND', `AnythingLLM answered 404 for ${safeUrl(url)}; BASE_URL must be the server's root (e.g. http://host:3001), without /api`, { details: { status } });
   }
-  if (isRetryableStatus(status)) throw new RetryableError(`HTTP ${status}`, parseRetryAfter(retryAfter, Date.now()));
+  if (isRetryableStatus(status)) throw new RetryableError(`HTTP ${status}`, parseRetryAfter(reply.headers.get('retry-after'), Date.now()));
   if (status < 200 || status >= 300) {
     throw new McError('MC_SOURCE_REJECTED', `AnythingLLM rejected the request for page ${offset} with HTTP ${status}; check BASE_URL and the server version`, { details: { status } });
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
+  const page = body.end();
+  if (!page.ok && page.reason !== 'shape') {
     // AnythingLLM answers unknown paths with its web page (200, HTML): on page 0 that is most likely a wrong BASE_URL.
-    const html = text.trimStart().startsWith('<');
+    const html = page.reason === 'html';
     const hint = html && offset === 0 ? '; if this persists, BASE_URL may point at the web UI or a proxy rather than the AnythingLLM server' : '';
-    throw new BadPageError(`page ${offset} is not JSON (${html ? 'HTML' : 'truncated or garbled'}, ${text.length} bytes${hint})`);
+    throw new BadPageError(`page ${offset} is not JSON (${html ? 'HTML' : 'truncated or garbled'}, ${page.bytes} bytes${hint})`);
   }
-  const { chats, hasPages } = (body ?? {}) as { chats?: unknown; hasPages?: unknown };
-  if (!Array.isArray(chats) || typeof hasPages !== 'boolean') throw new BadPageError(`page ${offset} lacks "chats" or "hasPages"`);
+  if (!page.ok) throw new BadPageError(`page ${offset} lacks "chats" or "hasPages"`);
+  const { records: chats, hasPages, bytes } = page;
   if (chats.length === 0 && expectRows) {
     throw new BadPageError(`page ${offset} is empty where rows were expected (AnythingLLM answers its own database errors with an empty page)`);
   }
-  return { offset, records: chats, hasPages };
+  return { offset, records: chats, hasPages, bytes };
 }

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { McError } from '../errors.js';
 import type { RawPage, ReadRawPage } from './page.js';
+import { slimRecord } from './response-parts.js';
 
 const pageSize = 20;
 
@@ -14,6 +15,7 @@ export function filePageReader(path: string): ReadRawPage {
     nextOffset++;
     lines ??= openLines(path);
     const records: unknown[] = [];
+    let bytes = 0;
     let done = false;
     while (records.length < pageSize) {
       const line = await lines.next().catch((error: unknown) => {
@@ -23,9 +25,10 @@ export function filePageReader(path: string): ReadRawPage {
         done = true;
         break;
       }
+      bytes += line.value.length + 1;
       if (line.value.trim() !== '') records.push(parseLine(line.value));
     }
-    return { offset, records, hasPages: !done } satisfies RawPage;
+    return { offset, records, hasPages: !done, bytes } satisfies RawPage;
   };
 }
 
@@ -33,10 +36,11 @@ function openLines(path: string): AsyncIterator<string> {
   return createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })[Symbol.asyncIterator]();
 }
 
-// A line that is not JSON is kept as text: it becomes a quarantined record, not a failed run.
+// A line that is not JSON is kept as text: it becomes a quarantined record, not a failed run. A record is slimmed at
+// once (slimRecord): an attachment's content never outlives its line.
 function parseLine(line: string): unknown {
   try {
-    return JSON.parse(line);
+    return slimRecord(JSON.parse(line));
   } catch {
     return line;
   }

@@ -15,7 +15,7 @@ export function normalisePage(records: readonly unknown[], realNowMs: number): P
 export function validatedPages(readRaw: ReadRawPage, realNow: () => number): ReadPage {
   return async (offset, expectRows) => {
     const raw: RawPage = await readRaw(offset, expectRows);
-    return pageOf(raw.offset, normalisePage(raw.records, realNow()), raw.hasPages);
+    return pageOf(raw.offset, normalisePage(raw.records, realNow()), raw.hasPages, raw.bytes);
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Turn } from '../domain/turn.js';
+import { responseParts } from './response-parts.js';
 
 /** What a raw record turned out to be. */
 export type Normalised =
@@ -38,6 +39,7 @@ export function normaliseRecord(raw: unknown, realNowMs: number): Normalised {
   if (typeof include !== 'boolean') return bad(id, `include ${describe(include)} is not a boolean`);
   const workspace = asObject(record['workspace']);
   const user = asObject(record['user']);
+  const { text: reply, attachments, sources } = responseParts(response);
   return {
     kind: 'turn',
     turn: {
@@ -52,7 +54,9 @@ export function normaliseRecord(raw: unknown, realNowMs: number): Normalised {
       updatedAt,
       user: text(user?.['username']) ?? null,
       prompt: prompt.toWellFormed(),
-      reply: replyText(response).toWellFormed(),
+      reply: reply.toWellFormed(),
+      ...(attachments === undefined ? {} : { attachments }),
+      ...(sources === undefined ? {} : { sources }),
       include,
     },
   };
@@ -60,15 +64,7 @@ export function normaliseRecord(raw: unknown, realNowMs: number): Normalised {
 
 /** The assistant's text from AnythingLLM's `response` column: a JSON object's `text`, or the string itself. */
 export function replyText(response: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(response);
-  } catch {
-    return response;
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return response;
-  const value = (parsed as Record<string, unknown>)['text'];
-  return typeof value === 'string' ? value : '';
+  return responseParts(response).text;
 }
 
 function isNonNegativeInteger(value: unknown): value is number {

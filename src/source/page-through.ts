@@ -18,11 +18,18 @@ export interface PagingOptions<R> {
   readonly expectRowsOnFirstPage: boolean;
   /** True when pages come newest first from a live table (the API, DESIGN §1): rows shift down between reads. */
   readonly newestFirst?: boolean;
-  /** Pages read ahead of the one being staged: 2 for the API, whose answers may come in any order; 1 (the default) for a source read strictly in order (a file). */
+  /**
+   * Pages read ahead of the one being staged: 2 for the API, whose answers may come in any order; 1 (the default) for
+   * a source read strictly in order (a file). After a page larger than `bigPageBytes`, only 1.
+   */
   readonly pagesAhead?: 1 | 2;
+  /** A page served larger than this (rows holding attachments or long sources) is followed by one read ahead, not two. @default 4 MiB */
+  readonly bigPageBytes?: number;
   /** Where a stopped run got to: once a page reaches `resume.top`, paging jumps to the page holding `resume.low` (findResumePage). */
   readonly resume?: ResumeFrom | undefined;
 }
+
+const defaultBigPageBytes = 4 * 1024 * 1024;
 
 // A page read under way: when its request went out, whether an empty page was to be refused, and the read itself.
 interface Read {
@@ -97,7 +104,8 @@ async function stageAndReadNext<R>(arrived: Arrived, options: PagingOptions<R>, 
   }
   const nextRead = arrived.following ?? read(page.offset + 1, true);
   // Read before it is known whether page + 1 is the last: an empty answer is then taken, not retried.
-  const afterNext = options.pagesAhead === 2 ? read(page.offset + 2, false) : undefined;
+  // Memory is bounded by bytes, not rows: after a big page, the page after next waits (DESIGN §3 "Rows of any size").
+  const afterNext = options.pagesAhead === 2 && page.bytes <= (options.bigPageBytes ?? defaultBigPageBytes) ? read(page.offset + 2, false) : undefined;
   const staged = await options.stage(page);
   let next = await nextRead.page;
   let following = afterNext;

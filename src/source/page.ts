@@ -5,6 +5,8 @@ export interface RawPage {
   readonly offset: number;
   readonly records: readonly unknown[];
   readonly hasPages: boolean;
+  /** Its size as served (the body's bytes, or the file's lines'), before its records were slimmed. @default 0 */
+  readonly bytes?: number;
 }
 
 /** Reads raw page `offset` (the API or a file); `expectRows` says an empty page would be a bad page, not the end. */
@@ -21,6 +23,8 @@ export interface Page {
   readonly createdTimes: readonly number[];
   /** Its newest chat (highest usable id), or undefined when none has one. */
   readonly newest: Newest | undefined;
+  /** Its size as served, in bytes (RawPage.bytes): paging reads fewer pages ahead after a big one. */
+  readonly bytes: number;
 }
 
 /** Reads validated page `offset`; `expectRows` as for ReadRawPage. */
@@ -33,7 +37,7 @@ export interface Newest {
 }
 
 /** A validated page with its facts (ids, times, newest chat) worked out once. */
-export function pageOf(offset: number, records: readonly PageRecord[], hasPages: boolean): Page {
+export function pageOf(offset: number, records: readonly PageRecord[], hasPages: boolean, bytes = 0): Page {
   const ids: number[] = [];
   const createdTimes: number[] = [];
   let newest: PageRecord | undefined;
@@ -46,7 +50,7 @@ export function pageOf(offset: number, records: readonly PageRecord[], hasPages:
     if (id !== null && id > newestId) [newest, newestId] = [record, id];
   }
   const newestMs = newest === undefined ? null : recordCreatedAt(newest);
-  return { offset, records, hasPages, ids, createdTimes, newest: newest === undefined ? undefined : { id: newestId, createdAt: newestMs === null ? null : new Date(newestMs).toISOString() } };
+  return { offset, records, hasPages, bytes, ids, createdTimes, newest: newest === undefined ? undefined : { id: newestId, createdAt: newestMs === null ? null : new Date(newestMs).toISOString() } };
 }
 
 /** A record's chat id, or null when it has no usable one. */

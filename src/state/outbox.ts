@@ -1,5 +1,6 @@
 import { counted } from '../log/counted.js';
 import { toConversation } from '../conversations/conversation.js';
+import type { MessageOptions } from '../conversations/turn-messages.js';
 import type { Conversation } from '../domain/conversation.js';
 import { McError } from '../errors.js';
 import type { Turn } from '../domain/turn.js';
@@ -33,15 +34,16 @@ export async function freeze(commits: GroupCommit, state: State, conversation: C
 }
 
 /**
- * The body a frozen conversation stands for: its kept messages, or the same body rebuilt from its turns. Undefined
- * for an entry already sent — a copy the storage brought back (see inShortReads) — which is dropped on the way.
+ * The body a frozen conversation stands for: its kept messages, or the same body rebuilt from its turns (their
+ * messages written with `options`: turnMessages). Undefined for an entry already sent — a copy the storage brought
+ * back (see inShortReads) — which is dropped on the way.
  */
-export async function bodyOf(state: State, entry: OutboxEntry): Promise<Conversation | undefined> {
+export async function bodyOf(state: State, entry: OutboxEntry, options: MessageOptions = {}): Promise<Conversation | undefined> {
   const { conversation, turnKeys } = entry;
-  if (turnKeys === undefined) return { ...conversation, messages: conversation.messages ?? [] };
+  if (turnKeys === undefined) return { ...conversation, type: 'conversation', messages: conversation.messages ?? [] };
   const turns = await state.turns.getMany([...turnKeys]);
   const missing = turnKeys.filter((_, i) => turns[i] === undefined);
-  if (missing.length === 0) return toConversation(conversation.id, turns as Turn[], conversation.continues);
+  if (missing.length === 0) return toConversation(conversation.id, turns as Turn[], conversation.continues, options);
   if ((await state.sent.get(conversation.id)) !== undefined) {
     await state.outbox.del(conversation.id);
     return undefined;

@@ -18,8 +18,11 @@ export type ChatMark =
 /** Where a frozen conversation stands in the outbox. */
 export type OutboxStatus = 'pending' | 'dead' | 'parked';
 
-/** A conversation's webhook body, its messages kept only when its turns do not stay staged (see OutboxEntry). */
-export type FrozenConversation = Omit<Conversation, 'messages'> & { readonly messages?: readonly Message[] };
+/**
+ * A conversation's webhook body, its messages kept only when its turns do not stay staged (see OutboxEntry); `type`
+ * is absent in bodies frozen before it existed (bodyOf puts it back).
+ */
+export type FrozenConversation = Omit<Conversation, 'messages' | 'type'> & { readonly type?: 'conversation'; readonly messages?: readonly Message[] };
 
 /**
  * A closed conversation frozen before its first POST (DESIGN §4: "its id and chat ids"): the body without its

@@ -3,6 +3,7 @@ import type { Turn } from '../domain/turn.js';
 import { chatDigest } from './chat-digest.js';
 import { historySentKey, padId, turnKey } from './keys.js';
 import { bodyOf } from './outbox.js';
+import type { MessageOptions } from '../conversations/turn-messages.js';
 import type { ChatMark, OutboxEntry } from './records.js';
 import type { State } from './state.js';
 
@@ -26,10 +27,10 @@ export async function replacedBy(state: State, turns: readonly Turn[], id: strin
  * suffix, its chats out of staging and marked with it, and the conversations it supersedes — those that started
  * at or after `sinceMs` — forgotten (its history's index of sent conversations gains it once it is sent).
  */
-export async function freezeReplayed(state: State, conversation: Conversation, turns: readonly Turn[], replaced: Replaced, options: { replay: string; sinceMs: number; now: Date }): Promise<void> {
+export async function freezeReplayed(state: State, conversation: Conversation, turns: readonly Turn[], replaced: Replaced, options: { replay: string; sinceMs: number; now: Date; written: MessageOptions }): Promise<void> {
   const entry: OutboxEntry = { conversation, status: 'pending', attempts: 0, frozenAt: options.now.toISOString(), replay: options.replay };
   const batch = state.db.batch();
-  await forgetSuperseded(state, batch, replaced.conversations, options.sinceMs);
+  await forgetSuperseded(state, batch, replaced.conversations, options);
   batch.put(conversation.id, entry, { sublevel: state.outbox });
   turns.forEach((turn, i) => {
     const mark = replaced.marks[i];
@@ -44,9 +45,9 @@ export async function freezeReplayed(state: State, conversation: Conversation, t
  * Stages the chats of a replayed conversation that is still open, so it is sent whole once it closes; forgets
  * what it supersedes.
  */
-export async function reopenReplayed(state: State, turns: readonly Turn[], replaced: Replaced, options: { sinceMs: number }): Promise<void> {
+export async function reopenReplayed(state: State, turns: readonly Turn[], replaced: Replaced, options: { sinceMs: number; written: MessageOptions }): Promise<void> {
   const batch = state.db.batch();
-  await forgetSuperseded(state, batch, replaced.conversations, options.sinceMs);
+  await forgetSuperseded(state, batch, replaced.conversations, options);
   turns.forEach((turn, i) => {
     const mark = replaced.marks[i];
     if (mark?.s === 'staged' && mark.u >= turn.updatedAt) return; // the staged copy is as new: keep it
@@ -64,14 +65,15 @@ type Batch = ReturnType<State['db']['batch']>;
  * older chats, so it is kept — with its messages, since the replay takes its turns over. Goes first in `batch`, so
  * the turns the replay stages again are not deleted after.
  */
-async function forgetSuperseded(state: State, batch: Batch, ids: ReadonlySet<string>, sinceMs: number): Promise<void> {
+async function forgetSuperseded(state: State, batch: Batch, ids: ReadonlySet<string>, options: { sinceMs: number; written: MessageOptions }): Promise<void> {
+  const { sinceMs, written } = options;
   if (ids.size === 0) return;
   const keys = [...ids];
   const [waiting, sent] = await Promise.all([state.outbox.getMany(keys), state.sent.getMany(keys)]);
   for (const [i, id] of keys.entries()) {
     const entry = waiting[i];
     if (entry !== undefined) {
-      const body = Date.parse(entry.conversation.startedAt) >= sinceMs ? undefined : await bodyOf(state, entry);
+      const body = Date.parse(entry.conversation.startedAt) >= sinceMs ? undefined : await bodyOf(state, entry, written);
       if (body === undefined) batch.del(id, { sublevel: state.outbox });
       else batch.put(id, { ...entry, conversation: body, turnKeys: undefined } satisfies OutboxEntry, { sublevel: state.outbox });
       for (const key of entry.turnKeys ?? []) batch.del(key, { sublevel: state.turns });

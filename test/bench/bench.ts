@@ -2,7 +2,8 @@
 // 2× and 4× the history, an incremental night (1% new chats on top of 4×) with and without the re-read window
 // (REREAD_WINDOW=0), a night with latency per page, and a night against a slow memory webhook (it answers each POST
 // after 50 ms: the store is the bottleneck, so the night should take about conversations × 50 ms ÷ concurrency),
-// with the floor against the same webhook beside it.
+// with the floor against the same webhook beside it, and a night whose pages each hold 20 rows with a 5 MB photo
+// (--attachment-mb, --attachment-chats, --skip-attachments): its peak RSS beside the plain-text night's.
 // Prints one table and one JSON line. Flags: --chats N (default 100000), --skip-4x (no 2×/4×/incremental),
 // --skip-2x, --skip-floor (while tuning memory), --skip-key (no night with a state key), --keep-state (leave the state folders, and print where), --skip-latency, --latency-ms MS (default 10),
 // --skip-webhook, --webhook-ms MS (default 50), --webhook-chats N (default chats ÷ 5: at 100k chats a 50 ms night
@@ -38,6 +39,9 @@ const { values: flags } = parseArgs({
     'keep-state': { type: 'boolean', default: false },
     'latency-ms': { type: 'string', default: '10' },
     'skip-webhook': { type: 'boolean', default: false },
+    'skip-attachments': { type: 'boolean', default: false },
+    'attachment-mb': { type: 'string', default: '5' },
+    'attachment-chats': { type: 'string', default: '100' },
     'webhook-ms': { type: 'string' },
     'webhook-chats': { type: 'string' },
     'cpu-prof': { type: 'string' },
@@ -50,8 +54,11 @@ const latencyMs = Number(flags['latency-ms']);
 const webhookMs = Number(flags['webhook-ms'] ?? 50);
 const webhookChats = Number(flags['webhook-chats'] ?? Math.round(chats / 5));
 const concurrency = 4;
+const attachmentMb = Number(flags['attachment-mb']);
+const attachmentChats = Number(flags['attachment-chats']);
 if (!Number.isSafeInteger(chats) || chats < 100) throw new Error('--chats must be an integer ≥ 100');
 if (!Number.isSafeInteger(webhookChats) || webhookChats < 100) throw new Error('--webhook-chats must be an integer ≥ 100');
+if (!(attachmentMb > 0) || !Number.isSafeInteger(attachmentChats) || attachmentChats < 20) throw new Error('--attachment-mb must be positive and --attachment-chats an integer ≥ 20');
 if (!(webhookMs > 0)) throw new Error('--webhook-ms must be a positive number');
 if (!existsSync(cli)) throw new Error('dist/cli.js not found: run `npm run build` first (npm run bench does)');
 
@@ -98,6 +105,12 @@ try {
     rows.set('webhook', await runCliNight(`cli, ${webhookMs} ms webhook`, webhookChats, await freshStateDir()));
     check(flags['skip-floor'] || rows.get('webhook')!.digest === rows.get('floorWebhook')!.digest, 'the job and the floor delivered different conversations to the slow webhook');
     await servers.ask({ type: 'webhook-latency', ms: 0 });
+  }
+  if (!flags['skip-attachments']) {
+    await servers.ask({ type: 'load', count: attachmentChats, seed: 5, startMs: historyEnd - 7 * day, endMs: historyEnd, firstId: 1, append: false, attachmentMb });
+    // A page of 20 such rows is ~140 MB on the wire: the default HTTP_TIMEOUT (30 s for the whole reply) is too short
+    // for the stand-in on a busy machine.
+    rows.set('attachments', await runCliNight(`cli, 20 × ${attachmentMb} MB photos/page`, attachmentChats, await freshStateDir(), { HTTP_TIMEOUT: '300s' }));
   }
   if (!flags['skip-4x']) {
     if (!flags['skip-2x']) {
@@ -174,6 +187,8 @@ function report(n: number, all: Map<string, Row>): void {
   const ratios = {
     cliVsFloor: ratio(get('cli')?.wallSeconds, get('floor')?.wallSeconds),
     keyedVsCli: ratio(get('keyed')?.wallSeconds, get('cli')?.wallSeconds),
+    rssAttachmentsMb: get('attachments') === undefined ? undefined : round(get('attachments')!.peakRssMb, 1),
+    rssPlainMb: get('cli') === undefined ? undefined : round(get('cli')!.peakRssMb, 1),
     rss4xMb: get('cli4x') === undefined ? undefined : round(get('cli4x')!.peakRssMb, 1),
     rssGrowth1xTo4x: ratio(get('cli4x')?.peakRssMb, get('cli')?.peakRssMb),
     anon4xMb: get('cli4x') === undefined ? undefined : round(get('cli4x')!.peakAnonMb, 1),
@@ -192,6 +207,7 @@ function report(n: number, all: Map<string, Row>): void {
   };
   const goals = {
     cliVsFloor: ratios.cliVsFloor === undefined ? undefined : ratios.cliVsFloor <= 1.3,
+    rssAttachments: ratios.rssAttachmentsMb === undefined ? undefined : ratios.rssAttachmentsMb < 256,
     rss4x: ratios.rss4xMb === undefined ? undefined : ratios.rss4xMb <= 200,
     rssGrowth: ratios.rssGrowth1xTo4x === undefined ? undefined : ratios.rssGrowth1xTo4x <= 1.15,
     incremental: ratios.incrementalVsFull4x === undefined ? undefined : ratios.incrementalVsFull4x <= 0.05,
@@ -219,6 +235,8 @@ function report(n: number, all: Map<string, Row>): void {
   const describe = (label: string, value: number | undefined, goal: string, met: boolean | undefined) => value !== undefined && console.log(`${label.padEnd(44)} ${String(value).padStart(7)}  (goal ${goal}: ${met ? 'met' : 'NOT met'})`);
   describe('job / floor wall time', ratios.cliVsFloor, '≤ 1.3', goals.cliVsFloor);
   if (ratios.cliPagingVsFloor !== undefined) console.log(`${'  paging / the floor\'s, the rest / the floor\'s'.padEnd(44)} ${String(ratios.cliPagingVsFloor).padStart(7)}  ${ratios.cliAfterPagingVsFloor}  (not goals)`);
+  describe(`peak RSS, pages of 20 × ${attachmentMb} MB photos (MB)`, ratios.rssAttachmentsMb, '< 256', goals.rssAttachments);
+  if (ratios.rssAttachmentsMb !== undefined && ratios.rssPlainMb !== undefined) console.log(`${'  beside the plain-text night (MB)'.padEnd(44)} ${String(ratios.rssPlainMb).padStart(7)}  (${chats} chats)`);
   describe('peak RSS at 4× (MB)', ratios.rss4xMb, '≤ 200', goals.rss4x);
   describe('peak RSS 4× / 1×', ratios.rssGrowth1xTo4x, '≤ 1.15', goals.rssGrowth);
   if (ratios.anon4xMb !== undefined) console.log(`${'peak anon RSS at 4× (MB), 4× / 1× (not goals)'.padEnd(44)} ${String(ratios.anon4xMb).padStart(7)}  ${ratios.anonGrowth1xTo4x}`);

@@ -8,7 +8,7 @@ import { generateChats } from '../fixtures/chat-generator.ts';
 
 /** What the driver asks for; each request is answered with one ServerReply. */
 export type ServerRequest =
-  | { readonly id: number; readonly type: 'load'; readonly count: number; readonly seed: number; readonly startMs: number; readonly endMs: number; readonly firstId: number; readonly append: boolean }
+  | { readonly id: number; readonly type: 'load'; readonly count: number; readonly seed: number; readonly startMs: number; readonly endMs: number; readonly firstId: number; readonly append: boolean; readonly attachmentMb?: number }
   | { readonly id: number; readonly type: 'latency'; readonly ms: number }
   | { readonly id: number; readonly type: 'webhook-latency'; readonly ms: number }
   | { readonly id: number; readonly type: 'tally' };
@@ -38,7 +38,8 @@ const receiver = await startLeanReceiver();
 process.on('message', (request: ServerRequest) => {
   const reply = (message: ServerReply) => process.send?.(message);
   if (request.type === 'load') {
-    const chats = generateChats({ count: request.count, seed: request.seed, start: new Date(request.startMs), end: new Date(request.endMs), firstId: request.firstId });
+    const generated = generateChats({ count: request.count, seed: request.seed, start: new Date(request.startMs), end: new Date(request.endMs), firstId: request.firstId });
+    const chats = request.attachmentMb === undefined ? generated : withPhotos(generated, request.attachmentMb);
     if (request.append) for (const chat of chats) standIn.chats.push(chat);
     else standIn.chats = chats;
     standIn.requests.length = 0;
@@ -56,6 +57,22 @@ process.on('message', (request: ServerRequest) => {
 });
 process.on('disconnect', () => void Promise.all([standIn.close(), receiver.close()]).finally(() => process.exit(0)));
 process.send?.({ type: 'ready', apiUrl: standIn.url, apiKey: standIn.apiKey, webhookUrl: receiver.url } satisfies ServerReply);
+
+// Every chat with a photo of `mb` MB (decoded) and a reply that drew on a few documents, as AnythingLLM stores them:
+// a base64 data URL in response.attachments, each source's chunk text in response.sources.
+function withPhotos(chats: Record<string, unknown>[], mb: number) {
+  const photo = `data:image/jpeg;base64,${Buffer.alloc(Math.round(mb * 1024 * 1024), 0x5a).toString('base64')}`;
+  return chats.map((chat, i) => ({
+    ...chat,
+    include: true,
+    response: JSON.stringify({
+      text: `It shows page ${i} of the handbook.`,
+      sources: Array.from({ length: 6 }, (_, s) => ({ title: `handbook-${s % 3}.pdf`, url: `file:///storage/handbook-${s % 3}.pdf`, chunkSource: '', text: 'chunk text '.repeat(800) })),
+      type: 'chat',
+      attachments: [{ name: `IMG_${i}.jpg`, mime: 'image/jpeg', contentString: photo }],
+    }),
+  }));
+}
 
 // A memory webhook that accepts everything and keeps only counts and the set of keys: the fixture receiver keeps
 // every body, parsed, which at 400k chats is gigabytes and would compete with the job for the CPU. With `latencyMs`

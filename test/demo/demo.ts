@@ -60,7 +60,9 @@ async function main(): Promise<number> {
   }
 }
 
-type Conversation = { id: string; workspace?: { id: number; name: string }; threadId: number | null; user?: { id: number; username: string | null } | null; apiSessionId?: string | null; startedAt: string; endedAt: string; continues: string | null; messages: { chatId: number }[] };
+type Attachment = { name: string; mime: string; bytes: number };
+type Message = { chatId: number; role: string; content: string; attachments?: Attachment[]; sources?: { title: string; url?: string }[] };
+type Conversation = { id: string; workspace?: { id: number; name: string }; threadId: number | null; user?: { id: number; username: string | null } | null; apiSessionId?: string | null; startedAt: string; endedAt: string; continues: string | null; messages: Message[] };
 
 /** Prints a short readable account of what the webhook received. */
 function report(
@@ -95,6 +97,8 @@ function report(
   console.log('\nper chat history');
   for (const [where, n] of [...perHistory].sort()) console.log(`  ${where.padEnd(60)} ${String(n).padStart(4)}`);
 
+  messagesReport(conversations);
+
   console.log('\nexamples');
   const byStart = [...conversations].sort((a, b) => String(a.startedAt).localeCompare(String(b.startedAt)));
   const step = Math.max(1, Math.floor(byStart.length / 5));
@@ -105,6 +109,22 @@ function report(
     console.log(`  ${String(c.id).slice(0, 16).padEnd(16)}  ${(c.workspace?.name ?? '?').padEnd(24)} ${thread.padEnd(10)} ${c.startedAt} – ${c.endedAt}  ${n} message${n === 1 ? '' : 's'}${continues}`);
   }
   console.log(line);
+}
+
+// What the messages carry besides words (DESIGN §3 "What a message says"): files named and sized, sources once
+// each, reasoning left out.
+function messagesReport(conversations: Conversation[]): void {
+  const messages = conversations.flatMap((c) => c.messages ?? []);
+  const files = messages.flatMap((m) => m.attachments ?? []);
+  const byMime = new Map<string, number>();
+  for (const file of files) byMime.set(file.mime, (byMime.get(file.mime) ?? 0) + 1);
+  const withSources = messages.filter((m) => m.sources !== undefined);
+  const asked = new Set(messages.filter((m) => m.role === 'user').map((m) => m.chatId));
+  const answered = new Set(messages.filter((m) => m.role === 'assistant').map((m) => m.chatId));
+  console.log('\nwhat the messages carry');
+  console.log(`  attachments    ${files.length} (${[...byMime].map(([mime, n]) => `${n} ${mime}`).join(', ')}), e.g. ${JSON.stringify(files[0] ?? null)}`);
+  console.log(`  sources        on ${withSources.length} replies, e.g. ${JSON.stringify(withSources.find((m) => m.sources!.some((s) => s.url !== undefined))?.sources ?? null)}`);
+  console.log(`  reasoning      ${messages.filter((m) => /<think/i.test(m.content)).length} replies still holding <think> (KEEP_REASONING keeps them); ${[...asked].filter((id) => !answered.has(id)).length} chats without a reply (empty or only reasoning)`);
 }
 
 process.exitCode = await main().catch((error: unknown) => {
