@@ -5,6 +5,7 @@ const flags = {
   'state-dir': { type: 'string', describe: 'state folder (STATE_DIR)' },
   'log-dir': { type: 'string', describe: 'also write a daily log file here (LOG_DIR)' },
   'webhook-url': { type: 'string', describe: 'memory webhook (WEBHOOK_URL)' },
+  'retract-webhook-url': { type: 'string', describe: 'where retractions go: changes to sent chats (RETRACT_WEBHOOK_URL; may equal the webhook)' },
   'webhook-secret-file': { type: 'string', describe: 'file holding the Standard Webhooks secret (else $CREDENTIALS_DIRECTORY/webhook-secret, else WEBHOOK_SECRET)' },
   'webhook-headers-file': { type: 'string', describe: 'file of "Name: value" header lines sent with every webhook request (WEBHOOK_HEADERS_FILE, else $CREDENTIALS_DIRECTORY/webhook-headers)' },
   concurrency: { type: 'string', describe: 'deliveries in flight (CONCURRENCY), 1–64' },
@@ -35,7 +36,7 @@ function pick<K extends keyof typeof flags>(...names: K[]): Pick<typeof flags, K
 }
 
 /** The flags of every command that may deliver: state, logs, webhook; secrets as values are caught to be refused. */
-export const deliveryFlags = pick('state-dir', 'log-dir', 'webhook-url', 'webhook-secret-file', 'webhook-headers-file', 'concurrency', 'fix-permissions', 'keep-reasoning', 'api-key', 'webhook-secret');
+export const deliveryFlags = pick('state-dir', 'log-dir', 'webhook-url', 'retract-webhook-url', 'webhook-secret-file', 'webhook-headers-file', 'concurrency', 'fix-permissions', 'keep-reasoning', 'api-key', 'webhook-secret');
 
 /** Where chats come from: the API (BASE_URL and the key) or an NDJSON file. */
 export const sourceFlags = pick('base-url', 'api-key-file', 'include-hidden', 'source');
@@ -44,10 +45,10 @@ export const sourceFlags = pick('base-url', 'api-key-file', 'include-hidden', 's
 export const nightFlags = pick('gap', 'max-span', 'max-bytes', 'now', 'backfill', 'tz', 'redeliver', 'dry-run', 'metrics-file', 'instance');
 
 /** `check`: what it judges (STATE_DIR), reads (page 0) and probes (the webhook), and a backfill to preview. */
-export const checkFlags = pick('state-dir', 'log-dir', 'fix-permissions', 'webhook-url', 'webhook-secret-file', 'webhook-headers-file', 'base-url', 'api-key-file', 'source', 'backfill', 'tz', 'redeliver', 'api-key', 'webhook-secret');
+export const checkFlags = pick('state-dir', 'log-dir', 'fix-permissions', 'webhook-url', 'retract-webhook-url', 'webhook-secret-file', 'webhook-headers-file', 'base-url', 'api-key-file', 'source', 'backfill', 'tz', 'redeliver', 'api-key', 'webhook-secret');
 
-/** `reconcile`: the state and the source, how far back, and the output; it posts nothing. */
-export const reconcileFlags = pick('state-dir', 'log-dir', 'fix-permissions', 'base-url', 'api-key-file', 'include-hidden', 'source', 'since', 'tz', 'json', 'api-key');
+/** `reconcile`: the state and the source, how far back, and the output; it posts nothing (with a retraction webhook set it keeps the changes to sent chats it finds for the next night). */
+export const reconcileFlags = pick('state-dir', 'log-dir', 'fix-permissions', 'base-url', 'api-key-file', 'include-hidden', 'source', 'since', 'tz', 'json', 'api-key', 'retract-webhook-url');
 
 /** `status`: it reads status.json only. */
 export const statusFlags = pick('state-dir', 'json');

@@ -1,7 +1,7 @@
 import { safeOrigin, safeUrl } from './http/safe-url.js';
 
 // Flags whose value is a URL, and how much of it may be shown (a webhook's path may be its token).
-const urlFlags: Record<string, (url: string) => string> = { '--webhook-url': safeOrigin, '--base-url': safeUrl };
+const urlFlags: Record<string, (url: string) => string> = { '--webhook-url': safeOrigin, '--retract-webhook-url': safeOrigin, '--base-url': safeUrl };
 
 /**
  * The command line as status.json, the holder file and the log record it (`memory-cron run --backfill …`): URL

@@ -26,6 +26,8 @@ export interface Config extends MonitoringSettings {
   readonly webhookHeaders: WebhookHeaders;
   /** The proxies' passwords and `user:password` (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY), for the logger to scrub; checked at start. */
   readonly proxySecrets: readonly string[];
+  /** Where retractions go (`RETRACT_WEBHOOK_URL`, DESIGN §3b; may equal WEBHOOK_URL); unset, changes to sent chats are only counted. @default unset */
+  readonly retractWebhookUrl: string | undefined;
   /** The conversation gap. @default 1 h (CONVERSATION_HOUR_WINDOW) */
   readonly gapMs: number;
   /** A conversation spans at most this from its first turn; the next turn opens the next part (DESIGN §2 "Caps"); 0 = off. @default 24 h (MAX_CONVERSATION_SPAN) */
@@ -80,6 +82,7 @@ export interface ConfigFlags {
   readonly webhookUrl?: string | undefined;
   readonly webhookSecretFile?: string | undefined;
   readonly webhookHeadersFile?: string | undefined;
+  readonly retractWebhookUrl?: string | undefined;
   readonly gap?: string | undefined;
   readonly maxSpan?: string | undefined;
   readonly maxBytes?: NumberText | undefined;
@@ -119,6 +122,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, needs: Co
     webhookSecret: readSecret({ file: flags.webhookSecretFile, credential: 'webhook-secret', envName: 'WEBHOOK_SECRET' }, env),
     webhookHeaders: needs.webhook ? webhookHeaders({ flag: flags.webhookHeadersFile }, env) : {},
     proxySecrets: needs.source || needs.webhook ? proxySecrets(env) : [],
+    retractWebhookUrl: retractUrl(flags.retractWebhookUrl ?? env['RETRACT_WEBHOOK_URL']),
     gapMs: gapText === undefined ? 3_600_000 : positiveDuration(gapText, 'h', flags.gap === undefined ? 'CONVERSATION_HOUR_WINDOW' : '--gap', 'hours like 1 or 1.5, or 90m'),
     maxSpanMs: windowDuration(flags.maxSpan ?? env['MAX_CONVERSATION_SPAN'], 24 * 3_600_000, flags.maxSpan === undefined ? 'MAX_CONVERSATION_SPAN' : '--max-span', 'h'),
     maxBytes: integer(flags.maxBytes ?? env['MAX_CONVERSATION_BYTES'], 1_000_000, 0, Number.MAX_SAFE_INTEGER, flags.maxBytes === undefined ? 'MAX_CONVERSATION_BYTES (--max-bytes; 0 turns the cap off)' : '--max-bytes (MAX_CONVERSATION_BYTES; 0 turns the cap off)'),
@@ -186,8 +190,13 @@ function sourceConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): SourceConfig 
   return { kind: 'api', baseUrl, apiKey };
 }
 
+// RETRACT_WEBHOOK_URL: optional (empty is unset); when given, checked as WEBHOOK_URL is.
+function retractUrl(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : urlSetting(value, 'RETRACT_WEBHOOK_URL', '--retract-webhook-url', 'the retraction webhook, e.g. https://memory.example/forget');
+}
+
 // BASE_URL or WEBHOOK_URL: present, and an http(s) URL without credentials (http-url.ts); the text as given, trimmed.
-function urlSetting(value: string | undefined, envName: 'BASE_URL' | 'WEBHOOK_URL', flag: string, example: string): string {
+function urlSetting(value: string | undefined, envName: 'BASE_URL' | 'WEBHOOK_URL' | 'RETRACT_WEBHOOK_URL', flag: string, example: string): string {
   if (value === undefined || value.trim() === '') fail(`${envName} is missing; set ${envName} or ${flag} to ${example}`);
   const credentialsHint = envName === 'BASE_URL' ? 'the API key goes in API_KEY, --api-key-file or the api-key credential' : 'put the receiver\'s credentials in WEBHOOK_HEADERS_FILE as a header line (Authorization: Basic …, Authorization: Bearer …, X-API-Key: …), and sign deliveries with WEBHOOK_SECRET';
   httpUrl(value, { name: envName, example, credentialsHint });

@@ -2,8 +2,10 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { deliver, type DeliveryCounts } from './delivery/deliver.js';
 import { configuredSender } from './delivery/configured-sender.js';
-import type { SendConversation } from './delivery/webhook-sender.js';
+import type { SendWebhookBody, SendConversation } from './delivery/webhook-sender.js';
 import { collect, type Collected } from './job/collect.js';
+import { retractionPhase } from './retractions/retraction-phase.js';
+import { retractionProblem } from './retractions/retraction-problem.js';
 import { killPoint } from './kill-point.js';
 import { nightScope } from './job/night-scope.js';
 import { pagingScopeKey, ResumePoint } from './job/resume-point.js';
@@ -19,6 +21,7 @@ import { lowestOpenChatId } from './state/lowest-open-chat.js';
 import { deliveryProblem, failedRun, finishedRun } from './status/run-outcome.js';
 import { countPage, enterPhase, startProgress, type RunProgress } from './status/run-progress.js';
 import type { RunSummary } from './status/run-summary.js';
+import type { RetractionCounts } from './retractions/deliver-retractions.js';
 import { StatusCheckpoints } from './status/status-checkpoints.js';
 import { countTotals } from './status/totals.js';
 import type { Cursor, PagingRecord } from './state/records.js';
@@ -37,6 +40,8 @@ export interface JobContext {
   readonly command: string;
   /** Replaces the webhook (tests, --dry-run). */
   readonly send?: SendConversation;
+  /** Replaces the retraction webhook (--dry-run). */
+  readonly sendRetraction?: SendWebhookBody;
   /** Shows the run's progress (a terminal line, or a log line every 30 s). */
   readonly progress?: ProgressDisplay;
 }
@@ -154,7 +159,7 @@ async function replayPhase(night: Night): Promise<RunSummary['replay']> {
 }
 
 // Delivers the closed conversations (DESIGN §3), then compacts what the night deleted.
-async function deliverPhase(night: Night): Promise<{ readonly delivered: DeliveryCounts; readonly deliveryMs: number }> {
+async function deliverPhase(night: Night): Promise<NightResults['delivery']> {
   const { state, config, context, progress, log } = night;
   enterPhase(progress, 'delivering', Date.now());
   const deliveryStarted = Date.now();
@@ -169,12 +174,13 @@ async function deliverPhase(night: Night): Promise<{ readonly delivered: Deliver
     onDelivered: (ok: boolean) => (ok ? progress.sent++ : progress.failed++, night.report()),
     log: log.child({ stage: 'delivery' }),
   });
+  const retracted = await retractionPhase(state, config, { delivered, retry: night.retry, version: context.version, send: context.sendRetraction, log: log.child({ stage: 'retractions' }) });
   const deliveryMs = Date.now() - deliveryStarted;
   // DESIGN §1 "Open": the next night re-reads back to the first turn of what is open now, whatever its own `now` says.
   await state.setOpenFrom(await lowestOpenChatId(state, { gapMs: config.gapMs, nowMs: night.nowMs }));
   await state.compactDeleted();
   enterPhase(progress, 'done', Date.now());
-  return { delivered, deliveryMs };
+  return { delivered, retracted, deliveryMs };
 }
 
 /** What the phases of a night that got to the end gave the summary. */
@@ -182,7 +188,7 @@ interface NightResults {
   readonly paged: { readonly collected: Collected; readonly pagingMs: number };
   readonly cursorAfter: Cursor | undefined;
   readonly replay: RunSummary['replay'];
-  readonly delivery: { readonly delivered: DeliveryCounts; readonly deliveryMs: number };
+  readonly delivery: { readonly delivered: DeliveryCounts; readonly retracted: RetractionCounts | null; readonly deliveryMs: number };
 }
 
 // The summary line's numbers (DESIGN §6), written as the status file's last run with the totals.
@@ -204,13 +210,14 @@ async function summaryPhase(night: Night, results: NightResults): Promise<RunSum
     pages: paged.collected.pages,
     chats: paged.collected.counts,
     conversations: delivered,
+    retractions: delivery.retracted,
     totals: await countTotals(state),
     backfill: config.backfill?.toISOString() ?? null,
     floor: floorMs === undefined ? null : new Date(floorMs).toISOString(),
     replay,
     phases: { pagingMs: paged.pagingMs, deliveryMs: delivery.deliveryMs },
   };
-  const lastRun = finishedRun(context.command, summary, deliveryProblem(delivered, config.webhookUrl));
+  const lastRun = finishedRun(context.command, summary, deliveryProblem(delivered, config.webhookUrl) ?? retractionProblem(delivery.retracted, config.retractWebhookUrl));
   await night.checkpoints.finish({ cursor: cursorAfter, floorMs, source: night.source, lastRun, totals: { ...summary.totals, openConversations: delivered.open, countedAt: summary.finishedAt } });
   return summary;
 }

@@ -13,6 +13,10 @@ export const killPoints = [
   'frozen', //         a conversation is frozen in the outbox, before its POST
   'posted', //         the webhook answered 2xx, the conversation is not yet marked sent
   'marked-sent', //    the conversation is marked sent
+  'retraction-found', //  changes to sent chats are recorded, their retraction not yet frozen
+  'retraction-frozen', // a retraction is frozen in its outbox, before its POST
+  'retraction-posted', // the retraction webhook answered 2xx, the retraction is not yet marked sent
+  'retraction-sent', //   the retraction is marked sent
 ] as const;
 
 /** One of {@link killPoints}. */

@@ -33,6 +33,14 @@ describe('memory-cron check', () => {
       assert.equal(errors[0]?.['code'], 'MC_WEBHOOK_UNREACHABLE');
       assert.match(errors[0]?.['msg'], new RegExp(`^nothing answers at WEBHOOK_URL http://127\\.0\\.0\\.1:${port}/… \\(ECONNREFUSED\\)`));
       assert.ok(!(refused.stdout + refused.stderr).includes(token), 'the path, which may hold a token, is not shown');
+
+      const retractRefused = await runCli(['check'], cliEnv(standIn, receiver, stateDir, { RETRACT_WEBHOOK_URL: `http://127.0.0.1:${port}/forget/${token}` }));
+      assert.equal(retractRefused.code, 6, retractRefused.stdout + retractRefused.stderr);
+      assert.match(retractRefused.stdout, new RegExp(`"msg":"nothing answers at RETRACT_WEBHOOK_URL http://127\\.0\\.0\\.1:${port}/… \\(ECONNREFUSED\\)`));
+      assert.ok(!(retractRefused.stdout + retractRefused.stderr).includes(token), 'nor the retraction webhook\'s');
+      const bothOk = await runCli(['check'], cliEnv(standIn, receiver, stateDir, { RETRACT_WEBHOOK_URL: receiver.url.replace('/hook', '/forget') }));
+      assert.match(bothOk.stdout, /and the webhook answered a HEAD \(404\) and the retraction webhook a HEAD \(404\); nothing was sent"/);
+      assert.equal(receiver.deliveries.length, 0, 'HEADs deliver nothing');
     } finally {
       await Promise.all([standIn.close(), receiver.close()]);
     }

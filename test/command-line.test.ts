@@ -9,6 +9,7 @@ describe('the command line status.json, the holder and the log record', () => {
       'memory-cron run --webhook-url https://hooks.example/… --base-url=http://anything:3001/ --backfill 2026-11-01',
     );
     assert.equal(shownCommandLine(['run', '--webhook-url=http://127.0.0.1:8080/hook/tok']), 'memory-cron run --webhook-url=http://127.0.0.1:8080/…');
+    assert.equal(shownCommandLine(['run', '--retract-webhook-url', 'https://hooks.example/forget/tok-9', '--retract-webhook-url=http://127.0.0.1:8080/f/tok']), 'memory-cron run --retract-webhook-url https://hooks.example/… --retract-webhook-url=http://127.0.0.1:8080/…');
     assert.equal(shownCommandLine(['status', '--json']), 'memory-cron status --json');
   });
 });

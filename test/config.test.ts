@@ -71,6 +71,16 @@ describe('configuration', () => {
     );
   });
 
+  it('RETRACT_WEBHOOK_URL: unset by default (empty is unset), the flag over the environment, checked as WEBHOOK_URL is', () => {
+    assert.equal(loadConfig({}, env).retractWebhookUrl, undefined);
+    assert.equal(loadConfig({}, { ...env, RETRACT_WEBHOOK_URL: ' ' }).retractWebhookUrl, undefined);
+    assert.equal(loadConfig({}, { ...env, RETRACT_WEBHOOK_URL: env.WEBHOOK_URL }).retractWebhookUrl, env.WEBHOOK_URL, 'may equal WEBHOOK_URL');
+    assert.equal(loadConfig({ retractWebhookUrl: 'https://memory.example/forget' }, { ...env, RETRACT_WEBHOOK_URL: env.WEBHOOK_URL }).retractWebhookUrl, 'https://memory.example/forget');
+    assert.equal(configError({}, { ...env, RETRACT_WEBHOOK_URL: 'ftp://x' }), 'RETRACT_WEBHOOK_URL "ftp://x" must start with http:// or https://; set it to the retraction webhook, e.g. https://memory.example/forget');
+    assert.match(configError({}, { ...env, RETRACT_WEBHOOK_URL: 'not a url' }), /^RETRACT_WEBHOOK_URL "not a url" is not a URL/);
+    assert.match(configError({}, { ...env, RETRACT_WEBHOOK_URL: 'https://u:p@memory.example/forget' }), /^RETRACT_WEBHOOK_URL .*WEBHOOK_SECRET/);
+  });
+
   it('names each missing or bad setting in one line', () => {
     assert.match(configError({}, { ...env, BASE_URL: undefined }), /^BASE_URL is missing; set BASE_URL or --base-url/);
     assert.match(configError({}, { ...env, API_KEY: undefined }), /API key is missing/);

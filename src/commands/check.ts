@@ -28,12 +28,14 @@ export async function checkCommand(config: Config): Promise<number> {
     const page = await readPage(0, false);
     const bad = page.records.flatMap((record) => (record.kind === 'bad' ? [record] : []));
     const webhook = config.webhookUrl === undefined ? undefined : await probeWebhook(config.webhookUrl, Math.min(config.timeoutMs, 10_000), stop.signal, config.webhookHeaders);
+    const retractUrl = config.retractWebhookUrl;
+    const retract = retractUrl === undefined || retractUrl === config.webhookUrl ? undefined : await probeWebhook(retractUrl, Math.min(config.timeoutMs, 10_000), stop.signal, config.webhookHeaders, 'RETRACT_WEBHOOK_URL');
     if (config.backfill !== undefined) {
       const { message, ...backfill } = await previewBackfill(config.stateDir, config.backfill, { redeliver: config.redeliver });
       const level = backfill.effect === 'unknown' ? 'warn' : 'info';
       log.logger[level]({ backfill }, message);
     }
-    log.logger.info({ source: source.kind, rows: page.records.length, badRecords: bad.length, hasPages: page.hasPages, webhook: webhook === undefined ? false : { answered: webhook.status }, signed: config.webhookSecret !== undefined, headers: Object.keys(config.webhookHeaders), stateDir: config.stateDir, stateDirMode: stateDir.found === 'absent' ? null : stateDir.mode, backfill: config.backfill?.toISOString() ?? null }, `settings are valid, page 0 was read${bad.length === 0 ? '' : ` (${bad.length} of its ${counted(page.records.length, 'record')} would be quarantined, e.g. chat ${bad[0]?.id ?? 'without an id'}: ${bad[0]?.reason})`}${webhook === undefined ? '' : ` and the webhook answered a HEAD (${webhook.status})`}; nothing was sent`);
+    log.logger.info({ source: source.kind, rows: page.records.length, badRecords: bad.length, hasPages: page.hasPages, webhook: webhook === undefined ? false : { answered: webhook.status }, ...(retract === undefined ? {} : { retractWebhook: { answered: retract.status } }), signed: config.webhookSecret !== undefined, headers: Object.keys(config.webhookHeaders), stateDir: config.stateDir, stateDirMode: stateDir.found === 'absent' ? null : stateDir.mode, backfill: config.backfill?.toISOString() ?? null }, `settings are valid, page 0 was read${bad.length === 0 ? '' : ` (${bad.length} of its ${counted(page.records.length, 'record')} would be quarantined, e.g. chat ${bad[0]?.id ?? 'without an id'}: ${bad[0]?.reason})`}${webhook === undefined ? '' : ` and the webhook answered a HEAD (${webhook.status})`}${retract === undefined ? '' : ` and the retraction webhook a HEAD (${retract.status})`}; nothing was sent`);
     return 0;
   });
 }

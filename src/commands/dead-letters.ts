@@ -14,6 +14,10 @@ import type { State } from '../state/state.js';
 import { commandLog, exitFor, loggedCommand, stopSignal, version } from './command-context.js';
 import { nothingRanLine, openExistingState } from './open-existing-state.js';
 import { textTable } from './text-table.js';
+import { retractionLetters, retractionRow, type RetractionLetterView } from '../retractions/retraction-letters.js';
+import { deliverRetractions } from '../retractions/deliver-retractions.js';
+import { retractionSender } from '../retractions/retraction-sender.js';
+import { retractionProblem } from '../retractions/retraction-problem.js';
 
 /** One dead letter as `dead-letters --json` lists it. */
 export interface DeadLetterView {
@@ -37,7 +41,7 @@ export interface DeadLetterView {
 export async function deadLettersCommand(config: Config, commandLine: string, json: boolean): Promise<number> {
   const state = await openExistingState(config.stateDir, commandLine, { fixPermissions: config.fixPermissions, stateKey: config.stateKey });
   if (state === undefined) {
-    process.stdout.write(json ? `${JSON.stringify({ stateDir: config.stateDir, ranBefore: false, count: 0, pending: 0, deadLetters: [] })}\n` : nothingRanLine(config.stateDir));
+    process.stdout.write(json ? `${JSON.stringify({ stateDir: config.stateDir, ranBefore: false, count: 0, pending: 0, deadLetters: [], retractions: [], retractionsPending: 0 })}\n` : nothingRanLine(config.stateDir));
     return 0;
   }
   try {
@@ -50,8 +54,9 @@ export async function deadLettersCommand(config: Config, commandLine: string, js
         if (conversation !== undefined) letters.push(view(entry, conversation));
       }
     }
-    if (json) process.stdout.write(`${JSON.stringify({ stateDir: config.stateDir, ranBefore: true, count: letters.length, pending, deadLetters: letters })}\n`);
-    else process.stdout.write(table(config.stateDir, letters, pending));
+    const retractions = await retractionLetters(state);
+    if (json) process.stdout.write(`${JSON.stringify({ stateDir: config.stateDir, ranBefore: true, count: letters.length, pending, deadLetters: letters, retractions: retractions.letters, retractionsPending: retractions.pending })}\n`);
+    else process.stdout.write(table(config.stateDir, letters, pending, retractions));
     return 0;
   } catch (error) {
     throw asStateError(error, config.stateDir, 'listing the dead letters');
@@ -72,10 +77,12 @@ export async function retryDeadLettersCommand(config: Config, commandLine: strin
     }
     try {
       const delivered = await retryAll(state, config, stop.signal, log.logger);
+      const retracted = await retryRetractions(state, config, stop.signal, log.logger);
       const totals = await countTotals(state);
       await updateStatusTotals(config.stateDir, totals).catch(() => undefined);
-      log.logger.info({ conversations: delivered, totals }, `dead letters retried: ${delivered.sent} sent, ${delivered.dead} dead, ${delivered.parked} parked`);
-      return exitFor(log.logger, deliveryProblem(delivered, config.webhookUrl));
+      const retractionsPart = retracted === null ? '' : `; retractions: ${retracted.sent} sent, ${retracted.dead} dead, ${retracted.parked} parked`;
+      log.logger.info({ conversations: delivered, retractions: retracted, totals }, `dead letters retried: ${delivered.sent} sent, ${delivered.dead} dead, ${delivered.parked} parked${retractionsPart}`);
+      return exitFor(log.logger, deliveryProblem(delivered, config.webhookUrl) ?? retractionProblem(retracted, config.retractWebhookUrl));
     } finally {
       await state.close();
     }
@@ -93,6 +100,13 @@ async function retryAll(state: State, config: Config, signal: AbortSignal, log: 
     newConversations: false,
     log: log.child({ stage: 'delivery' }),
   });
+}
+
+// The dead, parked and pending retractions, sent again to RETRACT_WEBHOOK_URL (null when it is unset: they wait).
+async function retryRetractions(state: State, config: Config, signal: AbortSignal, log: ReturnType<typeof commandLog>['logger']) {
+  const send = retractionSender(config, retryPolicy(config, signal), version, log.child({ stage: 'retractions' }));
+  if (send === undefined) return null;
+  return deliverRetractions(state, { send, freezeNew: false, retryStatuses: ['pending', 'dead', 'parked'], concurrency: config.concurrency, log: log.child({ stage: 'retractions' }) });
 }
 
 function view(entry: OutboxEntry, conversation: Conversation): DeadLetterView {
@@ -113,16 +127,20 @@ function view(entry: OutboxEntry, conversation: Conversation): DeadLetterView {
 }
 
 // The chat history a dead letter belongs to, as an operator reads it: a thread, or whose default thread.
-function historyOf(letter: DeadLetterView): string {
+function historyOf(letter: Pick<DeadLetterView, 'threadId' | 'user' | 'apiSessionId'>): string {
   if (letter.threadId !== null) return `thread ${letter.threadId}`;
   if (letter.user !== null) return `default · ${letter.user.username ?? `user ${letter.user.id}`}`;
   return letter.apiSessionId === null ? 'default' : `default · API ${letter.apiSessionId}`;
 }
 
-function table(stateDir: string, letters: readonly DeadLetterView[], pending: number): string {
+function table(stateDir: string, letters: readonly DeadLetterView[], pending: number, retractions: { letters: readonly RetractionLetterView[]; pending: number }): string {
   const dead = letters.filter((letter) => letter.status === 'dead').length;
-  const head = `${counted(letters.length, 'dead letter')} in ${stateDir} (${dead} dead: retried by the next run; ${letters.length - dead} parked: refused by the webhook)${pending > 0 ? `, ${pending} pending` : ''}`;
-  if (letters.length === 0) return `${head}\n`;
-  const rows = letters.map((l) => [l.conversation, `${l.workspace.name} (${l.workspace.id})`, historyOf(l), l.status, String(l.attempts), l.failedAt ?? '-', l.lastError ?? '-']);
+  const retracting = retractions.letters.length + retractions.pending === 0 ? '' : `; ${counted(retractions.letters.length, 'dead or parked retraction')}${retractions.pending > 0 ? `, ${retractions.pending} pending` : ''}`;
+  const head = `${counted(letters.length, 'dead letter')} in ${stateDir} (${dead} dead: retried by the next run; ${letters.length - dead} parked: refused by the webhook)${pending > 0 ? `, ${pending} pending` : ''}${retracting}`;
+  if (letters.length + retractions.letters.length === 0) return `${head}\n`;
+  const rows = [
+    ...letters.map((l) => [l.conversation, `${l.workspace.name} (${l.workspace.id})`, historyOf(l), l.status, String(l.attempts), l.failedAt ?? '-', l.lastError ?? '-']),
+    ...retractions.letters.map((l) => retractionRow(l, historyOf(l))),
+  ];
   return `${head}\n${textTable(['CONVERSATION', 'WORKSPACE', 'CHAT HISTORY', 'STATUS', 'ATTEMPTS', 'FAILED AT', 'LAST ERROR'], rows, 80)}ATTEMPTS counts the POSTs that tried a conversation, over every run and retry of this command\nsend them now: memory-cron dead-letters retry\n`;
 }

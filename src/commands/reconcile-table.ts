@@ -17,8 +17,13 @@ export function reconcileTable(found: Reconciled): string {
     ['unsent, updated', found.updated, 'the staged copy now says what the source says'],
     ['unsent, gone', found.gone, 'deleted from the source: unstaged, never sent'],
   ];
+  const retracting = found.retractions !== null;
+  const told = retracting ? 'kept: the next night sends one retraction per conversation' : 'counted, not resent';
+  for (const row of rows.slice(1, 4)) row[2] = told;
   const cells = rows.map(([what, value, meaning]) => (typeof value === 'number' ? [what, n(value), meaning, '-'] : [what, n(value.count), meaning, ids(value)]));
-  return head + textTable(['FOUND', 'CHATS', 'WHAT HAPPENS', 'CHAT IDS'], cells, 200);
+  const r = found.retractions;
+  const tail = r === null ? '' : `retractions: ${n(r.sent)} sent · ${n(r.waiting)} waiting (the next night sends them) · ${n(r.dead)} dead · ${n(r.parked)} parked\n`;
+  return head + textTable(['FOUND', 'CHATS', 'WHAT HAPPENS', 'CHAT IDS'], cells, 200) + tail;
 }
 
 function ids(list: IdList): string {

@@ -5,6 +5,8 @@ import { runNight } from '../job.js';
 import type { RunSummary } from '../status/run-summary.js';
 import { progressDisplay, type ProgressDisplay } from '../status/progress-display.js';
 import { deliveryProblem, logParkedWaiting } from '../status/run-outcome.js';
+import { retractionProblem } from '../retractions/retraction-problem.js';
+import { retractionsLine } from '../retractions/retraction-counts-line.js';
 import { lastKnownTotals, startRunMonitor } from '../monitoring/run-monitor.js';
 import { recordStopAfterEnd } from '../status/status-checkpoints.js';
 import { copyStateDir, type StateCopy } from './state-copy.js';
@@ -51,14 +53,14 @@ export async function runCommand(config: Config, commandLine: string): Promise<n
     try {
       if (config.dryRun) copy = await copyStateDir(config.stateDir);
       const runConfig = copy === undefined ? config : { ...config, stateDir: copy.dir };
-      summary = await runNight(runConfig, { log: log.logger, signal: stop.signal, version, command: commandLine, progress: display, ...(copy === undefined ? {} : { send: dryRunSender() }) });
+      summary = await runNight(runConfig, { log: log.logger, signal: stop.signal, version, command: commandLine, progress: display, ...(copy === undefined ? {} : { send: dryRunSender(), sendRetraction: dryRunSender() }) });
       display.done();
       const { conversations } = summary;
       const what = copy === undefined ? `${counted(conversations.sent, 'conversation')} sent` : `${counted(conversations.sent, 'conversation')} printed (dry run: nothing posted, ${config.stateDir} unchanged)`;
-      line = `run finished: ${counted(summary.chats.read, 'chat')} read, ${what}, ${conversations.open} open, ${conversations.dead} dead, ${conversations.parked} parked${conversations.waiting === 0 ? '' : `, ${conversations.waiting} not tried (webhook ${conversations.unreachable ? 'unreachable' : 'down'})`}`;
+      line = `run finished: ${counted(summary.chats.read, 'chat')} read, ${what}, ${conversations.open} open, ${conversations.dead} dead, ${conversations.parked} parked${conversations.waiting === 0 ? '' : `, ${conversations.waiting} not tried (webhook ${conversations.unreachable ? 'unreachable' : 'down'})`}${retractionsLine(summary.retractions)}`;
       log.logger.info({ summary }, line);
       logParkedWaiting(log.logger, summary.totals.parked); // this night's and earlier nights': no run sends them again
-      problem = deliveryProblem(conversations, config.webhookUrl);
+      problem = deliveryProblem(conversations, config.webhookUrl) ?? retractionProblem(summary.retractions, config.retractWebhookUrl);
       if (problem !== undefined) line = `${line}; ${problem.code}: ${problem.message}`;
       exitCode = exitFor(log.logger, problem);
       await stopAfterEnd();

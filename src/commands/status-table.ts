@@ -23,7 +23,7 @@ export function statusTable(view: StatusView): string {
       rows.push(['  chats', `${n(c.read)} read · ${n(c.staged)} staged · ${n(c.updated)} updated · ${n(c.skipped)} skipped (hidden) · ${n(c.gone ?? 0)} gone · ${n(c.quarantined)} quarantined · ${n(c.ignored)} seen before${c.older ? ` · ${n(c.older)} older than the backfill` : ''}`]);
       // Summaries written before the re-read window have none of these (DESIGN §1: changes to sent chats are counted, never resent).
       const after = [c.changedAfterSend ?? 0, c.hiddenAfterSend ?? 0, c.deletedAfterSend ?? 0] as const;
-      if (after.some((count) => count > 0)) rows.push(['  after sending', `${n(after[0])} changed · ${n(after[1])} hidden · ${n(after[2])} deleted (already sent: counted, not resent)`]);
+      if (after.some((count) => count > 0)) rows.push(['  after sending', `${n(after[0])} changed · ${n(after[1])} hidden · ${n(after[2])} deleted (already sent: ${last.retractions === null || last.retractions === undefined ? 'counted, not resent' : 'told as retractions, not resent'})`]);
       if ((c.reusedIds ?? 0) > 0) rows.push(['  reused ids', `${n(c.reusedIds)} chats under ids that belonged to other chats (the source went back: a restored backup, or another server); sent as new chats`]);
     }
     if (last.conversations !== null) {
@@ -31,12 +31,18 @@ export function statusTable(view: StatusView): string {
       rows.push(['  conversations', `${n(c.sent)} sent (${n(c.resent)} from earlier) · ${n(c.dead)} dead · ${n(c.parked)} parked · ${n(c.open)} open${(c.capped ?? 0) > 0 ? ` · ${n(c.capped ?? 0)} cut by a cap` : ''}${c.webhookDown || c.unreachable === true ? ` · webhook ${c.unreachable === true ? 'unreachable' : 'taken to be down'}${(c.waiting ?? 0) > 0 ? `, ${n(c.waiting ?? 0)} closed not tried (sent first next run)` : ''}` : ''}`]);
       if (c.openTooLong !== undefined && c.openTooLong !== null) rows.push(['  open too long', openTooLongText(c.openTooLong)]);
     }
+    if (last.retractions !== null && last.retractions !== undefined) {
+      const r = last.retractions;
+      rows.push(['  retractions', `${n(r.sent)} sent (${n(r.resent)} from earlier) · ${n(r.frozen)} frozen · ${n(r.dead)} dead · ${n(r.parked)} parked · ${n(r.waiting)} waiting${r.webhookDown ? ' · retraction webhook taken to be down' : ''}`]);
+    }
   }
   const counts = view.counts;
   if (counts !== null) {
     rows.push(['open', `${counts.openConversations === null ? '? conversations' : counted(counts.openConversations, 'conversation')}, ${counted(counts.stagedChats, 'staged chat')}`]);
     rows.push(['sent', counted(counts.sentConversations, 'conversation')]);
     rows.push(['dead letters', `${n(counts.deadLetters)} dead · ${n(counts.parked)} parked · ${n(counts.pending)} pending${counts.deadLetters + counts.parked > 0 ? '  (memory-cron dead-letters)' : ''}`]);
+    const r = counts.retractions;
+    if (r.sent + r.waiting + r.dead + r.parked > 0) rows.push(['retractions', `${n(r.sent)} sent · ${n(r.waiting)} waiting · ${n(r.dead)} dead · ${n(r.parked)} parked${r.dead + r.parked > 0 ? '  (memory-cron dead-letters)' : ''}`]);
     rows.push(['quarantined', `${counted(counts.quarantined, 'record')}${counts.quarantined > 0 ? '  (memory-cron quarantine)' : ''}`]);
     if (counts.countedAt !== null) rows.push(['counted at', `${counts.countedAt}${view.running ? ' (the end of the last run; the running one counts when it ends)' : ''}`]);
   }

@@ -37,6 +37,8 @@ export interface LastRunView {
   readonly conversations: RunSummary['conversations'] | null;
   readonly backfill: string | null;
   readonly replay: RunSummary['replay'];
+  /** What the run did with retractions; null when RETRACT_WEBHOOK_URL was unset (or the summary predates them). */
+  readonly retractions: RunSummary['retractions'];
 }
 
 /** What the state held, counted. */
@@ -48,6 +50,8 @@ export interface CountsView {
   readonly deadLetters: number;
   readonly parked: number;
   readonly quarantined: number;
+  /** Retractions sent, waiting, dead and parked (DESIGN §3b); zeros in totals counted before retractions existed. */
+  readonly retractions: { readonly sent: number; readonly waiting: number; readonly dead: number; readonly parked: number };
   readonly countedAt: string | null;
 }
 
@@ -105,6 +109,7 @@ function lastRunView(lastRun: LastRun | null): LastRunView | null {
     conversations: summary?.conversations ?? null,
     backfill: summary?.backfill ?? null,
     replay: summary?.replay ?? null,
+    retractions: summary?.retractions ?? null,
   };
 }
 
@@ -119,6 +124,7 @@ function countsView(file: Partial<StatusFile>): CountsView | null {
     deadLetters: totals.deadLetters,
     parked: totals.parked,
     quarantined: totals.quarantined,
+    retractions: { sent: totals.retractionsSent ?? 0, waiting: totals.retractionsWaiting ?? 0, dead: totals.retractionsDead ?? 0, parked: totals.retractionsParked ?? 0 },
     countedAt: totals.countedAt ?? null,
   };
 }

@@ -6,7 +6,7 @@ import { routeFor, shownProxy } from '../http/agent-for.js';
 import { isRedirect, redirectText } from '../http/redirect.js';
 import { safeOrigin } from '../http/safe-url.js';
 
-/** What a probe of WEBHOOK_URL found: the status of whatever answered. */
+/** What a probe of WEBHOOK_URL (or RETRACT_WEBHOOK_URL) found: the status of whatever answered. */
 export interface WebhookProbe {
   readonly status: number;
 }
@@ -19,13 +19,13 @@ export interface WebhookProbe {
  * (`HTTP 308 to <Location>: set WEBHOOK_URL to it`, http/redirect.ts): deliveries never follow one. Messages name only
  * the URL's origin: its path may hold a token. node:http, as deliveries use (fetch refuses some ports deliveries would reach).
  */
-export function probeWebhook(webhookUrl: string, timeoutMs: number, signal?: AbortSignal, headers: WebhookHeaders = {}): Promise<WebhookProbe> {
+export function probeWebhook(webhookUrl: string, timeoutMs: number, signal?: AbortSignal, headers: WebhookHeaders = {}, setting: 'WEBHOOK_URL' | 'RETRACT_WEBHOOK_URL' = 'WEBHOOK_URL'): Promise<WebhookProbe> {
   const url = new URL(webhookUrl);
   const where = safeOrigin(url);
   const route = routeFor(url);
   const via = route.proxy === undefined ? '' : ` through the proxy ${shownProxy(route.proxy)}`;
   const unreachable = (reason: string) =>
-    new McError('MC_WEBHOOK_UNREACHABLE', `nothing answers at WEBHOOK_URL ${where}${via} (${reason}): is the memory webhook running, and is the URL right? A night would fail every delivery`, { details: { webhook: where, reason } });
+    new McError('MC_WEBHOOK_UNREACHABLE', `nothing answers at ${setting} ${where}${via} (${reason}): is the memory webhook running, and is the URL right? A night would fail every delivery`, { details: { webhook: where, reason } });
   return new Promise<WebhookProbe>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'HEAD', ...route.options, headers: { ...headers }, timeout: timeoutMs, ...(signal === undefined ? {} : { signal }) }, (response) => {

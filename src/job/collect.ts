@@ -71,7 +71,7 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
       const records = page.records.filter(take);
       // An API page is one snapshot in id order: a staged chat between two of its neighbouring rows is gone (DESIGN §1).
       const absentBetween = source.kind === 'api' ? idGaps(page) : [];
-      const staged = { ...(await stagePage(state, records, { includeHidden: config.includeHidden, realNowMs: options.realNow(), absentBetween, ...(options.findings === undefined ? {} : { findings: options.findings }) })), read: page.records.length };
+      const staged = { ...(await stagePage(state, records, { includeHidden: config.includeHidden, realNowMs: options.realNow(), absentBetween, retractions: config.retractWebhookUrl !== undefined, ...(options.findings === undefined ? {} : { findings: options.findings }) })), read: page.records.length };
       if (options.replaySinceMs !== undefined) await stageReplay(state, turnsOf(page.records), { sinceMs: options.replaySinceMs, includeHidden: config.includeHidden });
       await options.onPage?.(page, staged);
       killPoint('page-staged');

@@ -9,6 +9,7 @@ import { State } from '../state/state.js';
 import { collect } from './collect.js';
 import { retryOptions } from './retry-options.js';
 import { countPage, startProgress } from '../status/run-progress.js';
+import { countRetractions } from '../retractions/retraction-totals.js';
 
 /** A count and the chat ids behind it (ids only: never text). */
 export interface IdList {
@@ -33,6 +34,11 @@ export interface Reconciled {
   /** Staged (unsent) chats replaced by what the source says now, and staged chats proven gone and unstaged. */
   readonly updated: number;
   readonly gone: number;
+  /**
+   * With RETRACT_WEBHOOK_URL set: the retractions in STATE_DIR once reconcile is done — the changes it found wait
+   * (frozen and sent by the next night, DESIGN §3b) — sent, waiting, dead and parked; null when it is unset.
+   */
+  readonly retractions: { readonly sent: number; readonly waiting: number; readonly dead: number; readonly parked: number } | null;
   readonly durationMs: number;
 }
 
@@ -42,6 +48,8 @@ export interface Reconciled {
  * yet sent, staged chats proven gone are unstaged, and changes to sent chats are counted once — but takes in only
  * chats at or below the cursor (newer ones are the next night's), and moves neither the cursor nor the floor.
  * A chat it stages that had no mark at all is *missed*: a page shift hid it from the night that paged past it.
+ * With RETRACT_WEBHOOK_URL set, the changes to sent chats it finds are kept to be told: the next night freezes and
+ * sends them (DESIGN §3b), as it sends the missed chats; reconcile itself posts nothing.
  * Throws the McErrors of a night's paging (source, state, MC_DEADLINE, MC_ABORTED).
  */
 export async function reconcile(config: Config, context: JobContext): Promise<Reconciled> {
@@ -52,7 +60,7 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
     const floorMs = await state.floor();
     const sinceMs = later(config.since?.getTime(), floorMs);
     const findings = noFindings();
-    const result = (pages: number, counts: Pick<StageCounts, 'read' | 'updated' | 'gone'>): Reconciled => ({
+    const result = async (pages: number, counts: Pick<StageCounts, 'read' | 'updated' | 'gone'>): Promise<Reconciled> => ({
       stateDir: config.stateDir,
       since: sinceMs === undefined ? null : new Date(sinceMs).toISOString(),
       cursor: cursor?.id ?? null,
@@ -61,9 +69,10 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
       ...idLists(findings),
       updated: counts.updated,
       gone: counts.gone,
+      retractions: config.retractWebhookUrl === undefined ? null : retractionCounts(await countRetractions(state)),
       durationMs: Date.now() - started,
     });
-    if (cursor === undefined) return result(0, { read: 0, updated: 0, gone: 0 });
+    if (cursor === undefined) return await result(0, { read: 0, updated: 0, gone: 0 });
     const progress = startProgress(started, sinceMs === undefined ? { kind: 'id' } : { kind: 'time', ms: sinceMs });
     const isApi = config.source?.kind === 'api';
     const collected = await collect(state, {
@@ -80,7 +89,7 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
         context.progress?.update(progress);
       },
     });
-    return result(collected.pages, collected.counts);
+    return await result(collected.pages, collected.counts);
   } catch (error) {
     throw context.signal.aborted ? context.signal.reason : asStateError(error, config.stateDir, 'reconciling');
   } finally {
@@ -95,6 +104,10 @@ function atOrBelow(record: PageRecord, cursorId: number, sinceMs: number | undef
   if (sinceMs === undefined) return true;
   const created = recordCreatedAt(record);
   return created === null || created >= sinceMs;
+}
+
+function retractionCounts(totals: Awaited<ReturnType<typeof countRetractions>>): NonNullable<Reconciled['retractions']> {
+  return { sent: totals.retractionsSent, waiting: totals.retractionsWaiting, dead: totals.retractionsDead, parked: totals.retractionsParked };
 }
 
 function later(a: number | undefined, b: number | undefined): number | undefined {

@@ -81,6 +81,7 @@ export function markSent(commits: GroupCommit, state: State, { entry, conversati
     endedAt: conversation.endedAt,
     chats: new Set(conversation.messages.map((message) => message.chatId)).size,
     sentAt: now.toISOString(),
+    head: { workspace: conversation.workspace, threadId: conversation.threadId, user: conversation.user ?? null, apiSessionId: conversation.apiSessionId ?? null },
   };
   return commits.commit((batch) => {
     batch.del(conversation.id, { sublevel: state.outbox }).put(conversation.id, sent, { sublevel: state.sent });

@@ -1,5 +1,6 @@
 import type { Conversation, Message } from '../domain/conversation.js';
 import type { ResumeFrom } from '../source/find-resume-page.js';
+import type { ConversationHead } from '../retractions/records.js';
 
 /**
  * The per-chat mark (a processed key): what became of a chat id, so a re-read never stages or sends it twice.
@@ -56,6 +57,8 @@ export interface SentRecord {
   readonly endedAt: string;
   readonly chats: number;
   readonly sentAt: string;
+  /** Its workspace, thread, user and API session as sent, for a retraction naming it (absent in records written before). */
+  readonly head?: ConversationHead;
 }
 
 /** A sent conversation in its history's index, keyed by history and end time (DESIGN §2 `continues`). */

@@ -5,7 +5,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqua
 // (sublevel prefix included) is the associated data, so a value moved under another key fails to open.
 
 /** The sublevels whose values hold chat text, by prefix, and the kind whose key seals them. */
-export const sealedKinds = { '!turns!': 'turns', '!outbox!': 'outbox', '!quarantine!': 'quarantine', '!replay!': 'replay' } as const;
+export const sealedKinds = { '!turns!': 'turns', '!outbox!': 'outbox', '!quarantine!': 'quarantine', '!replay!': 'replay', '!changed!': 'changed', '!retractions!': 'retractions' } as const;
 
 /** What the state records about its sealing (the `sealing` key of `meta`): never the key. */
 export interface SealingRecord {

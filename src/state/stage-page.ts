@@ -8,6 +8,7 @@ import { padId, turnKey } from './keys.js';
 import type { ChatMark } from './records.js';
 import { findReusedIds, sameStagedChat } from './reused-ids.js';
 import type { State } from './state.js';
+import { ChangeFinder } from '../retractions/change-finder.js';
 
 /** What staging one page did, chat by chat. */
 export interface StageCounts {
@@ -59,6 +60,8 @@ export interface StageOptions {
   readonly absentBetween?: readonly IdGap[];
   /** Collects the chat ids behind `staged` (never seen before) and the after-send counts. */
   readonly findings?: StageFindings;
+  /** RETRACT_WEBHOOK_URL is set: changes to sent chats are kept to be told (retractions/change-finder.ts), not only counted. @default false */
+  readonly retractions?: boolean;
 }
 
 /** An empty tally. */
@@ -81,6 +84,8 @@ export function noFindings(): StageFindings {
  * gone, is counted (once per change: its mark keeps the digest of what it says now). A copy whose identity differs
  * from the chat known under its id (chat-identity.ts) is another chat under a reused id: staged as new, never taken
  * for a change after sending; a staged chat it replaces is gone.
+ * With `retractions`, a change to a sent chat is kept to be told as a retraction instead (DESIGN §3b;
+ * retractions/change-finder.ts: the mark moves once the retraction is sent).
  */
 export function stagePage(state: State, records: readonly PageRecord[], options: StageOptions): Promise<StageCounts> {
   return state.exclusive(() => stageExclusively(state, records, options));
@@ -97,9 +102,11 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
   const knownQuarantine = new Set(quarantineKeys.filter((key) => key !== undefined).filter((_, i) => known[i] !== undefined));
   const pageTurns = records.flatMap((result) => (result.kind === 'turn' ? [result.turn] : []));
   const { reused, learned } = await findReusedIds(state, pageTurns, marks);
-  const sentDiffers = await sentChanges(state, pageTurns.filter((turn) => !reused.has(turn.id)), marks);
+  const turns = pageTurns.filter((turn) => !reused.has(turn.id)); // a chat under a reused id is new, never a change
+  const sentDiffers = await sentChanges(state, turns, marks);
   const batch = state.db.batch();
   const at = new Date(options.realNowMs).toISOString();
+  const changes = options.retractions === true ? await ChangeFinder.load(state, turns, marks, at) : undefined;
   const findings = options.findings;
 
   records.forEach((result, index) => {
@@ -125,6 +132,13 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
       return void counts.staged++;
     }
     if (mark.s === 'conv' && reused.has(turn.id)) return void stageReused(turn, reused.get(turn.id) as string);
+    if (mark.s === 'conv' && changes !== undefined && mark.h !== undefined) {
+      const i = mark.i ?? learned.get(turn.id);
+      const known = i === mark.i ? mark : ({ ...mark, i } as typeof mark);
+      if (known !== mark) setMark(turn.id, known);
+      count(changes.seen(turn, known, batch), turn.id);
+      return void counts.ignored++;
+    }
     if (mark.s === 'conv') {
       const change = sentDiffers.get(turn.id);
       const i = mark.i ?? learned.get(turn.id);
@@ -163,6 +177,8 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
         batch.del(mark.k, { sublevel: state.turns });
         setMark(id, { s: 'gone' });
         counts.gone++;
+      } else if (mark.s === 'conv' && changes !== undefined) {
+        if (await changes.gone(id, mark, batch)) count('deletedAfterSend', id);
       } else if (mark.s === 'conv' && mark.h !== goneDigest && (await state.sent.get(mark.c)) !== undefined) {
         setMark(id, { ...mark, h: goneDigest });
         counts.deletedAfterSend++;
@@ -195,6 +211,12 @@ async function stageExclusively(state: State, records: readonly PageRecord[], op
     }
     stage(turn, reused);
     counts.staged++;
+  }
+
+  function count(kind: 'changedAfterSend' | 'hiddenAfterSend' | 'deletedAfterSend' | undefined, id: number): void {
+    if (kind === undefined) return;
+    counts[kind]++;
+    findings?.[kind].push(id);
   }
 
   function setMark(id: number, mark: ChatMark): void {

@@ -2,6 +2,7 @@ import type { Level } from 'level';
 import type { Turn } from '../domain/turn.js';
 import type { ChatMark, Cursor, HistorySent, OutboxEntry, PagingRecord, PlanItem, QuarantineRecord, SentRecord } from './records.js';
 import type { SealingRecord } from './sealing.js';
+import type { ChangedChat, RetractedRecord, RetractionEntry } from '../retractions/records.js';
 
 /** STATE_DIR's LevelDB as opened, JSON-valued by default. */
 export type Root = Level<string, unknown>;
@@ -59,6 +60,12 @@ export interface Sublevels {
   readonly quarantine: Sub<QuarantineRecord>;
   /** The chats a `--redeliver` run regroups, in turn-key order; emptied when the replay is done. */
   readonly replay: Sub<Turn>;
+  /** Sent chats with a change still to be told to RETRACT_WEBHOOK_URL (DESIGN §3b), by padded chat id. */
+  readonly changed: Sub<ChangedChat>;
+  /** The retraction outbox: retractions frozen before their first POST, by id. */
+  readonly retractions: Sub<RetractionEntry>;
+  /** Retractions the webhook accepted, by id. */
+  readonly retracted: Sub<RetractedRecord>;
 }
 
 /** The sublevels of the state database `db`. */
@@ -73,6 +80,9 @@ export function openSublevels(db: Root): Sublevels {
     plan: sublevel(db, 'plan'),
     quarantine: sublevel(db, 'quarantine'),
     replay: sublevel(db, 'replay'),
+    changed: sublevel(db, 'changed'),
+    retractions: sublevel(db, 'retractions'),
+    retracted: sublevel(db, 'retracted'),
   };
 }
 

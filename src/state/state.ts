@@ -178,7 +178,7 @@ export class State implements StateLevels {
    * (purgeDeleted says why a plain compactRange does not).
    */
   async compactDeleted(): Promise<void> {
-    await purgeDeleted(this.db, [this.turns.prefix, this.outbox.prefix, this.replay.prefix, this.plan.prefix]);
+    await purgeDeleted(this.db, [this.turns.prefix, this.outbox.prefix, this.replay.prefix, this.plan.prefix, this.changed.prefix, this.retractions.prefix]);
   }
 
   /** Releases the lock. */

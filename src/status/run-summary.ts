@@ -1,5 +1,6 @@
 import type { DeliveryCounts } from '../delivery/deliver.js';
 import type { StageCounts } from '../state/stage-page.js';
+import type { RetractionCounts } from '../retractions/deliver-retractions.js';
 import type { Totals } from './totals.js';
 
 /** What a run reports: the summary line and the status file's `lastRun` (DESIGN §6). */
@@ -18,6 +19,8 @@ export interface RunSummary {
   readonly pages: number;
   readonly chats: PagingCounts;
   readonly conversations: DeliveryCounts;
+  /** What the run did with retractions (DESIGN §3b), or null when RETRACT_WEBHOOK_URL is unset (changes only counted in `chats`). */
+  readonly retractions: RetractionCounts | null;
   readonly totals: Totals;
   /** `--backfill` as an instant, or null. */
   readonly backfill: string | null;

@@ -1,7 +1,8 @@
 import type { State } from '../state/state.js';
+import { countRetractions, type RetractionTotals } from '../retractions/retraction-totals.js';
 
 /** What STATE_DIR holds, counted: for `status` and the status file. */
-export interface Totals {
+export interface Totals extends RetractionTotals {
   stagedTurns: number;
   sentConversations: number;
   pending: number;
@@ -12,7 +13,7 @@ export interface Totals {
 
 /** Counts what the state holds (keys only; a few hundred ms at a million records). */
 export async function countTotals(state: State): Promise<Totals> {
-  const totals: Totals = { stagedTurns: 0, sentConversations: 0, pending: 0, deadLetters: 0, parked: 0, quarantined: 0 };
+  const totals: Totals = { stagedTurns: 0, sentConversations: 0, pending: 0, deadLetters: 0, parked: 0, quarantined: 0, ...(await countRetractions(state)) };
   let frozenTurns = 0;
   for await (const entry of state.outbox.values()) {
     frozenTurns += entry.turnKeys?.length ?? 0;
