@@ -6,7 +6,7 @@ import { startWebhookReceiver } from './fixtures/webhook-receiver.ts';
 import { cliEnv, secret } from './helpers/cli-env.js';
 import { changedAfterNightOne, hour, iso, night1, nightAt, retractionChats, retractionsIn } from './helpers/retraction-nights.ts';
 import { tempDir } from './helpers/temp-dir.js';
-import { runCli } from './helpers/run-cli.js';
+import { runCli, summaryOf } from './helpers/run-cli.js';
 
 // DESIGN §3b "an edited chat that is edited again gives a new event; one that changes back to what was sent gives
 // none": a re-read compares a sent chat with what the receiver was last told, or will be told — the change found and
@@ -88,6 +88,25 @@ describe('edits after a retraction (DESIGN §3b)', () => {
       receiver.clear();
       await nightAt(env, night(2));
       assert.deepEqual(told(receiver.deliveries), [[[402, 'edited', 'question 402, said better']]], 'then the edit is told');
+    } finally {
+      await Promise.all([standIn.close(), receiver.close()]);
+    }
+  });
+
+  it('a copy whose identity differs (an id reused after a restored backup) is a new chat, never a retraction', async () => {
+    const standIn = await startStandIn({ chats: retractionChats() });
+    const receiver = await startWebhookReceiver({ secret });
+    const env = cliEnv(standIn, receiver, await tempDir(), { WEBHOOK_SECRET: secret, RETRACT_WEBHOOK_URL: receiver.url });
+    try {
+      await nightAt(env, night(0));
+      receiver.clear();
+      standIn.update(402, { createdAt: iso(night(0) + 2 * hour), lastUpdatedAt: iso(night(0) + 2 * hour), prompt: 'another chat under id 402' });
+      const second = await nightAt(env, night(1));
+      assert.deepEqual(retractionsIn(receiver.deliveries), [], 'no retraction');
+      const carrying = receiver.deliveries.filter((d) => d.body.messages?.some((m: { chatId: number; content: string }) => m.chatId === 402 && m.content === 'another chat under id 402'));
+      assert.equal(carrying.length, 1, 'the new chat is sent in a conversation of its own');
+      assert.equal(summaryOf(second)?.['chats'].reusedIds, 1);
+      assert.deepEqual([summaryOf(second)?.['chats'].changedAfterSend, summaryOf(second)?.['retractions'].frozen], [0, 0]);
     } finally {
       await Promise.all([standIn.close(), receiver.close()]);
     }
