@@ -19,7 +19,7 @@ const uses: Record<string, string[]> = {
   status: ['--state-dir', '--json'],
   check: ['--state-dir', '--log-dir', '--fix-permissions', '--webhook-url', '--retract-webhook-url', '--webhook-secret-file', '--webhook-headers-file', '--base-url', '--api-key-file', '--source', '--backfill', '--tz', '--redeliver'],
   reconcile: ['--state-dir', '--log-dir', '--fix-permissions', '--base-url', '--api-key-file', '--include-hidden', '--source', '--since', '--tz', '--json', '--retract-webhook-url'],
-  'dead-letters': ['--state-dir', '--log-dir', '--webhook-url', '--retract-webhook-url', '--webhook-secret-file', '--webhook-headers-file', '--concurrency', '--fix-permissions', '--json'],
+  'dead-letters': ['--state-dir', '--log-dir', '--webhook-url', '--retract-webhook-url', '--webhook-secret-file', '--webhook-headers-file', '--concurrency', '--fix-permissions', '--keep-reasoning', '--json'],
   quarantine: ['--state-dir', '--fix-permissions', '--json'],
   rekey: ['--state-dir', '--fix-permissions', '--new-state-key-file'],
 };
