@@ -14,24 +14,15 @@ import type { State } from '../state/state.js';
 import { commandLog, exitFor, loggedCommand, stopSignal, version } from './command-context.js';
 import { nothingRanLine, openExistingState } from './open-existing-state.js';
 import { textTable } from './text-table.js';
+import type { LetterFields } from '../domain/letter.js';
 import { retractionLetters, retractionRow, type RetractionLetterView } from '../retractions/retraction-letters.js';
 import { deliverRetractions } from '../retractions/deliver-retractions.js';
 import { retractionSender } from '../retractions/retraction-sender.js';
 import { retractionProblem } from '../retractions/retraction-problem.js';
 
 /** One dead letter as `dead-letters --json` lists it. */
-export interface DeadLetterView {
+export interface DeadLetterView extends LetterFields {
   readonly conversation: string;
-  readonly workspace: { readonly id: number; readonly name: string; readonly slug: string };
-  readonly threadId: number | null;
-  /** The chat history's user, or null (absent from bodies frozen before schema 3: null). */
-  readonly user: { readonly id: number; readonly username: string | null } | null;
-  readonly apiSessionId: string | null;
-  readonly status: 'dead' | 'parked';
-  /** The POSTs that tried it, over every run (entries failed before POSTs were counted hold their runs). */
-  readonly attempts: number;
-  readonly lastError: string | null;
-  readonly failedAt: string | null;
   readonly startedAt: string;
   readonly endedAt: string;
   readonly messages: number;

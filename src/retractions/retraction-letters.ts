@@ -1,20 +1,13 @@
+import type { LetterFields } from '../domain/letter.js';
 import type { State } from '../state/state.js';
 import type { RetractionEntry } from './records.js';
 import { retractionEntries } from './retraction-outbox.js';
 
 /** One dead or parked retraction as `dead-letters --json` lists it, beside the conversations (ids and counts only). */
-export interface RetractionLetterView {
+export interface RetractionLetterView extends LetterFields {
   readonly retraction: string;
   /** The conversation it names. */
   readonly conversation: string;
-  readonly workspace: { readonly id: number; readonly name: string; readonly slug: string };
-  readonly threadId: number | null;
-  readonly user: { readonly id: number; readonly username: string | null } | null;
-  readonly apiSessionId: string | null;
-  readonly status: 'dead' | 'parked';
-  readonly attempts: number;
-  readonly lastError: string | null;
-  readonly failedAt: string | null;
   readonly seenAt: string;
   /** Its changed chats, by change. */
   readonly chats: { readonly deleted: number; readonly hidden: number; readonly edited: number };
