@@ -27,10 +27,6 @@ function openssl(args: string[]): boolean {
   }
 }
 
-// Known defect: on Node 22 and later, https-proxy-agent's tunnels are not reused (one CONNECT per POST; on Node 20 at
-// most 4 for 38 POSTs). Delivery is unaffected; the keep-alive check is then reported as a todo, never passed silently.
-const tunnelsReused = Number(process.versions.node.split('.')[0]) < 22;
-
 describe('an https webhook through HTTPS_PROXY', () => {
   it('every POST goes through a CONNECT tunnel, and the receiver gets each conversation once', async (t) => {
     const dir = await tempDir();
@@ -58,7 +54,7 @@ describe('an https webhook through HTTPS_PROXY', () => {
       const connects = proxy.log.filter((line) => line === `CONNECT 127.0.0.1:${new URL(hook).port}`);
       assert.equal(connects.length, proxy.log.length, `only the webhook's tunnels went through the proxy (the http:// source has no HTTP_PROXY): ${proxy.log.slice(0, 3)}`);
       assert.ok(connects.length >= 1 && connects.length <= sent, `${connects.length} CONNECTs for ${sent} POSTs`);
-      await t.test('the tunnels are kept alive: far fewer CONNECTs than POSTs', { todo: tunnelsReused ? false : 'Node 22 and later: https-proxy-agent opens a tunnel per POST' }, () => {
+      await t.test('the tunnels are kept alive: far fewer CONNECTs than POSTs', () => {
         assert.ok(connects.length <= 4, `tunnels kept alive: ${connects.length} CONNECTs for ${sent} POSTs`);
       });
     } finally {
