@@ -17,17 +17,17 @@ import type { Page } from './source/page.js';
 import { replayConversations, replaySuffix } from './job/replay.js';
 import { retryOptions } from './job/retry-options.js';
 import { checkSource, recordSource, warnIfRewound } from './job/source-record.js';
-import { lowestOpenChatId } from './state/lowest-open-chat.js';
+import { lowestOpenChatId } from './staging/lowest-open-chat.js';
 import { deliveryProblem, failedRun, finishedRun } from './status/run-outcome.js';
 import { countPage, enterPhase, startProgress, type RunProgress } from './status/run-progress.js';
 import type { RunSummary } from './status/run-summary.js';
 import type { RetractionCounts } from './retractions/deliver-retractions.js';
 import { StatusCheckpoints } from './status/status-checkpoints.js';
 import { countTotals } from './status/totals.js';
-import type { Cursor, PagingRecord } from './state/records.js';
-import type { StageCounts } from './state/stage-page.js';
-import { asStateError } from './state/state-error.js';
-import { State } from './state/state.js';
+import type { Cursor, PagingRecord } from './store/records.js';
+import type { StageCounts } from './staging/stage-page.js';
+import { asStateError } from './statedir/state-error.js';
+import { State } from './store/state.js';
 
 export type { RunSummary } from './status/run-summary.js';
 

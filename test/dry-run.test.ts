@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { State } from '../src/state/state.js';
+import { State } from '../src/store/state.js';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { referenceConversations } from './fixtures/reference-conversations.ts';

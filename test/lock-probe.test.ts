@@ -1,12 +1,12 @@
-// Whether a run holds STATE_DIR is asked of its LevelDB lock (src/state/lock-probe.ts), never of a recorded pid that
+// Whether a run holds STATE_DIR is asked of its LevelDB lock (src/statedir/lock-probe.ts), never of a recorded pid that
 // may have been reused: the lock is tried from another process, through a link in a temporary folder, and no byte of
 // STATE_DIR changes.
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { probeStateLock } from '../src/state/lock-probe.js';
-import { State } from '../src/state/state.js';
+import { probeStateLock } from '../src/statedir/lock-probe.js';
+import { State } from '../src/store/state.js';
 import { holderAlive } from '../src/status/holder-alive.js';
 import { hashTree } from './helpers/cli-env.js';
 import { deadPid, holdLock, probeFromAnotherProcess } from './helpers/lock-holder.js';

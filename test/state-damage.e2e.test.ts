@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Level } from 'level';
-import { padId } from '../src/state/keys.js';
+import { padId } from '../src/store/keys.js';
 import { startStandIn, type StandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { makeChat } from './fixtures/raw-chat.ts';

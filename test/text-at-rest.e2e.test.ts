@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Level } from 'level';
-import { purgeDeleted } from '../src/state/purge.js';
+import { purgeDeleted } from '../src/store/purge.js';
 import { startStandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { makeChat, type RawChat } from './fixtures/raw-chat.ts';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { nextFloor, runScope } from '../job/run-scope.js';
 import { parseTime } from '../source/normalise-record.js';
-import { readStatusFile } from '../state/status-file.js';
+import { readStatusFile } from '../statedir/status-file.js';
 import type { StatusFile } from '../status/status-shape.js';
 
 /**

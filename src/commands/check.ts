@@ -2,7 +2,7 @@ import { counted } from '../log/counted.js';
 import type { Config } from '../config.js';
 import { retryPolicy } from '../config/retry-policy.js';
 import { pageReader } from '../source/page-reader.js';
-import { judgeStateDir } from '../state/permissions.js';
+import { judgeStateDir } from '../statedir/permissions.js';
 import { commandLog, loggedCommand, stopSignal, weakSecretWarning } from './command-context.js';
 import { previewBackfill } from './backfill-preview.js';
 import { probeWebhook } from './webhook-probe.js';

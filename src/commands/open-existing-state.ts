@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { State, type OpenOptions } from '../state/state.js';
+import { State, type OpenOptions } from '../store/state.js';
 
 /**
  * Opens STATE_DIR for an operator command (`dead-letters`, `quarantine`): takes the lock like a run (a run

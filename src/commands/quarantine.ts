@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { asStateError } from '../state/state-error.js';
+import { asStateError } from '../statedir/state-error.js';
 import { nothingRanLine, openExistingState } from './open-existing-state.js';
 import { textTable } from './text-table.js';
 

@@ -1,9 +1,9 @@
 import type { Config } from '../config.js';
 import { readSecret } from '../config/secrets.js';
 import { McError } from '../errors.js';
-import { resealAll } from '../state/seal-state.js';
-import { Sealer } from '../state/sealing.js';
-import { asStateError } from '../state/state-error.js';
+import { resealAll } from '../store/seal-state.js';
+import { Sealer } from '../store/sealing.js';
+import { asStateError } from '../statedir/state-error.js';
 import { commandLog, loggedCommand, stopSignal } from './command-context.js';
 import { openExistingState } from './open-existing-state.js';
 

@@ -3,9 +3,9 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { McError } from '../errors.js';
-import { describeHolder, readHolder } from '../state/holder.js';
-import { lockedError } from '../state/locked-error.js';
-import { judgeStateDir } from '../state/permissions.js';
+import { describeHolder, readHolder } from '../statedir/holder.js';
+import { lockedError } from '../statedir/locked-error.js';
+import { judgeStateDir } from '../statedir/permissions.js';
 import { holderAlive } from '../status/holder-alive.js';
 
 /** A throw-away copy of STATE_DIR for `--dry-run` (DESIGN §4): run the real job on `dir`, then `remove()` it. */

@@ -1,7 +1,7 @@
 import type { RunSummary } from '../status/run-summary.js';
 import type { LastRun, StatusFile } from '../status/status-shape.js';
-import type { Holder } from '../state/holder.js';
-import type { Cursor } from '../state/records.js';
+import type { Holder } from '../statedir/holder.js';
+import type { Cursor } from '../store/records.js';
 
 /** What `memory-cron status --json` prints: one object, the same fields whether a run is going or not. */
 export interface StatusView {

@@ -1,8 +1,8 @@
 import { McError } from '../errors.js';
-import { readHolder } from '../state/holder.js';
+import { readHolder } from '../statedir/holder.js';
 import { holderAlive } from '../status/holder-alive.js';
 import type { StatusFile } from '../status/status-shape.js';
-import { readStatusFile, statusPath } from '../state/status-file.js';
+import { readStatusFile, statusPath } from '../statedir/status-file.js';
 import { statusTable } from './status-table.js';
 import { statusView, type LockView } from './status-view.js';
 

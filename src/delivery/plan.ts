@@ -2,11 +2,11 @@ import { historyOf } from '../domain/chat-history.js';
 import { conversationIdOf } from '../conversations/conversation-id.js';
 import { rollingGap } from '../conversations/rolling-gap.js';
 import type { Turn } from '../domain/turn.js';
-import { historyKey, planKey, turnKey } from '../state/keys.js';
-import { frozenTurnKeys, historyKeyOf, outboxEntries } from '../state/outbox.js';
-import type { OutboxStatus, PlanItem } from '../state/records.js';
-import { inShortReads } from '../state/short-reads.js';
-import type { State } from '../state/state.js';
+import { historyKey, planKey, turnKey } from '../store/keys.js';
+import { frozenTurnKeys, historyKeyOf, outboxEntries } from '../store/outbox.js';
+import type { OutboxStatus, PlanItem } from '../store/records.js';
+import { inShortReads } from '../store/short-reads.js';
+import type { State } from '../store/state.js';
 
 /** What to plan: the outbox entries to send again, and whether to form new conversations from the staged turns. */
 export interface PlanOptions {

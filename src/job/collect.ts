@@ -9,12 +9,12 @@ import type { ResumeFrom } from '../source/find-resume-page.js';
 import { pageReader } from '../source/page-reader.js';
 import { pageThrough } from '../source/page-through.js';
 import { lastPageRule, takeRule, type Scope } from '../source/paging-scope.js';
-import { stageReplay } from '../state/replay-stage.js';
+import { stageReplay } from '../store/replay-stage.js';
 import { idGaps } from '../source/id-gaps.js';
 import { turnsOf } from '../source/normalise-page.js';
-import { stagePage, zeroCounts, type StageCounts, type StageFindings } from '../state/stage-page.js';
+import { stagePage, zeroCounts, type StageCounts, type StageFindings } from '../staging/stage-page.js';
 import { runScope } from './run-scope.js';
-import type { State } from '../state/state.js';
+import type { State } from '../store/state.js';
 import type { PagingCounts } from '../status/run-summary.js';
 
 /** What the paging phase read and staged. */

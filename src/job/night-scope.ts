@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Scope } from '../source/paging-scope.js';
-import { lowestOpenChatId } from '../state/lowest-open-chat.js';
-import type { Cursor, PagingRecord } from '../state/records.js';
-import type { State } from '../state/state.js';
+import { lowestOpenChatId } from '../staging/lowest-open-chat.js';
+import type { Cursor, PagingRecord } from '../store/records.js';
+import type { State } from '../store/state.js';
 import { horizonOfScopeKey } from './resume-point.js';
 import { rereadWindowEnd, runScope, unfinishedFirstBackfill } from './run-scope.js';
 

@@ -4,11 +4,11 @@ import { conversationIdOf } from '../conversations/conversation-id.js';
 import { buildConversation, type PreviousConversation } from '../conversations/conversation.js';
 import { rollingGap } from '../conversations/rolling-gap.js';
 import { historyOf } from '../domain/chat-history.js';
-import { historyKey } from '../state/keys.js';
-import { latestSentBefore } from '../state/outbox.js';
-import { freezeReplayed, reopenReplayed, replacedBy } from '../state/replay-freeze.js';
-import { inShortReads } from '../state/short-reads.js';
-import type { State } from '../state/state.js';
+import { historyKey } from '../store/keys.js';
+import { latestSentBefore } from '../store/outbox.js';
+import { freezeReplayed, reopenReplayed, replacedBy } from '../store/replay-freeze.js';
+import { inShortReads } from '../store/short-reads.js';
+import type { State } from '../store/state.js';
 import type { Turn } from '../domain/turn.js';
 import type { Replayed } from '../status/run-summary.js';
 

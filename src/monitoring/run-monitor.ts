@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { StatusFile, StatusTotals } from '../status/status-shape.js';
-import { readStatusFile } from '../state/status-file.js';
+import { readStatusFile } from '../statedir/status-file.js';
 import { sendPing } from './healthcheck-ping.js';
 import { lastSuccessInFile, writeMetricsFile } from './metrics-file.js';
 import type { RunReport } from './run-report.js';

@@ -1,8 +1,8 @@
 import type { Turn } from '../domain/turn.js';
-import { goneDigest } from '../state/chat-digest.js';
-import { padId } from '../state/keys.js';
-import type { ChatMark } from '../state/records.js';
-import type { State } from '../state/state.js';
+import { goneDigest } from '../store/chat-digest.js';
+import { padId } from '../store/keys.js';
+import type { ChatMark } from '../store/records.js';
+import type { State } from '../store/state.js';
 import type { ChangedChat, ConversationHead, FoundChange, RetractionMessage } from './records.js';
 import { saysTheSame, toldDigest } from './told-digest.js';
 

@@ -3,7 +3,7 @@ import { Breaker } from '../delivery/breaker.js';
 import { inHistoryOrder } from '../delivery/in-history-order.js';
 import type { SendWebhookBody } from '../delivery/webhook-sender.js';
 import { killPoint } from '../kill-point.js';
-import type { State } from '../state/state.js';
+import type { State } from '../store/state.js';
 import { freezeRetractions } from './freeze-retractions.js';
 import type { RetractionEntry, RetractionStatus } from './records.js';
 import { markRetracted, markRetractionFailed, retractionEntries } from './retraction-outbox.js';

@@ -1,6 +1,6 @@
 import { killPoint } from '../kill-point.js';
-import { padId } from '../state/keys.js';
-import type { State } from '../state/state.js';
+import { padId } from '../store/keys.js';
+import type { State } from '../store/state.js';
 import type { ChangedChat, ChatChange, ConversationHead, RetractionBody, RetractionEntry } from './records.js';
 import { retractionId } from './retraction-id.js';
 

@@ -1,5 +1,5 @@
 import type { LetterFields } from '../domain/letter.js';
-import type { State } from '../state/state.js';
+import type { State } from '../store/state.js';
 import type { RetractionEntry } from './records.js';
 import { retractionEntries } from './retraction-outbox.js';
 

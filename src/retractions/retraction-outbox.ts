@@ -1,6 +1,6 @@
-import { padId } from '../state/keys.js';
-import type { ChatMark } from '../state/records.js';
-import type { State } from '../state/state.js';
+import { padId } from '../store/keys.js';
+import type { ChatMark } from '../store/records.js';
+import type { State } from '../store/state.js';
 import type { ChangedChat, RetractedRecord, RetractionEntry, RetractionStatus } from './records.js';
 
 /**

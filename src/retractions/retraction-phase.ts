@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { DeliveryCounts } from '../delivery/deliver.js';
 import type { SendWebhookBody } from '../delivery/webhook-sender.js';
 import type { RetryOptions } from '../http/retry.js';
-import type { State } from '../state/state.js';
+import type { State } from '../store/state.js';
 import { deliverRetractions, type RetractionCounts } from './deliver-retractions.js';
 import { retractionSender } from './retraction-sender.js';
 

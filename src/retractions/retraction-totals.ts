@@ -1,4 +1,4 @@
-import type { State } from '../state/state.js';
+import type { State } from '../store/state.js';
 
 /** Retractions counted in STATE_DIR (DESIGN §3b): for `status`, the status file and the metrics. Ids and counts only. */
 export interface RetractionTotals {

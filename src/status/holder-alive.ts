@@ -1,5 +1,5 @@
-import type { Holder } from '../state/holder.js';
-import { probeStateLock } from '../state/lock-probe.js';
+import type { Holder } from '../statedir/holder.js';
+import { probeStateLock } from '../statedir/lock-probe.js';
 
 /**
  * True when a process holds STATE_DIR — asked of its LevelDB lock (state/lock-probe.ts), never of the recorded

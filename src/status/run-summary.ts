@@ -1,5 +1,5 @@
 import type { DeliveryCounts } from '../delivery/deliver.js';
-import type { StageCounts } from '../state/stage-page.js';
+import type { StageCounts } from '../staging/stage-page.js';
 import type { RetractionCounts } from '../retractions/deliver-retractions.js';
 import type { Totals } from './totals.js';
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { Holder } from '../state/holder.js';
-import type { Cursor } from '../state/records.js';
-import { readStatusFile, writeStatusFile } from '../state/status-file.js';
+import type { Holder } from '../statedir/holder.js';
+import type { Cursor } from '../store/records.js';
+import { readStatusFile, writeStatusFile } from '../statedir/status-file.js';
 import { progressFields } from './progress-display.js';
 import type { RunProgress } from './run-progress.js';
 import type { LastRun, StatusFile, StatusTotals } from './status-shape.js';

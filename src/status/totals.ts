@@ -1,4 +1,4 @@
-import type { State } from '../state/state.js';
+import type { State } from '../store/state.js';
 import { countRetractions, type RetractionTotals } from '../retractions/retraction-totals.js';
 
 /** What STATE_DIR holds, counted: for `status` and the status file. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { LockProbe } from '../../src/state/lock-probe.js';
+import type { LockProbe } from '../../src/statedir/lock-probe.js';
 
 const script = fileURLToPath(new URL('../fixtures/hold-lock.ts', import.meta.url));
 const repo = fileURLToPath(new URL('../..', import.meta.url));

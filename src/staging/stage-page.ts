@@ -3,11 +3,11 @@ import { chatIdentity } from '../domain/chat-identity.js';
 import type { PageRecord } from '../domain/page-record.js';
 import type { Turn } from '../domain/turn.js';
 import type { IdGap } from '../source/id-gaps.js';
-import { chatDigest, goneDigest } from './chat-digest.js';
-import { padId, turnKey } from './keys.js';
-import type { ChatMark } from './records.js';
+import { chatDigest, goneDigest } from '../store/chat-digest.js';
+import { padId, turnKey } from '../store/keys.js';
+import type { ChatMark } from '../store/records.js';
 import { findReusedIds, sameStagedChat } from './reused-ids.js';
-import type { State } from './state.js';
+import type { State } from '../store/state.js';
 import { ChangeFinder } from '../retractions/change-finder.js';
 
 /** What staging one page did, chat by chat. */

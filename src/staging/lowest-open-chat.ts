@@ -1,5 +1,5 @@
-import { frozenTurnKeys } from './outbox.js';
-import type { State } from './state.js';
+import { frozenTurnKeys } from '../store/outbox.js';
+import type { State } from '../store/state.js';
 
 /**
  * The lowest chat id among the turns of the staged conversations still **open** at `nowMs` (DESIGN §1: each night

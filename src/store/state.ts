@@ -1,19 +1,19 @@
 import { join } from 'node:path';
 import { Level } from 'level';
 import { McError } from '../errors.js';
-import { refuseDroppedRecords, refuseHeadlessDatabase, refuseMarkedDamaged } from './damage-marker.js';
-import { guardStateDir, holdOwnerOnlyUmask } from './permissions.js';
-import { describeHolder, readHolder, removeHolder, writeHolder } from './holder.js';
+import { refuseDroppedRecords, refuseHeadlessDatabase, refuseMarkedDamaged } from '../statedir/damage-marker.js';
+import { guardStateDir, holdOwnerOnlyUmask } from '../statedir/permissions.js';
+import { describeHolder, readHolder, removeHolder, writeHolder } from '../statedir/holder.js';
 import { migrate } from './migrate.js';
 import { purgeDeleted } from './purge.js';
 import type { Cursor, PagingRecord } from './records.js';
-import { openSublevels, type Root, type StateLevels, type Sublevels } from './state-levels.js';
+import { openSublevels, type Root, type StateLevels, type Sublevels } from './levels.js';
 import { setUpSealing } from './seal-state.js';
 import { sealValues, type SealerSlot } from './sealed-values.js';
-import { lockedError } from './locked-error.js';
-import { forgetOpenHere, noteOpenHere, openWaitingOutAProbe } from './lock-probe.js';
-import { stateError } from './state-error.js';
-import { readStatusFile, removeStaleStatusTemporaries } from './status-file.js';
+import { lockedError } from '../statedir/locked-error.js';
+import { forgetOpenHere, noteOpenHere, openWaitingOutAProbe } from '../statedir/lock-probe.js';
+import { stateError } from '../statedir/state-error.js';
+import { readStatusFile, removeStaleStatusTemporaries } from '../statedir/status-file.js';
 
 /**
  * The state layout this code writes; a state with a higher number is refused, never rewritten, and an older one is
@@ -44,7 +44,7 @@ export interface OpenOptions {
   readonly stateKey?: string | undefined;
 }
 
-// The sublevels (state-levels.ts) are State's own fields, set by its constructor.
+// The sublevels (levels.ts) are State's own fields, set by its constructor.
 export interface State extends Sublevels {}
 
 /** STATE_DIR's LevelDB, opened and locked by this process, with one sublevel per kind of record (DESIGN §4). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { Level } from 'level';
-import type { Root } from './state-levels.js';
+import type { Root } from '../store/levels.js';
 import { codesOf, messagesOf } from './state-error.js';
 
 /**

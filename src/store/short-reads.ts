@@ -1,4 +1,4 @@
-import type { Sub } from './state-levels.js';
+import type { Sub } from './levels.js';
 
 /** Entries read per iterator: each iterator, and the snapshot it holds, lives for one such read. */
 const entriesPerRead = 256;

@@ -2,7 +2,7 @@ import type { Turn } from '../domain/turn.js';
 import { chatIdentity } from '../domain/chat-identity.js';
 import { historySentKey, padId, turnKey } from './keys.js';
 import type { ChatMark, OutboxEntry } from './records.js';
-import type { StateLevels } from './state-levels.js';
+import type { StateLevels } from './levels.js';
 
 // A schema-2 key of a default-thread turn: `WS:-:TIME:ID`, one history for every user and API session.
 const legacyDefaultThread = /^\d{16}:-:\d{16}:\d{16}$/;

@@ -2,7 +2,7 @@ import { McError } from '../errors.js';
 import { purgeDeleted } from './purge.js';
 import type { SealerSlot } from './sealed-values.js';
 import { Sealer, sealedKinds, type SealingRecord } from './sealing.js';
-import type { StateLevels } from './state-levels.js';
+import type { StateLevels } from './levels.js';
 
 /**
  * Switches sealing on for an open state (docs/security.md). A sealed state needs its key: none, or
