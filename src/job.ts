@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { deliver, type DeliveryCounts } from './delivery/deliver.js';
+import { deliver } from './delivery/deliver.js';
 import { configuredSender } from './delivery/configured-sender.js';
 import type { SendWebhookBody, SendConversation } from './delivery/webhook-sender.js';
 import { collect, type Collected } from './job/collect.js';
@@ -21,13 +21,12 @@ import { lowestOpenChatId } from './staging/lowest-open-chat.js';
 import { deliveryProblem, failedRun, finishedRun } from './status/run-outcome.js';
 import { countPage, enterPhase, startProgress, type RunProgress } from './status/run-progress.js';
 import type { RunSummary } from './status/run-summary.js';
-import type { RetractionCounts } from './retractions/deliver-retractions.js';
 import { StatusCheckpoints } from './status/status-checkpoints.js';
 import { countTotals } from './status/totals.js';
 import type { Cursor, PagingRecord } from './store/records.js';
-import type { StageCounts } from './staging/stage-page.js';
 import { asStateError } from './statedir/state-error.js';
 import { State } from './store/state.js';
+import type { DeliveryCounts, RetractionCounts, StageCounts } from './domain/night-counts.js';
 
 export type { RunSummary } from './status/run-summary.js';
 

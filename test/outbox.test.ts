@@ -4,7 +4,7 @@ import { isMcError } from '../src/errors.js';
 import { GroupCommit } from '../src/store/group-commit.js';
 import { chatIdentity } from '../src/domain/chat-identity.js';
 import { chatDigest } from '../src/store/chat-digest.js';
-import { padId, turnKey } from '../src/store/keys.js';
+import { turnKey } from '../src/store/keys.js';
 import { bodyOf, freeze } from '../src/store/outbox.js';
 import { inShortReads } from '../src/store/short-reads.js';
 import { normalisePage } from '../src/source/normalise-page.js';
@@ -13,6 +13,7 @@ import { State } from '../src/store/state.js';
 import { toConversation } from '../src/conversations/conversation.js';
 import type { Turn } from '../src/domain/turn.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { padId } from '../src/domain/fixed-width.js';
 
 const realNowMs = Date.parse('2026-11-24T09:00:00Z');
 const record = (id: number) => ({ id, workspaceId: 1, thread_id: 7, prompt: `p${id}`, response: '{"text":"r"}', createdAt: new Date(realNowMs - 10 * 3_600_000 + id * 60_000).toISOString() });

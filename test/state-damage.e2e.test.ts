@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Level } from 'level';
-import { padId } from '../src/store/keys.js';
 import { startStandIn, type StandIn } from './fixtures/anythingllm-stand-in.ts';
 import { generateChats } from './fixtures/chat-generator.ts';
 import { makeChat } from './fixtures/raw-chat.ts';
@@ -18,6 +17,7 @@ import { chatIdsOf, faultCliEnv, secret } from './helpers/cli-env.js';
 import { assertDeliveredExactly, errorCodes, hour, outcome, snapshotState } from './helpers/guarantees.ts';
 import { cliPath, runCli, type CliResult } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { padId } from '../src/domain/fixed-width.js';
 
 const t1 = Date.parse('2026-11-23T09:00:00Z');
 const t2 = t1 + 24 * hour;

@@ -5,12 +5,13 @@ import { describe, it } from 'node:test';
 import { isMcError } from '../src/errors.js';
 import { chatIdentity } from '../src/domain/chat-identity.js';
 import { frozenMark } from '../src/store/chat-digest.js';
-import { padId, turnKey } from '../src/store/keys.js';
+import { turnKey } from '../src/store/keys.js';
 import { lowestOpenChatId } from '../src/staging/lowest-open-chat.js';
 import { normalisePage } from '../src/source/normalise-page.js';
 import { stagePage, type StageOptions } from '../src/staging/stage-page.js';
 import { State, schemaVersion } from '../src/store/state.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { padId } from '../src/domain/fixed-width.js';
 
 const realNowMs = Date.parse('2026-11-24T09:00:00Z');
 const options = { includeHidden: false, realNowMs };

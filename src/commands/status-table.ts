@@ -1,6 +1,6 @@
-import type { DeliveryCounts } from '../delivery/deliver.js';
 import { counted } from '../log/counted.js';
 import type { StatusView } from './status-view.js';
+import type { DeliveryCounts } from '../domain/night-counts.js';
 
 /** `memory-cron status` for a person: one labelled row per fact, numbers grouped, times in UTC. */
 export function statusTable(view: StatusView): string {

@@ -1,5 +1,4 @@
-/** Consecutive failed deliveries after which the webhook is taken to be down (DESIGN §3). */
-export const webhookDownAfter = 10;
+import { webhookDownAfter } from '../domain/night-counts.js';
 
 /** Counts failed deliveries in a row; once `webhookDownAfter` is reached the webhook is taken to be down for the run. */
 export class Breaker {

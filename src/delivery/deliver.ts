@@ -4,41 +4,15 @@ import type { MessageOptions } from '../conversations/turn-messages.js';
 import { McError } from '../errors.js';
 import { killPoint } from '../kill-point.js';
 import type { Turn } from '../domain/turn.js';
+import type { DeliveryCounts, OpenTooLong } from '../domain/night-counts.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { bodyOf, freeze, latestSentBefore, markFailed, markSent, type Frozen } from '../store/outbox.js';
 import type { OutboxStatus, PlanItem } from '../store/records.js';
 import type { State } from '../store/state.js';
 import { Breaker } from './breaker.js';
 import { inHistoryOrder } from './in-history-order.js';
-import { planDeliveries, plannedConversations, type OpenTooLong } from './plan.js';
+import { planDeliveries, plannedConversations } from './plan.js';
 import type { SendConversation } from './webhook-sender.js';
-
-/** What the delivery phase did: conversations sent, resent, dead and parked, and the open ones it left staged (not delivered). */
-export interface DeliveryCounts {
-  sent: number;
-  /** Of `sent`, conversations frozen by an earlier run (a crash, or dead letters retried). */
-  resent: number;
-  /** New dead letters (retries ran out; retried next run). */
-  dead: number;
-  /** New parked conversations (refused with a permanent 4xx, or redirected). */
-  parked: number;
-  /** Of `parked`, those the webhook redirected (a 3xx, never followed). */
-  redirected: number;
-  /** Conversations still open, left staged for a later night, and their turns. */
-  open: number;
-  openTurns: number;
-  /** Closed conversations planned this run that a cap cut (MAX_CONVERSATION_SPAN or MAX_CONVERSATION_BYTES: DESIGN §2 "Caps"). */
-  capped: number;
-  /** The open conversation open longer than the span allows (only while the cap is off), or null; absent in older summaries. */
-  openTooLong?: OpenTooLong | null;
-  /** Closed conversations never tried because the webhook was taken to be down: staged (or in the outbox) for the next run, which sends them first. */
-  waiting: number;
-  webhookDown: boolean;
-  /** Nothing listened at the webhook on the night's first deliveries (refused, unknown host): delivery stopped at once, nothing marked. */
-  unreachable: boolean;
-  /** The error of the last failed delivery (`HTTP 401: invalid signature`, a network error), or null. */
-  lastError: string | null;
-}
 
 /** What delivery needs besides the state. */
 export interface DeliverOptions {

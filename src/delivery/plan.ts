@@ -1,8 +1,9 @@
-import { historyOf } from '../domain/chat-history.js';
+import { historyOf, historyKey } from '../domain/chat-history.js';
 import { conversationIdOf } from '../conversations/conversation-id.js';
 import { rollingGap } from '../conversations/rolling-gap.js';
 import type { Turn } from '../domain/turn.js';
-import { historyKey, planKey, turnKey } from '../store/keys.js';
+import type { OpenTooLong } from '../domain/night-counts.js';
+import { planKey, turnKey } from '../store/keys.js';
 import { frozenTurnKeys, historyKeyOf, outboxEntries } from '../store/outbox.js';
 import type { OutboxStatus, PlanItem } from '../store/records.js';
 import { inShortReads } from '../store/short-reads.js';
@@ -32,16 +33,6 @@ export interface Planned {
   capped: number;
   /** The open conversation that has been open the longest, when longer than the span allows (24 h while the cap is off). */
   openTooLong: OpenTooLong | null;
-}
-
-/** An open conversation older than the span allows: its history, first turn and size (ids and counts only). */
-export interface OpenTooLong {
-  readonly history: string;
-  readonly startedAt: string;
-  readonly firstChatId: number;
-  readonly chats: number;
-  /** The span it was judged by (ms). */
-  readonly spanMs: number;
 }
 
 // The span an open conversation is judged by when MAX_CONVERSATION_SPAN is 0 (off): its default.

@@ -5,17 +5,18 @@ import type { RetryOptions } from '../http/retry.js';
 import type { PageRecord } from '../domain/page-record.js';
 import { killPoint } from '../kill-point.js';
 import type { Newest, Page } from '../source/page.js';
-import type { ResumeFrom } from '../source/find-resume-page.js';
 import { pageReader } from '../source/page-reader.js';
 import { pageThrough } from '../source/page-through.js';
 import { lastPageRule, takeRule, type Scope } from '../source/paging-scope.js';
 import { stageReplay } from '../store/replay-stage.js';
 import { idGaps } from '../source/id-gaps.js';
 import { turnsOf } from '../source/normalise-page.js';
-import { stagePage, zeroCounts, type StageCounts, type StageFindings } from '../staging/stage-page.js';
+import { stagePage } from '../staging/stage-page.js';
 import { runScope } from './run-scope.js';
 import type { State } from '../store/state.js';
 import type { PagingCounts } from '../status/run-summary.js';
+import { zeroCounts, type StageCounts, type StageFindings } from '../domain/night-counts.js';
+import type { ResumeFrom } from '../domain/resume-from.js';
 
 /** What the paging phase read and staged. */
 export interface Collected {

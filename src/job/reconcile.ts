@@ -4,12 +4,12 @@ import type { PageRecord } from '../domain/page-record.js';
 import { recordCreatedAt, recordId, type Page } from '../source/page.js';
 import { isWholePageOlderThan } from '../source/paging-scope.js';
 import { asStateError } from '../statedir/state-error.js';
-import { noFindings, type StageCounts, type StageFindings } from '../staging/stage-page.js';
 import { State } from '../store/state.js';
 import { collect } from './collect.js';
 import { retryOptions } from './retry-options.js';
 import { countPage, startProgress } from '../status/run-progress.js';
 import { countRetractions } from '../retractions/retraction-totals.js';
+import { noFindings, type StageCounts, type StageFindings } from '../domain/night-counts.js';
 
 /** A count and the chat ids behind it (ids only: never text). */
 export interface IdList {

@@ -1,6 +1,6 @@
 import type { Page } from '../source/page.js';
-import type { ResumeFrom } from '../source/find-resume-page.js';
 import type { PagingRecord } from '../store/records.js';
+import type { ResumeFrom } from '../domain/resume-from.js';
 
 /** The scope key of a run (see PagingRecord in state/records.ts). */
 export function pagingScopeKey(horizonMs: number, includeHidden: boolean): string {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { StageCounts } from '../staging/stage-page.js';
 import type { State } from '../store/state.js';
+import type { StageCounts } from '../domain/night-counts.js';
 
 /**
  * The source on record (DESIGN §1 "A chat's identity"): the `BASE_URL` the state was built from, or undefined (none

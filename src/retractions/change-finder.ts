@@ -1,10 +1,10 @@
 import type { Turn } from '../domain/turn.js';
 import { goneDigest } from '../store/chat-digest.js';
-import { padId } from '../store/keys.js';
-import type { ChatMark } from '../store/records.js';
+import type { ChangedChat, ChatMark, FoundChange } from '../store/records.js';
 import type { State } from '../store/state.js';
-import type { ChangedChat, ConversationHead, FoundChange, RetractionMessage } from './records.js';
 import { saysTheSame, toldDigest } from './told-digest.js';
+import type { ConversationHead, RetractionMessage } from '../domain/retraction.js';
+import { padId } from '../domain/fixed-width.js';
 
 type ConvMark = Extract<ChatMark, { s: 'conv' }>;
 type Batch = ReturnType<State['db']['batch']>;

@@ -3,25 +3,11 @@ import { Breaker } from '../delivery/breaker.js';
 import { inHistoryOrder } from '../delivery/in-history-order.js';
 import type { SendWebhookBody } from '../delivery/webhook-sender.js';
 import { killPoint } from '../kill-point.js';
+import type { RetractionCounts } from '../domain/night-counts.js';
 import type { State } from '../store/state.js';
 import { freezeRetractions } from './freeze-retractions.js';
-import type { RetractionEntry, RetractionStatus } from './records.js';
+import type { RetractionEntry, RetractionStatus } from '../store/records.js';
 import { markRetracted, markRetractionFailed, retractionEntries } from './retraction-outbox.js';
-
-/** What a run did with retractions (DESIGN §3b): frozen, sent, new dead and parked, and what still waits. */
-export interface RetractionCounts {
-  /** Retractions frozen this run from the changes found (by this night's re-read or an earlier `reconcile`). */
-  frozen: number;
-  sent: number;
-  /** Of `sent`, retractions frozen by an earlier run (a crash, dead ones retried). */
-  resent: number;
-  dead: number;
-  parked: number;
-  /** Frozen and not sent at the end of the run, dead and parked ones included. */
-  waiting: number;
-  webhookDown: boolean;
-  lastError: string | null;
-}
 
 /** What the retraction delivery needs besides the state. */
 export interface RetractionDeliveryOptions {

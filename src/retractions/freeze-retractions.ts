@@ -1,8 +1,9 @@
 import { killPoint } from '../kill-point.js';
-import { padId } from '../store/keys.js';
 import type { State } from '../store/state.js';
-import type { ChangedChat, ChatChange, ConversationHead, RetractionBody, RetractionEntry } from './records.js';
+import type { ChangedChat, RetractionEntry } from '../store/records.js';
 import { retractionId } from './retraction-id.js';
+import type { ChatChange, ConversationHead, RetractionBody } from '../domain/retraction.js';
+import { padId } from '../domain/fixed-width.js';
 
 /** A changed chat waiting to be frozen, with its record. */
 interface Waiting {

@@ -1,4 +1,4 @@
-import type { RetractionCounts } from './deliver-retractions.js';
+import type { RetractionCounts } from '../domain/night-counts.js';
 
 /** The run line's retraction part (`; retractions: 1 sent, 0 dead, 0 parked, 0 waiting`), empty when RETRACT_WEBHOOK_URL is unset. */
 export function retractionsLine(counts: RetractionCounts | null): string {

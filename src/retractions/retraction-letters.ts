@@ -1,6 +1,6 @@
 import type { LetterFields } from '../domain/letter.js';
 import type { State } from '../store/state.js';
-import type { RetractionEntry } from './records.js';
+import type { RetractionEntry } from '../store/records.js';
 import { retractionEntries } from './retraction-outbox.js';
 
 /** One dead or parked retraction as `dead-letters --json` lists it, beside the conversations (ids and counts only). */

@@ -1,7 +1,6 @@
-import { padId } from '../store/keys.js';
-import type { ChatMark } from '../store/records.js';
 import type { State } from '../store/state.js';
-import type { ChangedChat, RetractedRecord, RetractionEntry, RetractionStatus } from './records.js';
+import type { ChangedChat, ChatMark, RetractedRecord, RetractionEntry, RetractionStatus } from '../store/records.js';
+import { padId } from '../domain/fixed-width.js';
 
 /**
  * Records an accepted retraction in one batch (DESIGN §3b): out of the retraction outbox, into `retracted`; each

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { DeliveryCounts } from '../delivery/deliver.js';
 import type { SendWebhookBody } from '../delivery/webhook-sender.js';
 import type { RetryOptions } from '../http/retry.js';
 import type { State } from '../store/state.js';
-import { deliverRetractions, type RetractionCounts } from './deliver-retractions.js';
+import { deliverRetractions } from './deliver-retractions.js';
 import { retractionSender } from './retraction-sender.js';
+import type { DeliveryCounts, RetractionCounts } from '../domain/night-counts.js';
 
 /** What the night's retraction phase needs besides the state and the settings. */
 export interface RetractionPhaseOptions {

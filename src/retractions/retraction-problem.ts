@@ -1,7 +1,6 @@
-import { webhookDownAfter } from '../delivery/breaker.js';
 import { McError } from '../errors.js';
 import { safeOrigin } from '../http/safe-url.js';
-import type { RetractionCounts } from './deliver-retractions.js';
+import { type RetractionCounts, webhookDownAfter } from '../domain/night-counts.js';
 
 /**
  * The error a run exits with for its retractions (DESIGN §3b: the conversations' promises, so exit 6 for new dead or

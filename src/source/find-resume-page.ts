@@ -1,13 +1,5 @@
 import type { Page } from './page.js';
-
-/** Where a stopped run got to (DESIGN §1 "resumes paging near where the last one stopped"): see resume-point.ts. */
-export interface ResumeFrom {
-  /** Every chat from `low` up to `top` was staged (or marked) by earlier runs. */
-  readonly top: number;
-  readonly low: number;
-  /** The page `low` was read from then. */
-  readonly lowOffset: number;
-}
+import type { ResumeFrom } from '../domain/resume-from.js';
 
 // Probes at most: a gallop and a bisection over a few million pages take far fewer.
 const maxProbes = 64;

@@ -1,7 +1,8 @@
 import { EMPTY, defer, expand, filter, from, map, type Observable } from 'rxjs';
 import { McError } from '../errors.js';
-import { findResumePage, type ResumeFrom } from './find-resume-page.js';
+import { findResumePage } from './find-resume-page.js';
 import type { Page, ReadPage } from './page.js';
+import type { ResumeFrom } from '../domain/resume-from.js';
 
 /** A page that has been read and handed to `stage`, with what staging returned. */
 export interface PageDone<R> {

@@ -1,9 +1,9 @@
-import { historyOf } from '../domain/chat-history.js';
+import { historyOf, historyKey } from '../domain/chat-history.js';
 import { chatIdentity } from '../domain/chat-identity.js';
 import type { Turn } from '../domain/turn.js';
-import { historyKey, padId } from '../store/keys.js';
 import type { ChatMark, SentRecord } from '../store/records.js';
 import type { State } from '../store/state.js';
+import { padId } from '../domain/fixed-width.js';
 
 /** Which copies on a page are other chats under ids that belonged to frozen chats, and which marks learn their identity. */
 export interface ReusedIds {

@@ -2,54 +2,15 @@ import { createHash } from 'node:crypto';
 import { chatIdentity } from '../domain/chat-identity.js';
 import type { PageRecord } from '../domain/page-record.js';
 import type { Turn } from '../domain/turn.js';
+import { zeroCounts, type StageCounts, type StageFindings } from '../domain/night-counts.js';
 import type { IdGap } from '../source/id-gaps.js';
 import { chatDigest, goneDigest } from '../store/chat-digest.js';
-import { padId, turnKey } from '../store/keys.js';
+import { turnKey } from '../store/keys.js';
 import type { ChatMark } from '../store/records.js';
 import { findReusedIds, sameStagedChat } from './reused-ids.js';
 import type { State } from '../store/state.js';
 import { ChangeFinder } from '../retractions/change-finder.js';
-
-/** What staging one page did, chat by chat. */
-export interface StageCounts {
-  /** Records received. */
-  read: number;
-  /** New turns staged. */
-  staged: number;
-  /** Staged turns replaced by a re-read copy that says something else (a regenerated, edited, moved or hidden chat). */
-  updated: number;
-  /** New chats with `include: false`, skipped (a hidden chat shown later is staged then). */
-  skipped: number;
-  /** New bad records quarantined. */
-  quarantined: number;
-  /** Copies of chats already staged, sent, skipped or quarantined. */
-  ignored: number;
-  /** Staged chats proven deleted from the source by a re-read (idGaps), unstaged: never sent. */
-  gone: number;
-  /** Sent chats whose copy now says something else (an edit or regeneration), counted once per change, never resent. */
-  changedAfterSend: number;
-  /** Sent chats now hidden (`include: false`: a reset, or a user's delete in the UI). */
-  hiddenAfterSend: number;
-  /** Sent chats proven deleted from the source. */
-  deletedAfterSend: number;
-  /**
-   * Copies whose identity differs from the chat last known under their id (DESIGN §1 "A chat's identity"): another
-   * chat under a reused id — the source was restored from a backup or is another server. Staged as new (or skipped
-   * when hidden); a staged, unsent chat it replaces is counted `gone` too.
-   */
-  reusedIds: number;
-}
-
-/** Chat ids behind some of the counts, for `reconcile`'s table (DESIGN §4); never text. */
-export interface StageFindings {
-  /** Chats never seen before (no mark, or a mark of another chat under a reused id), staged now. */
-  readonly missed: number[];
-  readonly changedAfterSend: number[];
-  readonly hiddenAfterSend: number[];
-  readonly deletedAfterSend: number[];
-  /** Chats under reused ids, staged (or skipped) as new chats. */
-  readonly reusedIds: number[];
-}
+import { padId } from '../domain/fixed-width.js';
 
 /** How to stage. */
 export interface StageOptions {
@@ -62,16 +23,6 @@ export interface StageOptions {
   readonly findings?: StageFindings;
   /** RETRACT_WEBHOOK_URL is set: changes to sent chats are kept to be told (retractions/change-finder.ts), not only counted. @default false */
   readonly retractions?: boolean;
-}
-
-/** An empty tally. */
-export function zeroCounts(): StageCounts {
-  return { read: 0, staged: 0, updated: 0, skipped: 0, quarantined: 0, ignored: 0, gone: 0, changedAfterSend: 0, hiddenAfterSend: 0, deletedAfterSend: 0, reusedIds: 0 };
-}
-
-/** An empty findings collector. */
-export function noFindings(): StageFindings {
-  return { missed: [], changedAfterSend: [], hiddenAfterSend: [], deletedAfterSend: [], reusedIds: [] };
 }
 
 /**

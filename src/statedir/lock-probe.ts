@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { Level } from 'level';
-import type { Root } from '../store/levels.js';
 import { codesOf, messagesOf } from './state-error.js';
 
 /**
@@ -88,7 +87,7 @@ export async function probeStateLock(stateDir: string): Promise<LockProbe> {
 const lockAttempts = { times: 5, apartMs: 25 } as const;
 
 /** Opens LevelDB, trying again while its lock is taken for a moment by a probe (lockAttempts); any other failure at once. */
-export async function openWaitingOutAProbe(db: Root): Promise<void> {
+export async function openWaitingOutAProbe(db: Level<string, unknown>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await db.open();

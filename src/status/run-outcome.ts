@@ -1,11 +1,10 @@
 import { counted } from '../log/counted.js';
 import type { Logger } from 'pino';
-import type { DeliveryCounts } from '../delivery/deliver.js';
-import { webhookDownAfter } from '../delivery/breaker.js';
 import { exitCodeOf, isMcError, McError } from '../errors.js';
 import { safeOrigin } from '../http/safe-url.js';
 import type { RunSummary } from './run-summary.js';
 import type { LastRun } from './status-shape.js';
+import { type DeliveryCounts, webhookDownAfter } from '../domain/night-counts.js';
 
 /**
  * The error a finished delivery exits with (DESIGN §5: 6 for new dead letters, a webhook taken to be down or one

@@ -1,4 +1,9 @@
-import type { Page } from '../source/page.js';
+/** What progress counts of a page read (a source/ Page has it): its records, their usable ids and readable times (ms). */
+export interface PageCounted {
+  readonly records: readonly unknown[];
+  readonly ids: readonly number[];
+  readonly createdTimes: readonly number[];
+}
 
 /** Where paging will stop, for the ETA: a `createdAt` (the cursor's, or `--backfill`), or chat id 0 on a first run. */
 export type PagingTarget = { readonly kind: 'time'; readonly ms: number } | { readonly kind: 'id' };
@@ -34,7 +39,7 @@ export function startProgress(nowMs: number, target: PagingTarget | undefined): 
 }
 
 /** Counts a page read and staged. */
-export function countPage(progress: RunProgress, page: Page, staged: number): void {
+export function countPage(progress: RunProgress, page: PageCounted, staged: number): void {
   progress.pages++;
   progress.chats += page.records.length;
   progress.staged += staged;

@@ -1,7 +1,5 @@
-import type { DeliveryCounts } from '../delivery/deliver.js';
-import type { StageCounts } from '../staging/stage-page.js';
-import type { RetractionCounts } from '../retractions/deliver-retractions.js';
 import type { Totals } from './totals.js';
+import type { DeliveryCounts, StageCounts, RetractionCounts } from '../domain/night-counts.js';
 
 /** What a run reports: the summary line and the status file's `lastRun` (DESIGN §6). */
 export interface RunSummary {

@@ -1,34 +1,40 @@
+import { historyKey } from '../domain/chat-history.js';
 import type { ChatHistory } from '../domain/chat-history.js';
+import { padId } from '../domain/fixed-width.js';
 
-// Fixed-width decimal keys, so LevelDB's byte order is the numeric order (DESIGN §4: "its key order is the sort").
-const width = 16; // Number.MAX_SAFE_INTEGER has 16 digits
+// The key codec of the store: every LevelDB key is written here and read back here (DESIGN §4). Keys of records
+// about one chat are its padded id; the others lead with what they are sorted by.
 
-/** Zero-pads a non-negative safe integer to a fixed width. */
-export function padId(value: number): string {
-  return String(value).padStart(width, '0');
+/** The key of what is kept per chat id (its mark, a change to tell): the id, fixed width. */
+export function chatKey(id: number): string {
+  return padId(id);
 }
 
-/**
- * The key of a chat history (DESIGN §2), free of ':' past its own separators so it can lead a longer key:
- * `WS:THREAD` for a thread; `WS:-USER:SESSION` for a default thread, with `-` for a null user or session and
- * `s` + the URI-encoded session id otherwise (schema 3; schema 2 keyed the default thread `WS:-` for everyone).
- */
-export function historyKey(history: ChatHistory): string {
-  const workspace = padId(history.workspaceId);
-  if (history.threadId !== null) return `${workspace}:${padId(history.threadId)}`;
-  const user = history.userId === null ? '-' : padId(history.userId);
-  const session = history.apiSessionId === null ? '-' : `s${encodeURIComponent(history.apiSessionId)}`;
-  return `${workspace}:-${user}:${session}`;
+/** The chat id of a chatKey. */
+export function chatIdOfKey(key: string): number {
+  return Number(key);
 }
 
-/** The key of a staged turn: its history, then time, then id — a range scan yields every history in order. */
-export function turnKey(turn: ChatHistory & { readonly createdAt: number; readonly id: number }): string {
+/** The fields of a staged turn its key is made of. */
+export type TurnKeyFields = ChatHistory & { readonly createdAt: number; readonly id: number };
+
+/** The key of a staged turn: its history (historyKey), then time, then id — a range scan yields every history in order. */
+export function turnKey(turn: TurnKeyFields): string {
   return `${historyKey(turn)}:${padId(turn.createdAt)}:${padId(turn.id)}`;
 }
 
-/** The chat id at the end of a turn key. */
-export function chatIdOfTurnKey(key: string): number {
-  return Number(key.slice(key.lastIndexOf(':') + 1));
+/** What a turn key says: its history's key, `createdAt` (ms) and chat id (turnKey's inverse). */
+export interface ParsedTurnKey {
+  readonly history: string;
+  readonly createdAt: number;
+  readonly id: number;
+}
+
+/** Reads a turn key back (turnKey); the history part is left as its key, schema-2 default threads included. */
+export function parseTurnKey(key: string): ParsedTurnKey {
+  const idAt = key.lastIndexOf(':');
+  const timeAt = key.lastIndexOf(':', idAt - 1);
+  return { history: key.slice(0, timeAt), createdAt: Number(key.slice(timeAt + 1, idAt)), id: Number(key.slice(idAt + 1)) };
 }
 
 /** The key of a sent conversation in its history's index: history, then end time, then id (DESIGN §2 `continues`). */
@@ -36,7 +42,22 @@ export function historySentKey(history: string, endedAtMs: number, id: string): 
   return `${history}:${padId(endedAtMs)}:${id}`;
 }
 
+/** The index range of `history`'s sent conversations that ended at or before `endedAtMs` (historySentKey). */
+export function historySentRange(history: string, endedAtMs: number): { readonly gte: string; readonly lt: string } {
+  return { gte: `${history}:`, lt: `${history}:${padId(endedAtMs)}:~` };
+}
+
 /** The key of a conversation in the night's delivery plan: start time, then id (DESIGN §3 "Order"). */
 export function planKey(startedAtMs: number, id: string): string {
   return `${padId(startedAtMs)}:${id}`;
+}
+
+/** The conversation id of a planKey. */
+export function conversationIdOfPlanKey(key: string): string {
+  return key.slice(key.indexOf(':') + 1);
+}
+
+/** The key of a quarantined record: its id (or `x` without one) and a digest of the record, so a re-read never keeps it twice. */
+export function quarantineKey(id: number | null, rawDigest: string): string {
+  return id === null ? `x:${rawDigest}` : `${padId(id)}:${rawDigest}`;
 }

@@ -1,8 +1,7 @@
 import type { Level } from 'level';
 import type { Turn } from '../domain/turn.js';
-import type { ChatMark, Cursor, HistorySent, OutboxEntry, PagingRecord, PlanItem, QuarantineRecord, SentRecord } from './records.js';
+import type { ChangedChat, ChatMark, Cursor, HistorySent, OutboxEntry, PagingRecord, PlanItem, QuarantineRecord, RetractedRecord, RetractionEntry, SentRecord } from './records.js';
 import type { SealingRecord } from './sealing.js';
-import type { ChangedChat, RetractedRecord, RetractionEntry } from '../retractions/records.js';
 
 /** STATE_DIR's LevelDB as opened, JSON-valued by default. */
 export type Root = Level<string, unknown>;

@@ -1,6 +1,6 @@
 import type { Turn } from '../domain/turn.js';
 import { chatIdentity } from '../domain/chat-identity.js';
-import { historySentKey, padId, turnKey } from './keys.js';
+import { chatKey, historySentKey, turnKey } from './keys.js';
 import type { ChatMark, OutboxEntry } from './records.js';
 import type { StateLevels } from './levels.js';
 
@@ -38,8 +38,8 @@ async function identityMarks(state: StateLevels, batch: ReturnType<StateLevels['
     const turns = await state.turns.getMany([...keys]);
     for (const turn of turns) {
       if (turn === undefined || !('userId' in turn)) continue;
-      const mark = await state.chats.get(padId(turn.id));
-      if (mark?.s === 'conv' && mark.c === id && mark.i === undefined) batch.put(padId(turn.id), { ...mark, i: chatIdentity(turn) } satisfies ChatMark, { sublevel: state.chats });
+      const mark = await state.chats.get(chatKey(turn.id));
+      if (mark?.s === 'conv' && mark.c === id && mark.i === undefined) batch.put(chatKey(turn.id), { ...mark, i: chatIdentity(turn) } satisfies ChatMark, { sublevel: state.chats });
     }
   }
 }
@@ -55,8 +55,8 @@ async function historyKeys(state: StateLevels, batch: ReturnType<StateLevels['db
       batch.del(key, { sublevel: state.turns });
     }
     batch.put(newKey, migrated, { sublevel: state.turns });
-    const mark = await state.chats.get(padId(turn.id));
-    if (mark?.s === 'staged' && mark.k === key && newKey !== key) batch.put(padId(turn.id), { ...mark, k: newKey } satisfies ChatMark, { sublevel: state.chats });
+    const mark = await state.chats.get(chatKey(turn.id));
+    if (mark?.s === 'staged' && mark.k === key && newKey !== key) batch.put(chatKey(turn.id), { ...mark, k: newKey } satisfies ChatMark, { sublevel: state.chats });
   }
   for await (const [id, entry] of state.outbox.iterator()) {
     if (entry.turnKeys?.some((key) => moved.has(key)) !== true) continue;

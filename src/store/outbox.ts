@@ -5,11 +5,12 @@ import type { Conversation } from '../domain/conversation.js';
 import { McError } from '../errors.js';
 import type { Turn } from '../domain/turn.js';
 import { frozenMark } from './chat-digest.js';
-import { historyKey, historySentKey, padId } from './keys.js';
+import { chatKey, historySentKey, historySentRange } from './keys.js';
 import type { GroupCommit } from './group-commit.js';
 import type { HistorySent, OutboxEntry, OutboxStatus, SentRecord } from './records.js';
 import { inShortReads } from './short-reads.js';
 import type { State } from './state.js';
+import { historyKey } from '../domain/chat-history.js';
 
 /** A frozen conversation ready for its POST: the outbox entry and the body it stands for. */
 export interface Frozen {
@@ -28,7 +29,7 @@ export async function freeze(commits: GroupCommit, state: State, conversation: C
   const entry: OutboxEntry = { conversation: head, turnKeys, status: 'pending', attempts: 0, frozenAt: now.toISOString() };
   await commits.commit((batch) => {
     batch.put(conversation.id, entry, { sublevel: state.outbox });
-    for (const turn of turns) batch.put(padId(turn.id), frozenMark(conversation.id, turn), { sublevel: state.chats });
+    for (const turn of turns) batch.put(chatKey(turn.id), frozenMark(conversation.id, turn), { sublevel: state.chats });
   });
   return { entry, conversation };
 }
@@ -68,7 +69,7 @@ export function historyKeyOf(conversation: Pick<Conversation, 'workspace' | 'thr
  * the history's index of sent conversations — whatever order they were sent in.
  */
 export async function latestSentBefore(state: State, history: string, startedAtMs: number): Promise<HistorySent | undefined> {
-  const [found] = await state.histories.values({ gte: `${history}:`, lt: `${history}:${padId(startedAtMs)}:~`, reverse: true, limit: 1 }).all();
+  const [found] = await state.histories.values({ ...historySentRange(history, startedAtMs), reverse: true, limit: 1 }).all();
   return found;
 }
 

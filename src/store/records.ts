@@ -1,6 +1,6 @@
 import type { Conversation, Message } from '../domain/conversation.js';
-import type { ResumeFrom } from '../source/find-resume-page.js';
-import type { ConversationHead } from '../retractions/records.js';
+import type { ResumeFrom } from '../domain/resume-from.js';
+import type { ChangeKind, ConversationHead, RetractionBody, RetractionMessage } from '../domain/retraction.js';
 
 /**
  * The per-chat mark (a processed key): what became of a chat id, so a re-read never stages or sends it twice.
@@ -101,4 +101,51 @@ export interface Cursor {
 export interface PagingRecord extends ResumeFrom {
   /** Scope of the run that read it: `horizonMs` (null = all history) and `--include-hidden`. */
   readonly scope: string;
+}
+
+
+/** A change found by a re-read and not yet frozen into a retraction: the kind, its told digest, the text now (edited). */
+export interface FoundChange {
+  readonly kind: ChangeKind;
+  /** What the chat's mark holds once this change is told (told-digest.ts). */
+  readonly h: string;
+  readonly messages?: readonly RetractionMessage[];
+  readonly seenAt: string;
+  /** The history fields, from the copy that showed the change (absent for a deletion: no copy). */
+  readonly head?: ConversationHead;
+}
+
+/**
+ * The `changed` sublevel's record of a sent chat (keyed by padded chat id) while something about it is still to be
+ * told: `p` the change found and not yet frozen, `f` the retraction it is frozen in (not yet sent) and its digest.
+ * Holds the text now of an edited chat until its retraction is sent (sealed with a state key).
+ */
+export interface ChangedChat {
+  /** The conversation the chat was sent in. */
+  readonly c: string;
+  readonly p?: FoundChange;
+  readonly f?: { readonly r: string; readonly h: string };
+}
+
+/** Where a frozen retraction stands (as a conversation's outbox entry). */
+export type RetractionStatus = 'pending' | 'dead' | 'parked';
+
+/** A retraction frozen before its first POST: the exact body, and each chat's digest once it is told. */
+export interface RetractionEntry {
+  readonly body: RetractionBody;
+  /** Chat id → the digest its mark takes once the receiver accepted this retraction. */
+  readonly told: readonly { readonly chatId: number; readonly h: string }[];
+  readonly status: RetractionStatus;
+  /** The runs (or `dead-letters retry`s) that tried it. */
+  readonly attempts: number;
+  readonly frozenAt: string;
+  readonly lastError?: string;
+  readonly failedAt?: string;
+}
+
+/** A retraction the webhook accepted (ids and counts only). */
+export interface RetractedRecord {
+  readonly conversation: string;
+  readonly chats: number;
+  readonly sentAt: string;
 }

@@ -1,7 +1,7 @@
 import type { Conversation } from '../domain/conversation.js';
 import type { Turn } from '../domain/turn.js';
 import { frozenMark } from './chat-digest.js';
-import { historySentKey, padId, turnKey } from './keys.js';
+import { chatKey, historySentKey, turnKey } from './keys.js';
 import { bodyOf } from './outbox.js';
 import type { MessageOptions } from '../conversations/turn-messages.js';
 import type { ChatMark, OutboxEntry } from './records.js';
@@ -16,7 +16,7 @@ export interface Replaced {
 
 /** Reads the marks of a replayed conversation's chats. */
 export async function replacedBy(state: State, turns: readonly Turn[], id: string | undefined): Promise<Replaced> {
-  const marks = await state.chats.getMany(turns.map((turn) => padId(turn.id)));
+  const marks = await state.chats.getMany(turns.map((turn) => chatKey(turn.id)));
   const conversations = new Set<string>();
   for (const mark of marks) if (mark?.s === 'conv' && mark.c !== id) conversations.add(mark.c);
   return { marks, conversations };
@@ -36,7 +36,7 @@ export async function freezeReplayed(state: State, conversation: Conversation, t
     const mark = replaced.marks[i];
     if (mark?.s === 'staged') batch.del(mark.k, { sublevel: state.turns });
     batch.del(turnKey(turn), { sublevel: state.turns });
-    batch.put(padId(turn.id), frozenMark(conversation.id, turn), { sublevel: state.chats });
+    batch.put(chatKey(turn.id), frozenMark(conversation.id, turn), { sublevel: state.chats });
   });
   await batch.write();
 }
@@ -53,7 +53,7 @@ export async function reopenReplayed(state: State, turns: readonly Turn[], repla
     if (mark?.s === 'staged' && mark.u >= turn.updatedAt) return; // the staged copy is as new: keep it
     if (mark?.s === 'staged' && mark.k !== turnKey(turn)) batch.del(mark.k, { sublevel: state.turns });
     batch.put(turnKey(turn), turn, { sublevel: state.turns });
-    batch.put(padId(turn.id), { s: 'staged', k: turnKey(turn), u: turn.updatedAt } satisfies ChatMark, { sublevel: state.chats });
+    batch.put(chatKey(turn.id), { s: 'staged', k: turnKey(turn), u: turn.updatedAt } satisfies ChatMark, { sublevel: state.chats });
   });
   await batch.write();
 }
