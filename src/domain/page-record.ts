@@ -14,3 +14,9 @@ export interface BadRecord {
 
 /** One record of a page after validation: a turn, or a bad record. */
 export type PageRecord = { readonly kind: 'turn'; readonly turn: Turn } | BadRecord;
+
+/** Chat ids strictly between `below` and `above`: two rows one page served side by side. */
+export interface IdGap {
+  readonly above: number;
+  readonly below: number;
+}

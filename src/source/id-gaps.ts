@@ -1,10 +1,5 @@
 import { recordId, type Page } from './page.js';
-
-/** Chat ids strictly between `below` and `above`: two rows one page served side by side. */
-export interface IdGap {
-  readonly above: number;
-  readonly below: number;
-}
+import type { IdGap } from '../domain/page-record.js';
 
 /**
  * The gaps between neighbouring rows of one API page (DESIGN §1 "gone"): a page is one query, one snapshot of the

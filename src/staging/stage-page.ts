@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { chatIdentity } from '../domain/chat-identity.js';
-import type { PageRecord } from '../domain/page-record.js';
+import type { PageRecord, IdGap } from '../domain/page-record.js';
 import type { Turn } from '../domain/turn.js';
 import { zeroCounts, type StageCounts, type StageFindings } from '../domain/night-counts.js';
-import type { IdGap } from '../source/id-gaps.js';
 import { chatDigest, goneDigest } from '../store/chat-digest.js';
 import { turnKey } from '../store/keys.js';
 import type { ChatMark } from '../store/records.js';

@@ -90,3 +90,11 @@ export interface StateLevels extends Sublevels {
   readonly db: Root;
   readonly stateDir: string;
 }
+
+/**
+ * The sublevels of an open state, for store/ code only: no sublevel leaves store/ (DESIGN "Architecture"); every
+ * other folder calls State's typed methods.
+ */
+export function levelsOf(state: StateLevels): StateLevels {
+  return state;
+}

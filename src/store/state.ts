@@ -172,6 +172,16 @@ export class State implements StateLevels {
     await this.meta.put('firstBackfill', dateMs);
   }
 
+  // ── staging (staging/ helper) ──
+
+  // ── delivery: plan, outbox, sent (delivery helper) ──
+
+  // ── replay (delivery helper) ──
+
+  // ── retractions (retractions helper) ──
+
+  // ── counts: totals, quarantine (retractions helper) ──
+
   /**
    * Compacts the ranges the night deletes from (turns handed to delivery, outbox entries sent, the replay): a deleted
    * key stays on disk as a marker every scan steps over, and its value as text, until a compaction drops both
