@@ -17,7 +17,8 @@ import type { Page } from './source/page.js';
 import { replayConversations, replaySuffix } from './job/replay.js';
 import { retryOptions } from './job/retry-options.js';
 import { checkSource, recordSource, warnIfRewound } from './job/source-record.js';
-import { lowestOpenChatId } from './staging/lowest-open-chat.js';
+import { lowestOpenChatId } from './delivery/lowest-open-chat.js';
+import { conversationRules } from './job/conversation-rules.js';
 import { deliveryProblem, failedRun, finishedRun } from './status/run-outcome.js';
 import { countPage, enterPhase, startProgress, type RunProgress } from './status/run-progress.js';
 import type { RunSummary } from './status/run-summary.js';
@@ -112,7 +113,7 @@ async function startNight(state: State, config: Config, context: JobContext, sta
 // this one jumps there once it has read the new pages on top.
 async function pagePhase(night: Night): Promise<{ readonly collected: Collected; readonly pagingMs: number }> {
   const { state, config, scope, progress, replaySinceMs, log } = night;
-  await state.replay.clear(); // what an interrupted replay left
+  await state.clearReplay(); // what an interrupted replay left
   const stored = night.paging;
   const scopeKey = pagingScopeKey(scope.horizonMs, config.includeHidden);
   const resume = stored !== undefined && stored.scope === scopeKey && replaySinceMs === undefined ? stored : undefined;
@@ -176,7 +177,7 @@ async function deliverPhase(night: Night): Promise<NightResults['delivery']> {
   const retracted = await retractionPhase(state, config, { delivered, retry: night.retry, version: context.version, send: context.sendRetraction, log: log.child({ stage: 'retractions' }) });
   const deliveryMs = Date.now() - deliveryStarted;
   // DESIGN §1 "Open": the next night re-reads back to the first turn of what is open now, whatever its own `now` says.
-  await state.setOpenFrom(await lowestOpenChatId(state, { gapMs: config.gapMs, nowMs: night.nowMs }));
+  await state.setOpenFrom(await lowestOpenChatId(state, conversationRules(config, night.nowMs)));
   await state.compactDeleted();
   enterPhase(progress, 'done', Date.now());
   return { delivered, retracted, deliveryMs };

@@ -6,7 +6,7 @@ import { isMcError } from '../src/errors.js';
 import { chatIdentity } from '../src/domain/chat-identity.js';
 import { frozenMark } from '../src/store/chat-digest.js';
 import { turnKey } from '../src/store/keys.js';
-import { lowestOpenChatId } from '../src/staging/lowest-open-chat.js';
+import { lowestOpenChatId } from '../src/delivery/lowest-open-chat.js';
 import { normalisePage } from '../src/source/normalise-page.js';
 import { stagePage, type StageOptions } from '../src/staging/stage-page.js';
 import { State, schemaVersion } from '../src/store/state.js';

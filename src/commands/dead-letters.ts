@@ -8,7 +8,7 @@ import { deliver } from '../delivery/deliver.js';
 import { deliveryProblem } from '../status/run-outcome.js';
 import { updateStatusTotals } from '../status/status-checkpoints.js';
 import { countTotals } from '../status/totals.js';
-import { bodyOf, outboxEntries } from '../store/outbox.js';
+import { bodyOf } from '../delivery/frozen-body.js';
 import type { OutboxEntry } from '../store/records.js';
 import type { State } from '../store/state.js';
 import { commandLog, exitFor, loggedCommand, stopSignal, version } from './command-context.js';
@@ -38,11 +38,11 @@ export async function deadLettersCommand(config: Config, commandLine: string, js
   try {
     const letters: DeadLetterView[] = [];
     let pending = 0;
-    for await (const entry of outboxEntries(state, ['pending', 'dead', 'parked'])) {
+    for await (const entry of state.outboxEntries(['pending', 'dead', 'parked'])) {
       if (entry.status === 'pending') pending++;
       else {
-        const conversation = await bodyOf(state, entry, { keepReasoning: config.keepReasoning });
-        if (conversation !== undefined) letters.push(view(entry, conversation));
+        const frozen = await state.frozenConversation(entry.conversation.id);
+        if (frozen !== undefined) letters.push(view(frozen.entry, bodyOf(frozen, { keepReasoning: config.keepReasoning })));
       }
     }
     const retractions = await retractionLetters(state);

@@ -1,17 +1,16 @@
 import type { Logger } from 'pino';
 import { buildConversation } from '../conversations/conversation.js';
 import type { MessageOptions } from '../conversations/turn-messages.js';
-import { McError } from '../errors.js';
+import type { Conversation } from '../domain/conversation.js';
 import { killPoint } from '../kill-point.js';
 import type { Turn } from '../domain/turn.js';
-import type { DeliveryCounts, OpenTooLong } from '../domain/night-counts.js';
-import { GroupCommit } from '../store/group-commit.js';
-import { bodyOf, freeze, latestSentBefore, markFailed, markSent, type Frozen } from '../store/outbox.js';
-import type { OutboxStatus, PlanItem } from '../store/records.js';
-import type { State } from '../store/state.js';
+import type { DeliveryCounts } from '../domain/night-counts.js';
+import type { OutboxEntry, OutboxStatus } from '../store/records.js';
+import type { PlannedConversation, State } from '../store/state.js';
 import { Breaker } from './breaker.js';
+import { bodyOf } from './frozen-body.js';
 import { inHistoryOrder } from './in-history-order.js';
-import { planDeliveries, plannedConversations } from './plan.js';
+import { planDeliveries } from './plan.js';
 import type { SendConversation } from './webhook-sender.js';
 
 /** What delivery needs besides the state. */
@@ -55,11 +54,10 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
   let tried = 0;
   let untouched = 0; // tried, but the webhook was unreachable: they wait as they were
   const breaker = new Breaker();
-  const commits = new GroupCommit(state);
-  const deliverOne = async ({ id, item }: { id: string; item: PlanItem }): Promise<void> => {
+  const deliverOne = async (planned: PlannedConversation): Promise<void> => {
     tried++;
     const written = { keepReasoning: options.keepReasoning ?? false };
-    const frozen = item.turnKeys === undefined ? await frozenEarlier(state, id, written) : await freezeNow(state, commits, { id, history: item.history, turnKeys: item.turnKeys }, options.gapMs, written);
+    const frozen = planned.staged ? await freezeNow(state, planned, options.gapMs, written) : await frozenEarlier(state, planned.id, written);
     if (frozen === undefined) return;
     const { entry, conversation } = frozen;
     const key = entry.replay === undefined ? conversation.id : `${conversation.id}.${entry.replay}`;
@@ -67,10 +65,10 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
     if (outcome.ok) {
       breaker.succeeded();
       killPoint('posted');
-      await markSent(commits, state, frozen, new Date());
+      await state.markSent(entry, conversation, new Date());
       killPoint('marked-sent');
       result.sent++;
-      if (item.turnKeys === undefined) result.resent++;
+      if (!planned.staged) result.resent++;
       options.onDelivered?.(true);
       return;
     }
@@ -82,7 +80,7 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
       return;
     }
     const status = outcome.permanent ? 'parked' : 'dead';
-    await markFailed(commits, state, entry, status, outcome.error, outcome.attempts ?? 1, new Date());
+    await state.markFailed(entry, status, outcome.error, outcome.attempts ?? 1, new Date());
     result[status]++;
     if (outcome.redirected === true) result.redirected++;
     options.onDelivered?.(false);
@@ -90,32 +88,32 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
     options.log.warn({ conversation: conversation.id, status, attempts: outcome.attempts, error: outcome.error }, what);
     if (breaker.failed()) options.log.error({ code: 'MC_WEBHOOK_DOWN', failures: breaker.consecutiveFailures, lastError: outcome.error }, 'webhook taken to be down: no new delivery starts, the rest waits for the next run');
   };
-  await inHistoryOrder(plannedConversations(state), deliverOne, { concurrency: options.concurrency, historyOf: ({ item }) => item.history, shouldStop: () => breaker.down || result.unreachable });
-  await state.plan.clear();
+  await inHistoryOrder(state.plannedConversations(), deliverOne, { concurrency: options.concurrency, historyOf: ({ history }) => history, shouldStop: () => breaker.down || result.unreachable });
+  await state.clearPlan();
   result.webhookDown = breaker.down;
   result.waiting = planned - tried + untouched;
   return result;
 }
 
-// An outbox entry frozen by an earlier run, with the body it stands for; undefined when it was sent meanwhile.
-async function frozenEarlier(state: State, id: string, written: MessageOptions): Promise<Frozen | undefined> {
-  const entry = await state.outbox.get(id);
-  if (entry === undefined) return undefined;
-  const conversation = await bodyOf(state, entry, written);
-  return conversation === undefined ? undefined : { entry, conversation };
+/** A frozen conversation ready for its POST: its outbox entry and the body it stands for. */
+interface Frozen {
+  readonly entry: OutboxEntry;
+  readonly conversation: Conversation;
 }
 
-// Freezes a planned conversation built from its staged turns, the previous conversation being its history's latest
-// sent one, read now that every earlier conversation of the history has its outcome (DESIGN §2 `continues`).
-async function freezeNow(state: State, commits: GroupCommit, planned: { id: string; history: string; turnKeys: readonly string[] }, gapMs: number, written: MessageOptions): Promise<Frozen> {
-  const { id, history, turnKeys } = planned;
-  const turns = await state.turns.getMany([...turnKeys]);
-  if (turns.some((turn) => turn === undefined)) {
-    throw new McError('MC_STATE_DAMAGED', `state in ${state.stateDir} is damaged: turns of planned conversation ${id} are missing; restore it from a backup — nothing was rewritten`);
-  }
-  const staged = turns as Turn[];
-  const previous = await latestSentBefore(state, history, (staged[0] as Turn).createdAt);
-  const frozen = await freeze(commits, state, buildConversation(staged, previous, gapMs, written), { turns: staged, turnKeys }, new Date());
+// An outbox entry frozen by an earlier run, with the body it stands for; undefined when it was sent meanwhile.
+async function frozenEarlier(state: State, id: string, written: MessageOptions): Promise<Frozen | undefined> {
+  const frozen = await state.frozenConversation(id);
+  return frozen === undefined ? undefined : { entry: frozen.entry, conversation: bodyOf(frozen, written) };
+}
+
+// Freezes a new planned conversation built from its staged turns, the previous conversation being its history's
+// latest sent one, read now that every earlier conversation of the history has its outcome (DESIGN §2 `continues`).
+async function freezeNow(state: State, planned: PlannedConversation, gapMs: number, written: MessageOptions): Promise<Frozen> {
+  const turns = await state.plannedTurns(planned);
+  const previous = await state.latestSentBefore(planned.history, (turns[0] as Turn).createdAt);
+  const conversation = buildConversation(turns, previous, gapMs, written);
+  const entry = await state.freeze(conversation, turns, new Date());
   killPoint('frozen');
-  return frozen;
+  return { entry, conversation };
 }

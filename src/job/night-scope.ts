@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Scope } from '../source/paging-scope.js';
-import { lowestOpenChatId } from '../staging/lowest-open-chat.js';
+import { lowestOpenChatId } from '../delivery/lowest-open-chat.js';
 import type { Cursor, PagingRecord } from '../store/records.js';
 import type { State } from '../store/state.js';
+import { conversationRules } from './conversation-rules.js';
 import { horizonOfScopeKey } from './resume-point.js';
 import { rereadWindowEnd, runScope, unfinishedFirstBackfill } from './run-scope.js';
 
@@ -24,7 +25,8 @@ export interface NightStart {
  * cursor's createdAt — completed agent chats, edits, resets, deletions (DESIGN §1); a first `--backfill` stopped
  * before paging reached its date is carried on by a run without one (DESIGN §5, docs/operations.md "Long first backfills"); a
  * first `--backfill`'s date is recorded (State.setFirstBackfill) before any page is read.
- * `nowMs` decides which conversations are open. Throws LevelDB errors as they come.
+ * `nowMs` decides which conversations are open, cut as the night's plan cuts them (the gap and the caps). Throws
+ * LevelDB errors as they come.
  */
 export async function nightScope(state: State, config: Config, nowMs: number, log: Logger): Promise<NightStart> {
   const cursor = await state.cursor();
@@ -38,7 +40,7 @@ export async function nightScope(state: State, config: Config, nowMs: number, lo
   }
   const scope: Scope = {
     ...runScope(cursor?.id, floorMs, config.backfill?.getTime() ?? unfinishedMs),
-    rereadToId: lowest(await state.openFrom(), await lowestOpenChatId(state, { gapMs: config.gapMs, nowMs })),
+    rereadToId: lowest(await state.openFrom(), await lowestOpenChatId(state, conversationRules(config, nowMs))),
     rereadToMs: rereadWindowEnd(cursor, config.rereadWindowMs),
   };
   // A first --backfill is recorded before its first page, so a run stopped before any page is staged still binds the next.

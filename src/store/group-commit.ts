@@ -1,18 +1,18 @@
-import type { State } from './state.js';
+import type { Root } from './levels.js';
 
 /** Adds one caller's operations to a batch. */
-export type BatchWork = (batch: ReturnType<State['db']['batch']>) => void;
+export type BatchWork = (batch: ReturnType<Root['batch']>) => void;
 
 /**
  * Group commit: operations from concurrent callers that arrive while a write is in flight go out together in the
  * next one, so N deliveries finishing at once cost one LevelDB write, not N. Writes stay in order, one at a time;
  * each caller resolves once its own operations are durable (or rejects with the write's error).
  */
-export class GroupCommit {
+class GroupCommit {
   private queued: { work: BatchWork; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private writing = false;
 
-  constructor(private readonly state: State) {}
+  constructor(private readonly db: Root) {}
 
   /** Queues `work` for the next write and resolves once that write is done. */
   commit(work: BatchWork): Promise<void> {
@@ -27,7 +27,7 @@ export class GroupCommit {
     while (this.queued.length > 0) {
       const group = this.queued.splice(0);
       try {
-        const batch = this.state.db.batch();
+        const batch = this.db.batch();
         for (const { work } of group) work(batch);
         await batch.write();
         for (const { resolve } of group) resolve();
@@ -37,4 +37,13 @@ export class GroupCommit {
     }
     this.writing = false;
   }
+}
+
+const commits = new WeakMap<Root, GroupCommit>();
+
+/** The one GroupCommit of the state database `db`: every write of the outbox goes through it, whoever calls. */
+export function groupCommitOf(db: Root): GroupCommit {
+  let found = commits.get(db);
+  if (found === undefined) commits.set(db, (found = new GroupCommit(db)));
+  return found;
 }

@@ -52,9 +52,10 @@ export function planKey(startedAtMs: number, id: string): string {
   return `${padId(startedAtMs)}:${id}`;
 }
 
-/** The conversation id of a planKey. */
-export function conversationIdOfPlanKey(key: string): string {
-  return key.slice(key.indexOf(':') + 1);
+/** What a plan key says: the conversation's start time (ms) and id (planKey's inverse). */
+export function parsePlanKey(key: string): { readonly startedAtMs: number; readonly id: string } {
+  const idAt = key.indexOf(':');
+  return { startedAtMs: Number(key.slice(0, idAt)), id: key.slice(idAt + 1) };
 }
 
 /** The key of a quarantined record: its id (or `x` without one) and a digest of the record, so a re-read never keeps it twice. */

@@ -6,14 +6,26 @@ import { guardStateDir, holdOwnerOnlyUmask } from '../statedir/permissions.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from '../statedir/holder.js';
 import { migrate } from './migrate.js';
 import { purgeDeleted } from './purge.js';
-import type { Cursor, PagingRecord } from './records.js';
-import { openSublevels, type Root, type StateLevels, type Sublevels } from './levels.js';
+import type { Cursor, HistorySent, OutboxEntry, OutboxStatus, PagingRecord } from './records.js';
+import { levelsOf, openSublevels, type Root, type StateLevels, type Sublevels } from './levels.js';
+import type { Conversation } from '../domain/conversation.js';
+import type { Turn } from '../domain/turn.js';
+import { freeze, frozenConversation, latestSentBefore, markFailed, markSent, outboxEntries, type FrozenEntry } from './outbox.js';
+import { clearPlan, plannedConversations, plannedTurns, writePlan, type PlanEntry, type PlannedConversation } from './plan.js';
+import { freezeReplayed, reopenReplayed, replacedBy, type Replaced, type Superseded } from './replay-freeze.js';
+import { clearReplay, replayTurns } from './replay-turns.js';
+import { stagedTurns } from './staged-turns.js';
 import { setUpSealing } from './seal-state.js';
 import { sealValues, type SealerSlot } from './sealed-values.js';
 import { lockedError } from '../statedir/locked-error.js';
 import { forgetOpenHere, noteOpenHere, openWaitingOutAProbe } from '../statedir/lock-probe.js';
 import { stateError } from '../statedir/state-error.js';
 import { readStatusFile, removeStaleStatusTemporaries } from '../statedir/status-file.js';
+
+// What the delivery and replay methods take and give (their types live beside their store code).
+export type { FrozenEntry } from './outbox.js';
+export type { PlanEntry, PlannedConversation } from './plan.js';
+export type { Replaced, Superseded } from './replay-freeze.js';
 
 /**
  * The state layout this code writes; a state with a higher number is refused, never rewritten, and an older one is
@@ -176,7 +188,87 @@ export class State implements StateLevels {
 
   // ── delivery: plan, outbox, sent (delivery helper) ──
 
+  /** The staged turns in key order (chat history, createdAt, id), but for frozen conversations' turns (staged-turns.ts). */
+  stagedTurns(): AsyncGenerator<Turn> {
+    return stagedTurns(levelsOf(this));
+  }
+
+  /** Replaces the night's delivery plan with `entries` (new conversations with their turns, outbox ones without); returns how many. */
+  writePlan(entries: AsyncIterable<PlanEntry>): Promise<number> {
+    return writePlan(levelsOf(this), entries);
+  }
+
+  /** The delivery plan, oldest first (start time, then id: DESIGN §3 "Order"), streamed. */
+  plannedConversations(): AsyncGenerator<PlannedConversation> {
+    return plannedConversations(levelsOf(this));
+  }
+
+  /** The staged turns of a new planned conversation, in order; MC_STATE_DAMAGED when some are missing. */
+  plannedTurns(planned: PlannedConversation): Promise<readonly Turn[]> {
+    return plannedTurns(levelsOf(this), planned);
+  }
+
+  /** Empties the delivery plan. */
+  clearPlan(): Promise<void> {
+    return clearPlan(levelsOf(this));
+  }
+
+  /** Freezes `conversation`, built from its staged `turns`, in the outbox before its first POST (DESIGN §4); returns its entry. */
+  freeze(conversation: Conversation, turns: readonly Turn[], now: Date): Promise<OutboxEntry> {
+    return freeze(levelsOf(this), conversation, turns, now);
+  }
+
+  /** Conversation `id`'s outbox entry and the turns its body is rebuilt from; undefined when none waits (outbox.ts). */
+  frozenConversation(id: string): Promise<FrozenEntry | undefined> {
+    return frozenConversation(levelsOf(this), id);
+  }
+
+  /** The latest conversation sent of chat history `history` that ended at or before `startedAtMs` (DESIGN §2 `continues`). */
+  latestSentBefore(history: string, startedAtMs: number): Promise<HistorySent | undefined> {
+    return latestSentBefore(levelsOf(this), history, startedAtMs);
+  }
+
+  /** Records the webhook's 2xx for `conversation`, the body of outbox entry `entry`: sent, out of the outbox with its turns. */
+  markSent(entry: OutboxEntry, conversation: Conversation, now: Date): Promise<void> {
+    return markSent(levelsOf(this), entry, conversation, now);
+  }
+
+  /** Keeps a failed conversation in the outbox, dead or parked, with its error and `posts` more POSTs counted. */
+  markFailed(entry: OutboxEntry, status: Exclude<OutboxStatus, 'pending'>, error: string, posts: number, now: Date): Promise<OutboxEntry> {
+    return markFailed(levelsOf(this), entry, status, error, posts, now);
+  }
+
+  /** The outbox entries in `statuses`, in id order, streamed. */
+  outboxEntries(statuses: readonly OutboxStatus[]): AsyncGenerator<OutboxEntry> {
+    return outboxEntries(levelsOf(this), statuses);
+  }
+
   // ── replay (delivery helper) ──
+
+  /** The chats a `--redeliver` replay regroups, in key order (chat history, createdAt, id), streamed. */
+  replayTurns(): AsyncGenerator<Turn> {
+    return replayTurns(levelsOf(this));
+  }
+
+  /** Empties the replay's chats. */
+  clearReplay(): Promise<void> {
+    return clearReplay(levelsOf(this));
+  }
+
+  /** What the replayed conversation `id` of `turns` replaces, and which of that stays in the outbox (before `sinceMs`). */
+  replacedBy(turns: readonly Turn[], id: string, sinceMs: number): Promise<Replaced> {
+    return replacedBy(levelsOf(this), turns, id, sinceMs);
+  }
+
+  /** Freezes a closed replayed conversation with the replay's key suffix and forgets what it supersedes (replay-freeze.ts). */
+  freezeReplayed(conversation: Conversation, turns: readonly Turn[], superseded: Superseded, options: { readonly replay: string; readonly sinceMs: number; readonly now: Date }): Promise<void> {
+    return freezeReplayed(levelsOf(this), conversation, turns, superseded, options);
+  }
+
+  /** Stages again the chats of a replayed conversation still open, and forgets what it supersedes. */
+  reopenReplayed(turns: readonly Turn[], superseded: Superseded, options: { readonly sinceMs: number }): Promise<void> {
+    return reopenReplayed(levelsOf(this), turns, superseded, options);
+  }
 
   // ── retractions (retractions helper) ──
 
