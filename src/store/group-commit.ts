@@ -1,7 +1,7 @@
 import type { Root } from './levels.js';
 
-/** Adds one caller's operations to a batch. */
-export type BatchWork = (batch: ReturnType<Root['batch']>) => void;
+// Adds one caller's operations to a batch.
+type BatchWork = (batch: ReturnType<Root['batch']>) => void;
 
 /**
  * Group commit: operations from concurrent callers that arrive while a write is in flight go out together in the

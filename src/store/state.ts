@@ -25,7 +25,7 @@ import { readStatusFile, removeStaleStatusTemporaries } from '../statedir/status
 // What the delivery and replay methods take and give (their types live beside their store code).
 export type { FrozenEntry } from './outbox.js';
 export type { PlanEntry, PlannedConversation } from './plan.js';
-export type { Replaced, Superseded } from './replay-freeze.js';
+export type { Superseded } from './replay-freeze.js';
 
 /**
  * The state layout this code writes; a state with a higher number is refused, never rewritten, and an older one is
