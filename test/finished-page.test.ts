@@ -28,7 +28,8 @@ const sinceNovember = (record: PageRecord) => (recordCreatedAt(record) ?? 0) >= 
 describe('a finished page', () => {
   it('holds the records the run takes, in page order, and counts the rest as older', () => {
     const finished = finishPage(page, sinceNovember, 'api');
-    assert.equal(finished.page, page);
+    assert.equal(finished.records, page.records);
+    assert.equal(finished.offset, 0);
     assert.deepEqual(finished.taken.map(recordId), [10, 8, 7, 5]);
     assert.equal(finished.older, 1);
   });

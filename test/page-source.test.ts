@@ -46,7 +46,7 @@ describe("a run's paging of its source", () => {
     const scope: Scope = { cursorId: 45, horizonMs: start + 25 * hour, backfillMs: undefined };
     const { finished, emitted } = await pageAll(api, scope);
     assert.deepEqual(emitted, [0, 1], 'page 1 lies wholly at or below the cursor: the last');
-    assert.deepEqual(finished.map(({ page }) => page.offset), [0, 1]);
+    assert.deepEqual(finished.map((page) => page.offset), [0, 1]);
     const [first, second] = finished;
     assert.deepEqual(first?.absentBetween, [{ above: 41, below: 39 }]);
     assert.deepEqual(second?.taken.map(recordId), [29, 28, 27, 26, 25]);
@@ -65,7 +65,7 @@ describe("a run's paging of its source", () => {
   it("takes reconcile's rules instead of the scope's: only chats at or below the cursor, back to its date", async () => {
     const scope: Scope = { cursorId: 45, horizonMs: Number.NEGATIVE_INFINITY, backfillMs: undefined };
     const { finished } = await pageAll(api, scope, { rules: reconcileRules(45, start + 15 * hour) });
-    assert.deepEqual(finished.map(({ page }) => page.offset), [0, 1, 2], 'page 2 is wholly older than the date');
+    assert.deepEqual(finished.map((page) => page.offset), [0, 1, 2], 'page 2 is wholly older than the date');
     assert.deepEqual(finished[0]?.taken.map(recordId).slice(0, 2), [45, 44]);
     assert.equal(finished[0]?.older, 5);
     assert.deepEqual(finished[2]?.taken.map(recordId), [], 'chats 1..10 are older than the date');
@@ -73,7 +73,7 @@ describe("a run's paging of its source", () => {
 
   it('reads a file to its end, and its pages prove nothing absent', async () => {
     const { finished } = await pageAll(file, { cursorId: 45, horizonMs: Number.NEGATIVE_INFINITY, backfillMs: undefined }, { rules: reconcileRules(45, start + 45 * hour) });
-    assert.deepEqual(finished.map(({ page }) => page.offset), [0, 1, 2]);
+    assert.deepEqual(finished.map((page) => page.offset), [0, 1, 2]);
     assert.deepEqual(finished.flatMap(({ absentBetween }) => absentBetween), []);
   });
 });

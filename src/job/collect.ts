@@ -53,19 +53,19 @@ export async function collect(state: State, options: CollectOptions): Promise<Co
   if (source === undefined) throw new TypeError('collect needs a source');
   const scope = options.scope ?? runScope(options.cursorId, undefined, undefined);
   const paging = { source, timeoutMs: config.timeoutMs, retry: options.retry, realNow: options.realNow, log: options.log, scope, rules: options.rules, resume: options.resume };
-  const pages$ = pageSource(paging, async ({ page, taken, older, absentBetween, turns }): Promise<PagingCounts> => {
+  const pages$ = pageSource(paging, async (page): Promise<PagingCounts> => {
     killPoint('page-read');
-    const staged = { ...(await stagePage(state, taken, { includeHidden: config.includeHidden, realNowMs: options.realNow(), absentBetween, retractions: config.retractWebhookUrl !== undefined, ...(options.findings === undefined ? {} : { findings: options.findings }) })), read: page.records.length };
-    if (replaySinceMs !== undefined) await stageReplay(state, turns, { sinceMs: replaySinceMs, includeHidden: config.includeHidden });
+    const staged = { ...(await stagePage(state, page.taken, { includeHidden: config.includeHidden, realNowMs: options.realNow(), absentBetween: page.absentBetween, retractions: config.retractWebhookUrl !== undefined, ...(options.findings === undefined ? {} : { findings: options.findings }) })), read: page.records.length };
+    if (replaySinceMs !== undefined) await stageReplay(state, page.turns, { sinceMs: replaySinceMs, includeHidden: config.includeHidden });
     await options.onPage?.(page, staged);
     killPoint('page-staged');
-    return { ...staged, older };
+    return { ...staged, older: page.older };
   });
   return lastValueFrom(
     pages$.pipe(
       reduce<PageDone<PagingCounts>, Collected>(
         (total, { page, staged }) => ({ pages: total.pages + 1, counts: add(total.counts, staged), newest: newer(total.newest, page.newest) }),
-        { pages: 0, counts: { ...zeroCounts(), older: 0 }, newest: undefined },
+        { pages: 0, counts: { older: 0, ...zeroCounts() }, newest: undefined },
       ),
     ),
   );
@@ -76,19 +76,9 @@ function newer(a: Newest | undefined, b: Newest | undefined): Newest | undefined
   return b !== undefined && b.id > a.id ? b : a;
 }
 
-function add(a: PagingCounts, b: PagingCounts): PagingCounts {
-  return {
-    older: a.older + b.older,
-    read: a.read + b.read,
-    staged: a.staged + b.staged,
-    updated: a.updated + b.updated,
-    skipped: a.skipped + b.skipped,
-    quarantined: a.quarantined + b.quarantined,
-    ignored: a.ignored + b.ignored,
-    gone: a.gone + b.gone,
-    changedAfterSend: a.changedAfterSend + b.changedAfterSend,
-    hiddenAfterSend: a.hiddenAfterSend + b.hiddenAfterSend,
-    deletedAfterSend: a.deletedAfterSend + b.deletedAfterSend,
-    reusedIds: a.reusedIds + b.reusedIds,
-  };
+// The counts of the pages so far and of one more page, key by key (in the order of the running total's keys).
+function add(total: PagingCounts, page: PagingCounts): PagingCounts {
+  const sum: { -readonly [K in keyof PagingCounts]: number } = { ...total };
+  for (const key of Object.keys(sum) as (keyof PagingCounts)[]) sum[key] += page[key];
+  return sum;
 }

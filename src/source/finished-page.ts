@@ -4,8 +4,7 @@ import { idGaps } from './id-gaps.js';
 import type { Page } from './page.js';
 
 /** One page read, with what it means for this run worked out by source/: staging takes it as it is (DESIGN §1). */
-export interface FinishedPage {
-  readonly page: Page;
+export interface FinishedPage extends Page {
   /** The records this run stages (its take rule applied), in page order. */
   readonly taken: readonly PageRecord[];
   /** How many records were left alone as not this run's: older than its horizon (reconcile: newer than its cursor, or older than its date). */
@@ -20,7 +19,7 @@ export interface FinishedPage {
 export function finishPage(page: Page, take: (record: PageRecord) => boolean, sourceKind: 'api' | 'file'): FinishedPage {
   const taken = page.records.filter(take);
   return {
-    page,
+    ...page,
     taken,
     older: page.records.length - taken.length,
     // An API page is one snapshot in id order: a staged chat between two of its neighbouring rows is gone (DESIGN §1).
