@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isMcError } from '../src/errors.js';
 import { chatIdentity } from '../src/domain/chat-identity.js';
-import { frozenMark } from '../src/store/chat-digest.js';
+import { frozenMark } from '../src/store/frozen-mark.js';
 import { turnKey } from '../src/store/keys.js';
 import { lowestOpenChatId } from '../src/staging/lowest-open-chat.js';
 import { normalisePage } from '../src/source/normalise-page.js';

@@ -1,5 +1,5 @@
 import type { Turn } from '../domain/turn.js';
-import { goneDigest } from '../store/chat-digest.js';
+import { goneDigest } from '../domain/chat-digest.js';
 import type { ChangedChat, ChatMark, FoundChange } from '../store/records.js';
 import type { State } from '../store/state.js';
 import { saysTheSame, toldDigest } from './told-digest.js';

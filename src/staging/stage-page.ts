@@ -3,7 +3,7 @@ import { chatIdentity } from '../domain/chat-identity.js';
 import type { PageRecord, IdGap } from '../domain/page-record.js';
 import type { Turn } from '../domain/turn.js';
 import { zeroCounts, type StageCounts, type StageFindings } from '../domain/night-counts.js';
-import { chatDigest, goneDigest } from '../store/chat-digest.js';
+import { chatDigest, goneDigest } from '../domain/chat-digest.js';
 import { turnKey } from '../store/keys.js';
 import type { ChatMark } from '../store/records.js';
 import { findReusedIds, sameStagedChat } from './reused-ids.js';
