@@ -5,6 +5,9 @@ import { refuseDroppedRecords, refuseHeadlessDatabase, refuseMarkedDamaged } fro
 import { guardStateDir, holdOwnerOnlyUmask } from '../statedir/permissions.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from '../statedir/holder.js';
 import { migrate } from './migrate.js';
+import type { IdGap, PageRecord } from '../domain/page-record.js';
+import { readKnownChats, type KnownChats } from './known-chats.js';
+import { writePage, type PageWrite } from './page-write.js';
 import { purgeDeleted } from './purge.js';
 import type { Cursor, PagingRecord } from './records.js';
 import { openSublevels, type Root, type StateLevels, type Sublevels } from './levels.js';
@@ -174,6 +177,16 @@ export class State implements StateLevels {
 
   // ── staging (staging/ helper) ──
 
+  /** What the state knows of a validated page's chats, and of the chats marked inside its gaps `absentBetween` (known-chats.ts). */
+  knownChats(records: readonly PageRecord[], absentBetween: readonly IdGap[]): Promise<KnownChats> {
+    return readKnownChats(this, records, absentBetween);
+  }
+
+  /** Runs `decide` on a PageWrite, then writes the page's decisions in one atomic batch; resolves with what `decide` returned (page-write.ts). */
+  writePage<T>(decide: (write: PageWrite) => T | Promise<T>): Promise<T> {
+    return writePage(this, decide);
+  }
+
   // ── delivery: plan, outbox, sent (delivery helper) ──
 
   // ── replay (delivery helper) ──
@@ -216,3 +229,6 @@ export class State implements StateLevels {
     await this.meta.put('schema', schemaVersion);
   }
 }
+
+export type { KnownChats } from './known-chats.js';
+export type { PageWrite, StagedMark } from './page-write.js';
