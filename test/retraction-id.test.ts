@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { messagesNow } from '../src/retractions/change-finder.js';
+import { messagesNow } from '../src/staging/change-finder.js';
 import { retractionId } from '../src/retractions/retraction-id.js';
-import { hiddenDigest, saysTheSame, toldDigest } from '../src/retractions/told-digest.js';
+import { hiddenDigest, saysTheSame, toldDigest } from '../src/staging/told-digest.js';
 import { chatDigest } from '../src/domain/chat-digest.js';
 
 const seenAt = '2026-11-24T09:00:03.000Z';
