@@ -8,7 +8,7 @@ import type { Newest, Page } from '../source/page.js';
 import { pageReader } from '../source/page-reader.js';
 import { pageThrough } from '../source/page-through.js';
 import { lastPageRule, takeRule, type Scope } from '../source/paging-scope.js';
-import { stageReplay } from '../store/replay-stage.js';
+import { stageReplay } from '../staging/stage-replay.js';
 import { idGaps } from '../source/id-gaps.js';
 import { turnsOf } from '../source/normalise-page.js';
 import { stagePage } from '../staging/stage-page.js';

@@ -6,8 +6,10 @@ import { guardStateDir, holdOwnerOnlyUmask } from '../statedir/permissions.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from '../statedir/holder.js';
 import { migrate } from './migrate.js';
 import type { IdGap, PageRecord } from '../domain/page-record.js';
+import type { Turn } from '../domain/turn.js';
 import { readKnownChats, type KnownChats } from './known-chats.js';
 import { writePage, type PageWrite } from './page-write.js';
+import { keepForReplay, replayCopies } from './replay-stage.js';
 import { purgeDeleted } from './purge.js';
 import type { Cursor, PagingRecord } from './records.js';
 import { openSublevels, type Root, type StateLevels, type Sublevels } from './levels.js';
@@ -185,6 +187,16 @@ export class State implements StateLevels {
   /** Runs `decide` on a PageWrite, then writes the page's decisions in one atomic batch; resolves with what `decide` returned (page-write.ts). */
   writePage<T>(decide: (write: PageWrite) => T | Promise<T>): Promise<T> {
     return writePage(this, decide);
+  }
+
+  /** The copies a `--redeliver` replay keeps of `turns`, in order; undefined where none is kept (replay-stage.ts). */
+  replayCopies(turns: readonly Turn[]): Promise<(Turn | undefined)[]> {
+    return replayCopies(this, turns);
+  }
+
+  /** Keeps `turns` for a `--redeliver` replay, replacing the copies kept of them, in one batch (replay-stage.ts). */
+  keepForReplay(turns: readonly Turn[]): Promise<void> {
+    return keepForReplay(this, turns);
   }
 
   // ── delivery: plan, outbox, sent (delivery helper) ──
