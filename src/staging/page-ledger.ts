@@ -7,7 +7,7 @@ import type { KnownChats, PageWrite, StagedMark } from '../store/state.js';
 export type AfterSendCount = 'changedAfterSend' | 'hiddenAfterSend' | 'deletedAfterSend';
 
 /** How the ledger stages: hidden chats kept or skipped, and where the chat ids behind the counts go. */
-export interface LedgerOptions {
+interface LedgerOptions {
   readonly includeHidden: boolean;
   readonly findings?: StageFindings | undefined;
 }
@@ -24,8 +24,7 @@ export class PageLedger {
 
   constructor(
     private readonly known: KnownChats,
-    /** Where the page's decisions go. */
-    readonly write: PageWrite,
+    private readonly write: PageWrite,
     private readonly options: LedgerOptions,
   ) {
     this.marks = new Map(known.marks);
@@ -42,7 +41,7 @@ export class PageLedger {
     return this.staged.get(id);
   }
 
-  /** True when the webhook accepted conversation `id` (KnownChats `sent`). */
+  /** True when the webhook accepted `conversation` (KnownChats `sent`): a conversation not sent is still in the outbox. */
   isSent(conversation: string): boolean {
     return this.known.sent.has(conversation);
   }
@@ -69,10 +68,10 @@ export class PageLedger {
 
   /** Another chat under a reused id (DESIGN §1 "A chat's identity"): new, staged (or skipped when hidden), counted. */
   stageReused(turn: Turn, reused: string | undefined): void {
-    const { includeHidden, findings } = this.options;
+    const findings = this.options.findings;
     this.counts.reusedIds++;
     findings?.reusedIds.push(turn.id);
-    if (!turn.include && !includeHidden) {
+    if (this.skips(turn)) {
       this.setMark(turn.id, reused === undefined ? { s: 'hidden' } : { s: 'hidden', r: reused });
       this.counts.skipped++;
       return;

@@ -4,7 +4,7 @@ import type { ChatMark } from '../store/records.js';
 import type { PageLedger } from './page-ledger.js';
 
 /** The marks of a chat with no staged or frozen copy: never seen, quarantined, hidden or gone. */
-export type UnstagedMark = Extract<ChatMark, { s: 'bad' | 'hidden' | 'gone' }> | undefined;
+type UnstagedMark = Extract<ChatMark, { s: 'bad' | 'hidden' | 'gone' }> | undefined;
 
 /**
  * A copy of a chat with no staged or frozen copy (DESIGN §1): a hidden one is skipped (once: a chat already skipped
