@@ -8,8 +8,8 @@ import { State } from '../store/state.js';
 import { collect } from './collect.js';
 import { retryOptions } from './retry-options.js';
 import { countPage, startProgress } from '../status/run-progress.js';
-import { countRetractions } from '../retractions/retraction-totals.js';
 import { noFindings, type StageCounts, type StageFindings } from '../domain/night-counts.js';
+import type { RetractionTotals } from '../domain/state-totals.js';
 
 /** A count and the chat ids behind it (ids only: never text). */
 export interface IdList {
@@ -69,7 +69,7 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
       ...idLists(findings),
       updated: counts.updated,
       gone: counts.gone,
-      retractions: config.retractWebhookUrl === undefined ? null : retractionCounts(await countRetractions(state)),
+      retractions: config.retractWebhookUrl === undefined ? null : retractionCounts(await state.retractionTotals()),
       durationMs: Date.now() - started,
     });
     if (cursor === undefined) return await result(0, { read: 0, updated: 0, gone: 0 });
@@ -106,7 +106,7 @@ function atOrBelow(record: PageRecord, cursorId: number, sinceMs: number | undef
   return created === null || created >= sinceMs;
 }
 
-function retractionCounts(totals: Awaited<ReturnType<typeof countRetractions>>): NonNullable<Reconciled['retractions']> {
+function retractionCounts(totals: RetractionTotals): NonNullable<Reconciled['retractions']> {
   return { sent: totals.retractionsSent, waiting: totals.retractionsWaiting, dead: totals.retractionsDead, parked: totals.retractionsParked };
 }
 

@@ -11,7 +11,12 @@ import { readKnownChats, type KnownChats } from './known-chats.js';
 import { writePage, type PageWrite } from './page-write.js';
 import { keepForReplay, replayCopies } from './replay-stage.js';
 import { purgeDeleted } from './purge.js';
-import type { Cursor, PagingRecord } from './records.js';
+import type { Cursor, FoundChange, PagingRecord, QuarantineRecord, RetractionEntry, RetractionStatus, SentRecord } from './records.js';
+import type { RetractionTotals, Totals } from '../domain/state-totals.js';
+import { changesToFreeze, freezeRetraction, markRetracted, markRetractionFailed, retractionEntries } from './retraction-outbox.js';
+import { sentRecord } from './sent-record.js';
+import { countRetractions, countTotals } from './totals.js';
+import { quarantinedRecords } from './quarantined.js';
 import { openSublevels, type Root, type StateLevels, type Sublevels } from './levels.js';
 import { setUpSealing } from './seal-state.js';
 import { sealValues, type SealerSlot } from './sealed-values.js';
@@ -205,7 +210,52 @@ export class State implements StateLevels {
 
   // ── retractions (retractions helper) ──
 
+  /** The changes found to sent chats and not yet frozen: conversation id → chat id → change (retraction-outbox.ts). */
+  changesToFreeze(): Promise<Map<string, Map<number, FoundChange>>> {
+    return changesToFreeze(this);
+  }
+
+  /** Freezes a retraction before its first POST: into the retraction outbox, its chats' changes frozen in it (DESIGN §3b). */
+  freezeRetraction(entry: RetractionEntry): Promise<void> {
+    return freezeRetraction(this, entry);
+  }
+
+  /** Records a retraction the webhook accepted at `now`: its chats' marks take what was told (retraction-outbox.ts). */
+  markRetracted(entry: RetractionEntry, now: Date): Promise<void> {
+    return markRetracted(this, entry, now);
+  }
+
+  /** Keeps a retraction that failed at `now` in the retraction outbox as dead or parked, with its error. */
+  markRetractionFailed(entry: RetractionEntry, status: Exclude<RetractionStatus, 'pending'>, error: string, now: Date): Promise<void> {
+    return markRetractionFailed(this, entry, status, error, now);
+  }
+
+  /** The retraction outbox's entries in `statuses`, oldest seen first (then id). */
+  retractionEntries(statuses: readonly RetractionStatus[]): Promise<RetractionEntry[]> {
+    return retractionEntries(this, statuses);
+  }
+
+  /** The record of sent conversation `id`, or undefined while it is not sent (a retraction waits for it). */
+  sentRecord(id: string): Promise<SentRecord | undefined> {
+    return sentRecord(this, id);
+  }
+
   // ── counts: totals, quarantine (retractions helper) ──
+
+  /** What the state holds, counted, retractions included (totals.ts; for `status`, status.json, metrics). */
+  totals(): Promise<Totals> {
+    return countTotals(this);
+  }
+
+  /** The retractions counted: sent, waiting, dead, parked (totals.ts; for `reconcile`). */
+  retractionTotals(): Promise<RetractionTotals> {
+    return countRetractions(this);
+  }
+
+  /** Every record in the quarantine, by chat id (records without one last). */
+  quarantined(): Promise<QuarantineRecord[]> {
+    return quarantinedRecords(this);
+  }
 
   /**
    * Compacts the ranges the night deletes from (turns handed to delivery, outbox entries sent, the replay): a deleted
