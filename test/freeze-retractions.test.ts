@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { historyKey } from '../src/domain/chat-history.js';
 import { freezeRetractions } from '../src/retractions/freeze-retractions.js';
-import { goneDigest } from '../src/store/chat-digest.js';
+import { goneDigest } from '../src/domain/chat-digest.js';
 import { chatKey } from '../src/store/keys.js';
 import { levelsOf } from '../src/store/levels.js';
 import type { ChangedChat, SentRecord } from '../src/store/records.js';

@@ -7,7 +7,7 @@ import type { Newest, Page } from '../source/page.js';
 import type { PageDone } from '../source/page-through.js';
 import { pageSource } from '../source/page-source.js';
 import type { PagingRules, Scope } from '../source/paging-scope.js';
-import { stageReplay } from '../store/replay-stage.js';
+import { stageReplay } from '../staging/stage-replay.js';
 import { stagePage } from '../staging/stage-page.js';
 import { runScope } from './run-scope.js';
 import type { State } from '../store/state.js';

@@ -5,6 +5,11 @@ import { refuseDroppedRecords, refuseHeadlessDatabase, refuseMarkedDamaged } fro
 import { guardStateDir, holdOwnerOnlyUmask } from '../statedir/permissions.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from '../statedir/holder.js';
 import { migrate } from './migrate.js';
+import type { IdGap, PageRecord } from '../domain/page-record.js';
+import type { Turn } from '../domain/turn.js';
+import { readKnownChats, type KnownChats } from './known-chats.js';
+import { writePage, type PageWrite } from './page-write.js';
+import { keepForReplay, replayCopies } from './replay-stage.js';
 import { purgeDeleted } from './purge.js';
 import type { Cursor, FoundChange, PagingRecord, QuarantineRecord, RetractionEntry, RetractionStatus, SentRecord } from './records.js';
 import type { RetractionTotals, Totals } from '../domain/state-totals.js';
@@ -179,6 +184,26 @@ export class State implements StateLevels {
 
   // ── staging (staging/ helper) ──
 
+  /** What the state knows of a validated page's chats, and of the chats marked inside its gaps `absentBetween` (known-chats.ts). */
+  knownChats(records: readonly PageRecord[], absentBetween: readonly IdGap[]): Promise<KnownChats> {
+    return readKnownChats(this, records, absentBetween);
+  }
+
+  /** Runs `decide` on a PageWrite, then writes the page's decisions in one atomic batch; resolves with what `decide` returned (page-write.ts). */
+  writePage<T>(decide: (write: PageWrite) => T | Promise<T>): Promise<T> {
+    return writePage(this, decide);
+  }
+
+  /** The copies a `--redeliver` replay keeps of `turns`, in order; undefined where none is kept (replay-stage.ts). */
+  replayCopies(turns: readonly Turn[]): Promise<(Turn | undefined)[]> {
+    return replayCopies(this, turns);
+  }
+
+  /** Keeps `turns` for a `--redeliver` replay, replacing the copies kept of them, in one batch (replay-stage.ts). */
+  keepForReplay(turns: readonly Turn[]): Promise<void> {
+    return keepForReplay(this, turns);
+  }
+
   // ── delivery: plan, outbox, sent (delivery helper) ──
 
   // ── replay (delivery helper) ──
@@ -266,3 +291,6 @@ export class State implements StateLevels {
     await this.meta.put('schema', schemaVersion);
   }
 }
+
+export type { KnownChats } from './known-chats.js';
+export type { PageWrite, StagedMark } from './page-write.js';
