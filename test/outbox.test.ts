@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isMcError } from '../src/errors.js';
 import { chatIdentity } from '../src/domain/chat-identity.js';
-import { chatDigest } from '../src/store/chat-digest.js';
+import { chatDigest } from '../src/domain/chat-digest.js';
 import { bodyOf } from '../src/delivery/frozen-body.js';
 import { levelsOf } from '../src/store/levels.js';
 import { inShortReads } from '../src/store/short-reads.js';

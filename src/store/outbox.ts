@@ -3,7 +3,7 @@ import type { Conversation } from '../domain/conversation.js';
 import type { Turn } from '../domain/turn.js';
 import { McError } from '../errors.js';
 import { counted } from '../log/counted.js';
-import { frozenMark } from './chat-digest.js';
+import { frozenMark } from './frozen-mark.js';
 import { groupCommitOf } from './group-commit.js';
 import { chatKey, historySentKey, historySentRange, turnKey } from './keys.js';
 import type { StateLevels } from './levels.js';
