@@ -87,7 +87,7 @@ export async function probeStateLock(stateDir: string): Promise<LockProbe> {
 const lockAttempts = { times: 5, apartMs: 25 } as const;
 
 /** Opens LevelDB, trying again while its lock is taken for a moment by a probe (lockAttempts); any other failure at once. */
-export async function openWaitingOutAProbe(db: Level<string, unknown>): Promise<void> {
+export async function openWaitingOutAProbe(db: { open(): Promise<void> }): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await db.open();

@@ -5,11 +5,10 @@ import { refuseDroppedRecords, refuseHeadlessDatabase, refuseMarkedDamaged } fro
 import { guardStateDir, holdOwnerOnlyUmask } from '../statedir/permissions.js';
 import { describeHolder, readHolder, removeHolder, writeHolder } from '../statedir/holder.js';
 import { migrate } from './migrate.js';
-import { purgeDeleted } from './purge.js';
 import type { Cursor, PagingRecord } from './records.js';
-import { openSublevels, type Root, type StateLevels, type Sublevels } from './levels.js';
-import { setUpSealing } from './seal-state.js';
-import { sealValues, type SealerSlot } from './sealed-values.js';
+import { openSublevels, type StateLevels, type Sublevels } from './levels.js';
+import { Root } from './sealed-db.js';
+import { rekey, setUpSealing } from './seal-state.js';
 import { lockedError } from '../statedir/locked-error.js';
 import { forgetOpenHere, noteOpenHere, openWaitingOutAProbe } from '../statedir/lock-probe.js';
 import { stateError } from '../statedir/state-error.js';
@@ -61,7 +60,7 @@ export class State implements StateLevels {
     return result;
   }
 
-  private constructor(readonly db: Root, readonly stateDir: string, private readonly releaseUmask: () => void, readonly sealing: SealerSlot) {
+  private constructor(readonly db: Root, readonly stateDir: string, private readonly levelDb: Level<string, string>, private readonly releaseUmask: () => void) {
     Object.assign(this, openSublevels(db));
   }
 
@@ -81,8 +80,7 @@ export class State implements StateLevels {
   private static async openOwnerOnly(stateDir: string, dbDir: string, command: string, releaseUmask: () => void, options: OpenOptions): Promise<State> {
     await refuseMarkedDamaged(stateDir);
     await refuseHeadlessDatabase(stateDir, dbDir);
-    const db = new Level<string, unknown>(dbDir, { valueEncoding: 'json', ...levelOptions, compression: options.stateKey === undefined });
-    const sealing = sealValues(db, stateDir);
+    const db = new Level<string, string>(dbDir, { ...levelOptions, compression: options.stateKey === undefined });
     try {
       await openWaitingOutAProbe(db);
     } catch (error) {
@@ -92,11 +90,11 @@ export class State implements StateLevels {
       throw lockedError({ held: `another memory-cron run holds ${stateDir}`, holder, advice: 'wait for it to finish, or stop it', cause: error });
     }
     noteOpenHere(dbDir);
-    const state = new State(db, stateDir, releaseUmask, sealing);
+    const state = new State(new Root(db, stateDir), stateDir, db, releaseUmask);
     try {
       await refuseDroppedRecords(stateDir, dbDir);
       await state.checkSchema();
-      await setUpSealing(state, sealing, options.stateKey);
+      await setUpSealing(state, options.stateKey);
       await writeHolder(stateDir, command);
       await removeStaleStatusTemporaries(stateDir);
     } catch (error) {
@@ -105,6 +103,11 @@ export class State implements StateLevels {
       throw stateError(error, stateDir, 'checking the schema');
     }
     return state;
+  }
+
+  /** Seals every value holding chat text with `newStateKey` (`rekey`, docs/security.md); only that key opens the state after. */
+  async rekey(newStateKey: string): Promise<void> {
+    await rekey(this, newStateKey);
   }
 
   /** The cursor, or undefined before the first complete night. */
@@ -188,13 +191,13 @@ export class State implements StateLevels {
    * (purgeDeleted says why a plain compactRange does not).
    */
   async compactDeleted(): Promise<void> {
-    await purgeDeleted(this.db, [this.turns.prefix, this.outbox.prefix, this.replay.prefix, this.plan.prefix, this.changed.prefix, this.retractions.prefix]);
+    await this.db.purgeDeleted([this.turns.prefix, this.outbox.prefix, this.replay.prefix, this.plan.prefix, this.changed.prefix, this.retractions.prefix]);
   }
 
   /** Releases the lock. */
   async close(): Promise<void> {
     await removeHolder(this.stateDir).catch(() => undefined);
-    await this.db.close();
+    await this.levelDb.close();
     forgetOpenHere(join(this.stateDir, 'db'));
     this.releaseUmask();
   }
