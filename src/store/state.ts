@@ -1,18 +1,14 @@
-import { join } from 'node:path';
 import { Level } from 'level';
 import { McError } from '../errors.js';
-import { refuseDroppedRecords, refuseHeadlessDatabase, refuseMarkedDamaged } from '../statedir/damage-marker.js';
-import { guardStateDir, holdOwnerOnlyUmask } from '../statedir/permissions.js';
-import { describeHolder, readHolder, removeHolder, writeHolder } from '../statedir/holder.js';
+import { claimStateDir, type ClaimedStateDir } from '../statedir/state-dir.js';
+import { stateError } from '../statedir/state-error.js';
+import { readStatusFile } from '../statedir/status-file.js';
 import { migrate } from './migrate.js';
 import type { Cursor, PagingRecord } from './records.js';
 import { openSublevels, type StateLevels, type Sublevels } from './levels.js';
+import type { RawLevel } from './raw-level.js';
 import { Root } from './sealed-db.js';
 import { rekey, setUpSealing } from './seal-state.js';
-import { lockedError } from '../statedir/locked-error.js';
-import { forgetOpenHere, noteOpenHere, openWaitingOutAProbe } from '../statedir/lock-probe.js';
-import { stateError } from '../statedir/state-error.js';
-import { readStatusFile, removeStaleStatusTemporaries } from '../statedir/status-file.js';
 
 /**
  * The state layout this code writes; a state with a higher number is refused, never rewritten, and an older one is
@@ -35,6 +31,7 @@ export const schemaVersion = 4;
  * them intact; the night measured 1.17× the unkeyed one without compression, 1.52× with it.
  */
 const levelOptions = { maxOpenFiles: 74, maxFileSize: 512 * 1024, writeBufferSize: 2 * 1024 * 1024 } as const;
+
 /** How to open STATE_DIR. */
 export interface OpenOptions {
   /** `--fix-permissions`: make a STATE_DIR other users can reach owner-only instead of refusing it. @default false */
@@ -60,46 +57,24 @@ export class State implements StateLevels {
     return result;
   }
 
-  private constructor(readonly db: Root, readonly stateDir: string, private readonly levelDb: Level<string, string>, private readonly releaseUmask: () => void) {
+  private constructor(readonly db: Root, readonly stateDir: string, private readonly claimed: ClaimedStateDir<RawLevel>) {
     Object.assign(this, openSublevels(db));
   }
 
-  /** Opens and locks STATE_DIR; refuses a locked, damaged, newer or exposed state with a clear McError. */
+  /**
+   * Opens STATE_DIR's state: claims the folder (statedir/state-dir.ts: permissions, damage marks, the lock and its
+   * holder) with LevelDB opened in it, checks the schema (migrating an older state) and sets up sealing
+   * (seal-state.ts). Refuses a locked, damaged, newer, exposed or wrongly keyed state with a clear McError.
+   */
   static async open(stateDir: string, command: string, options: OpenOptions = {}): Promise<State> {
-    const dbDir = join(stateDir, 'db');
-    const releaseUmask = holdOwnerOnlyUmask();
+    const levelDb = (dbDir: string): RawLevel => new Level<string, string>(dbDir, { ...levelOptions, compression: options.stateKey === undefined });
+    const claimed = await claimStateDir(stateDir, { command, fixPermissions: options.fixPermissions ?? false }, levelDb);
+    const state = new State(new Root(claimed.db, stateDir), stateDir, claimed);
     try {
-      await guardStateDir(stateDir, { fix: options.fixPermissions ?? false });
-      return await State.openOwnerOnly(stateDir, dbDir, command, releaseUmask, options);
-    } catch (error) {
-      releaseUmask();
-      throw error;
-    }
-  }
-
-  private static async openOwnerOnly(stateDir: string, dbDir: string, command: string, releaseUmask: () => void, options: OpenOptions): Promise<State> {
-    await refuseMarkedDamaged(stateDir);
-    await refuseHeadlessDatabase(stateDir, dbDir);
-    const db = new Level<string, string>(dbDir, { ...levelOptions, compression: options.stateKey === undefined });
-    try {
-      await openWaitingOutAProbe(db);
-    } catch (error) {
-      const problem = stateError(error, stateDir, 'opening LevelDB');
-      if (problem.code !== 'MC_LOCKED') throw problem;
-      const holder = describeHolder(await readHolder(stateDir));
-      throw lockedError({ held: `another memory-cron run holds ${stateDir}`, holder, advice: 'wait for it to finish, or stop it', cause: error });
-    }
-    noteOpenHere(dbDir);
-    const state = new State(new Root(db, stateDir), stateDir, db, releaseUmask);
-    try {
-      await refuseDroppedRecords(stateDir, dbDir);
       await state.checkSchema();
       await setUpSealing(state, options.stateKey);
-      await writeHolder(stateDir, command);
-      await removeStaleStatusTemporaries(stateDir);
     } catch (error) {
-      await db.close();
-      forgetOpenHere(dbDir);
+      await claimed.release();
       throw stateError(error, stateDir, 'checking the schema');
     }
     return state;
@@ -194,12 +169,9 @@ export class State implements StateLevels {
     await this.db.purgeDeleted([this.turns.prefix, this.outbox.prefix, this.replay.prefix, this.plan.prefix, this.changed.prefix, this.retractions.prefix]);
   }
 
-  /** Releases the lock. */
+  /** Closes the state and gives STATE_DIR back (its lock, its holder record). */
   async close(): Promise<void> {
-    await removeHolder(this.stateDir).catch(() => undefined);
-    await this.levelDb.close();
-    forgetOpenHere(join(this.stateDir, 'db'));
-    this.releaseUmask();
+    await this.claimed.release();
   }
 
   private async checkSchema(): Promise<void> {
