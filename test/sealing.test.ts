@@ -9,7 +9,8 @@ import { Level } from 'level';
 import { isMcError } from '../src/errors.js';
 import { levelsOf, type StateLevels, type Sub } from '../src/store/levels.js';
 import { Sealer, sealedKinds, type SealingRecord } from '../src/store/sealing.js';
-import { State } from '../src/store/state.js';
+import type { OutboxEntry } from '../src/store/records.js';
+import { State, schemaVersion } from '../src/store/state.js';
 import { scanForText } from './helpers/raw-scan.ts';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -180,5 +181,18 @@ describe('sealing values holding chat text', () => {
     await assert.rejects(State.open(dir, 'test', { stateKey }), (error) => isMcError(error, 'MC_STATE_KEY'));
     await withState(dir, async (state) => assert.deepEqual(await sublevelOf(state, 'outbox').get('c'), marked('outbox', 'rekey')), { stateKey: newKey });
     assert.deepEqual((await scanForText(dir, marker)).findings, [], 'the plain and first-key copies are purged');
+  });
+
+  it('a sealed state of an older schema is migrated with its key: the key is checked before any record holding text is read', async () => {
+    const dir = await tempDir();
+    const frozen = { conversation: { id: 'conv_a' }, turnKeys: [], status: 'pending', attempts: 0, frozenAt: 'then' } as unknown as OutboxEntry;
+    await withState(dir, async (state) => {
+      await levelsOf(state).outbox.put('conv_a', frozen);
+      await levelsOf(state).meta.put('schema', schemaVersion - 1);
+    });
+    await withState(dir, async (state) => {
+      assert.equal(await levelsOf(state).meta.get('schema'), schemaVersion, 'migrated');
+      assert.deepEqual(await levelsOf(state).outbox.get('conv_a'), frozen);
+    });
   });
 });

@@ -63,16 +63,18 @@ export class State implements StateLevels {
 
   /**
    * Opens STATE_DIR's state: claims the folder (statedir/state-dir.ts: permissions, damage marks, the lock and its
-   * holder) with LevelDB opened in it, checks the schema (migrating an older state) and sets up sealing
-   * (seal-state.ts). Refuses a locked, damaged, newer, exposed or wrongly keyed state with a clear McError.
+   * holder) with LevelDB opened in it, checks the schema, sets up sealing (seal-state.ts) and migrates an older state
+   * (migrate.ts) — in that order, so a sealed state's records are read with its key. Refuses a locked, damaged,
+   * newer, exposed or wrongly keyed state with a clear McError.
    */
   static async open(stateDir: string, command: string, options: OpenOptions = {}): Promise<State> {
     const levelDb = (dbDir: string): RawLevel => new Level<string, string>(dbDir, { ...levelOptions, compression: options.stateKey === undefined });
     const claimed = await claimStateDir(stateDir, { command, fixPermissions: options.fixPermissions ?? false }, levelDb);
     const state = new State(new Root(claimed.db, stateDir), stateDir, claimed);
     try {
-      await state.checkSchema();
+      const schema = await state.checkSchema();
       await setUpSealing(state, options.stateKey);
+      if (schema < schemaVersion) await migrate(state, schema, schemaVersion);
     } catch (error) {
       await claimed.release();
       throw stateError(error, stateDir, 'checking the schema');
@@ -174,14 +176,17 @@ export class State implements StateLevels {
     await this.claimed.release();
   }
 
-  private async checkSchema(): Promise<void> {
+  /**
+   * The schema the state was written with: a newer one is refused (MC_STATE_NEWER), a database holding data without
+   * a schema marker is damage, an empty one is marked with this code's schema.
+   */
+  private async checkSchema(): Promise<number> {
     const found = await this.meta.get('schema');
     if (typeof found === 'number') {
       if (found > schemaVersion) {
         throw new McError('MC_STATE_NEWER', `state in ${this.stateDir} was written by a newer memory-cron (schema ${found}, this one knows ${schemaVersion}); upgrade memory-cron — nothing was rewritten`);
       }
-      if (found < schemaVersion) await migrate(this, found, schemaVersion);
-      return;
+      return found;
     }
     const [anyKey] = await this.db.keys({ limit: 1 }).all();
     const earlierRun = await readStatusFile<{ lastRun?: unknown }>(this.stateDir).catch(() => undefined);
@@ -189,5 +194,6 @@ export class State implements StateLevels {
       throw new McError('MC_STATE_DAMAGED', `state in ${this.stateDir} has no schema marker but ${anyKey === undefined ? 'status.json shows earlier runs' : 'holds data'}; restore it from a backup — nothing was rewritten`);
     }
     await this.meta.put('schema', schemaVersion);
+    return schemaVersion;
   }
 }
