@@ -8,13 +8,13 @@ import { stateError } from './state-error.js';
 import { removeStaleStatusTemporaries } from './status-file.js';
 
 /** A LevelDB handle, made but not opened yet (classic-level's `new Level(dbDir)`). */
-export interface Database {
+interface Database {
   open(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** How to claim STATE_DIR. */
-export interface ClaimOptions {
+interface ClaimOptions {
   /** The command line that claims it, recorded as its holder (holder.json). */
   readonly command: string;
   /** `--fix-permissions`: make a STATE_DIR other users can reach owner-only instead of refusing it. */

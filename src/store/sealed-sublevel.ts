@@ -4,7 +4,7 @@ import { Batch, type BatchTarget } from './sealed-batch.js';
 import type { SealedValues } from './sealed-values.js';
 
 /** One operation of {@link Sub.batch}. */
-export type SubOperation<V> = { readonly type: 'put'; readonly key: string; readonly value: V } | { readonly type: 'del'; readonly key: string };
+type SubOperation<V> = { readonly type: 'put'; readonly key: string; readonly value: V } | { readonly type: 'del'; readonly key: string };
 
 /**
  * A sublevel of the state database holding records of type V: abstract-level's sublevel API as the store uses it
@@ -89,7 +89,7 @@ export class Sub<V> implements BatchTarget<V> {
 }
 
 /** A chained batch of one sublevel (`sublevel.batch()`), written atomically. */
-export class SubBatch<V> {
+class SubBatch<V> {
   constructor(private readonly batch: Batch, private readonly sublevel: Sub<V>) {}
 
   /** The operations queued. */

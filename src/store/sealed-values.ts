@@ -6,10 +6,10 @@ import { sealedKinds, type Sealer } from './sealing.js';
 // The bytes are those `level`'s json encoding wrote before sealing existed, so a state opens across versions.
 
 /** How a value travels to and from LevelDB: JSON text, or the sealed bytes of that text. */
-export type ValueFormat = 'utf8' | 'buffer';
+type ValueFormat = 'utf8' | 'buffer';
 
 /** A value ready for LevelDB, with the encoding to write it under. */
-export interface EncodedValue {
+interface EncodedValue {
   readonly value: string | Buffer;
   readonly valueEncoding: ValueFormat;
 }
