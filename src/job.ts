@@ -22,7 +22,6 @@ import { deliveryProblem, failedRun, finishedRun } from './status/run-outcome.js
 import { countPage, enterPhase, startProgress, type RunProgress } from './status/run-progress.js';
 import type { RunSummary } from './status/run-summary.js';
 import { StatusCheckpoints } from './status/status-checkpoints.js';
-import { countTotals } from './status/totals.js';
 import type { Cursor, PagingRecord } from './store/records.js';
 import { asStateError } from './statedir/state-error.js';
 import { State } from './store/state.js';
@@ -210,7 +209,7 @@ async function summaryPhase(night: Night, results: NightResults): Promise<RunSum
     chats: paged.collected.counts,
     conversations: delivered,
     retractions: delivery.retracted,
-    totals: await countTotals(state),
+    totals: await state.totals(),
     backfill: config.backfill?.toISOString() ?? null,
     floor: floorMs === undefined ? null : new Date(floorMs).toISOString(),
     replay,
@@ -226,7 +225,7 @@ async function summaryPhase(night: Night, results: NightResults): Promise<RunSum
 async function failNight(state: State, config: Config, context: JobContext, started: Date, night: Night | undefined, caught: unknown): Promise<unknown> {
   const error = context.signal.aborted ? context.signal.reason : asStateError(caught, config.stateDir, 'running the night');
   // The outbox as the stop left it (dead, parked, pending), so `status` shows it after any kind of stop.
-  const totals = await countTotals(state).then((counted) => ({ ...counted, openConversations: null, countedAt: new Date().toISOString() })).catch(() => undefined);
+  const totals = await state.totals().then((counted) => ({ ...counted, openConversations: null, countedAt: new Date().toISOString() })).catch(() => undefined);
   await night?.checkpoints.finish({ cursor: await state.cursor().catch(() => undefined), floorMs: night.floorMs, lastRun: failedRun(context.command, started, error), totals }).catch(() => undefined);
   return error;
 }

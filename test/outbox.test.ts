@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { isMcError } from '../src/errors.js';
 import { GroupCommit } from '../src/store/group-commit.js';
 import { chatIdentity } from '../src/domain/chat-identity.js';
-import { chatDigest } from '../src/store/chat-digest.js';
+import { chatDigest } from '../src/domain/chat-digest.js';
 import { turnKey } from '../src/store/keys.js';
 import { bodyOf, freeze } from '../src/store/outbox.js';
 import { inShortReads } from '../src/store/short-reads.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { chatDigest } from '../src/store/chat-digest.js';
+import { chatDigest } from '../src/domain/chat-digest.js';
 import { normaliseRecord } from '../src/source/normalise-record.js';
 import { decodedBytes, responseParts, slimRecord, slimResponse, sourcesOf } from '../src/source/response-parts.js';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { messagesNow } from '../src/retractions/change-finder.js';
+import { messagesNow } from '../src/staging/change-finder.js';
 import { retractionId } from '../src/retractions/retraction-id.js';
-import { hiddenDigest, saysTheSame, toldDigest } from '../src/retractions/told-digest.js';
-import { chatDigest } from '../src/store/chat-digest.js';
+import { hiddenDigest, saysTheSame, toldDigest } from '../src/staging/told-digest.js';
+import { chatDigest } from '../src/domain/chat-digest.js';
 
 const seenAt = '2026-11-24T09:00:03.000Z';
 const edit = { chatId: 402, change: 'edited', h: 'a1b2c3d4e5f60718', seenAt };

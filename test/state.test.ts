@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isMcError } from '../src/errors.js';
 import { chatIdentity } from '../src/domain/chat-identity.js';
-import { frozenMark } from '../src/store/chat-digest.js';
+import { frozenMark } from '../src/store/frozen-mark.js';
 import { turnKey } from '../src/store/keys.js';
+import { levelsOf } from '../src/store/levels.js';
 import { lowestOpenChatId } from '../src/staging/lowest-open-chat.js';
 import { normalisePage } from '../src/source/normalise-page.js';
 import { stagePage, type StageOptions } from '../src/staging/stage-page.js';
@@ -37,7 +38,7 @@ describe('staging a page', () => {
     await withState(async (state) => {
       const counts = await stageRecords(state, [record(3, { workspaceId: 2 }), record(2, { thread_id: 5 }), record(1)], options);
       assert.equal(counts.staged, 3);
-      const ids = (await state.turns.values().all()).map((t) => t.id);
+      const ids = (await levelsOf(state).turns.values().all()).map((t) => t.id);
       assert.deepEqual(ids, [1, 2, 3]);
     });
   });
@@ -53,7 +54,7 @@ describe('staging a page', () => {
       assert.equal(newer.updated, 1);
       const stale = await stageRecords(state, [record(1, { lastUpdatedAt: '2026-11-24T01:00:00Z', response: '{"text":"stale"}' })], options);
       assert.equal(stale.ignored, 1, 'a copy with an older lastUpdatedAt is stale');
-      const turns = await state.turns.values().all();
+      const turns = await levelsOf(state).turns.values().all();
       assert.deepEqual(turns.map((t) => t.reply), ['regenerated']);
     });
   });
@@ -63,7 +64,7 @@ describe('staging a page', () => {
       await stageRecords(state, [record(1), record(2, { include: false, response: '{}' })], options);
       const reread = await stageRecords(state, [record(1, { include: false }), record(2, { lastUpdatedAt: '2026-11-24T02:00:00Z', response: '{"text":"agent reply"}' })], options);
       assert.deepEqual([reread.updated, reread.staged], [1, 1]);
-      const turns = await state.turns.values().all();
+      const turns = await levelsOf(state).turns.values().all();
       assert.deepEqual(turns.map((t) => [t.id, t.reply]), [[2, 'agent reply']]);
     });
   });
@@ -73,7 +74,7 @@ describe('staging a page', () => {
       await stageRecords(state, [record(1, { thread_id: null, user_id: null })], options);
       const moved = await stageRecords(state, [record(1, { thread_id: null, user_id: 4 })], options);
       assert.equal(moved.updated, 1);
-      const keys = await state.turns.keys().all();
+      const keys = await levelsOf(state).turns.keys().all();
       assert.equal(keys.length, 1);
       assert.match(keys[0] ?? '', /^0000000000000001:-0000000000000004:-:/);
     });
@@ -81,10 +82,10 @@ describe('staging a page', () => {
 
   it('ignores a copy of a chat already handed to delivery', async () => {
     await withState(async (state) => {
-      await state.chats.put(padId(9), { s: 'conv', c: 'conv_a' });
+      await levelsOf(state).chats.put(padId(9), { s: 'conv', c: 'conv_a' });
       const counts = await stageRecords(state, [record(9, { lastUpdatedAt: '2026-11-24T08:00:00Z' })], options);
       assert.equal(counts.ignored, 1);
-      assert.equal((await state.turns.keys().all()).length, 0);
+      assert.equal((await levelsOf(state).turns.keys().all()).length, 0);
     });
   });
 
@@ -94,16 +95,16 @@ describe('staging a page', () => {
       const later = new Date(realNowMs - 3_600_000).toISOString();
       const replaced = await stageRecords(state, [record(1, { user_id: 2, createdAt: later, prompt: 'another chat' })], options);
       assert.deepEqual([replaced.gone, replaced.staged, replaced.reusedIds, replaced.updated], [1, 1, 1, 0]);
-      assert.deepEqual((await state.turns.values().all()).map((t) => [t.prompt, t.reused]), [['another chat', undefined]], 'never sent: its conversation id needs nothing more');
+      assert.deepEqual((await levelsOf(state).turns.values().all()).map((t) => [t.prompt, t.reused]), [['another chat', undefined]], 'never sent: its conversation id needs nothing more');
 
       const sent = record(2, { user_id: 2 });
       const [turn] = normalisePage([sent], realNowMs).flatMap((r) => (r.kind === 'turn' ? [r.turn] : []));
-      await state.chats.put(padId(2), frozenMark('conv_sent', turn!));
-      await state.sent.put('conv_sent', { history: 'h', startedAt: later, endedAt: later, chats: 1, sentAt: later });
+      await levelsOf(state).chats.put(padId(2), frozenMark('conv_sent', turn!));
+      await levelsOf(state).sent.put('conv_sent', { history: 'h', startedAt: later, endedAt: later, chats: 1, sentAt: later });
       assert.equal((await stageRecords(state, [sent], options)).ignored, 1, 'the same chat again: ignored');
       const reused = await stageRecords(state, [record(2, { user_id: 2, createdAt: later, lastUpdatedAt: '2020-01-01T00:00:00Z' })], options);
       assert.deepEqual([reused.staged, reused.reusedIds, reused.changedAfterSend], [1, 1, 0], 'staged as new, never a change after sending, whatever its lastUpdatedAt');
-      const staged = (await state.turns.values().all()).find((t) => t.id === 2);
+      const staged = (await levelsOf(state).turns.values().all()).find((t) => t.id === 2);
       assert.equal(staged?.reused, chatIdentity(staged!));
     });
   });
@@ -124,7 +125,7 @@ describe('staging a page', () => {
       const first = await stageRecords(state, bad, options);
       const again = await stageRecords(state, bad, options);
       assert.deepEqual([first.quarantined, first.staged, again.quarantined], [2, 1, 0]);
-      const kept = await state.quarantine.values().all();
+      const kept = await levelsOf(state).quarantine.values().all();
       assert.deepEqual(kept.map((q) => q.reason).sort(), ['createdAt "yesterday" is not an ISO-8601 date', 'id missing is not a non-negative integer']);
       assert.deepEqual(kept.find((q) => q.id === 1)?.raw, bad[0]);
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { withoutReasoning } from '../src/conversations/reasoning.js';
 import { turnMessages } from '../src/conversations/turn-messages.js';
-import { chatDigest } from '../src/store/chat-digest.js';
+import { chatDigest } from '../src/domain/chat-digest.js';
 import { t0, turn } from './helpers/turns.js';
 
 describe('reasoning in a reply', () => {

@@ -7,7 +7,6 @@ import { retryPolicy } from '../config/retry-policy.js';
 import { deliver } from '../delivery/deliver.js';
 import { deliveryProblem } from '../status/run-outcome.js';
 import { updateStatusTotals } from '../status/status-checkpoints.js';
-import { countTotals } from '../status/totals.js';
 import { bodyOf, outboxEntries } from '../store/outbox.js';
 import type { OutboxEntry } from '../store/records.js';
 import type { State } from '../store/state.js';
@@ -69,7 +68,7 @@ export async function retryDeadLettersCommand(config: Config, commandLine: strin
     try {
       const delivered = await retryAll(state, config, stop.signal, log.logger);
       const retracted = await retryRetractions(state, config, stop.signal, log.logger);
-      const totals = await countTotals(state);
+      const totals = await state.totals();
       await updateStatusTotals(config.stateDir, totals).catch(() => undefined);
       const retractionsPart = retracted === null ? '' : `; retractions: ${retracted.sent} sent, ${retracted.dead} dead, ${retracted.parked} parked`;
       log.logger.info({ conversations: delivered, retractions: retracted, totals }, `dead letters retried: ${delivered.sent} sent, ${delivered.dead} dead, ${delivered.parked} parked${retractionsPart}`);

@@ -11,7 +11,7 @@ export async function quarantineCommand(config: Config, commandLine: string, jso
     return 0;
   }
   try {
-    const records = (await state.quarantine.values().all()).map((record) => ({ id: record.id, reason: record.reason, at: record.at, raw: record.raw }));
+    const records = (await state.quarantined()).map((record) => ({ id: record.id, reason: record.reason, at: record.at, raw: record.raw }));
     if (json) {
       process.stdout.write(`${JSON.stringify({ stateDir: config.stateDir, ranBefore: true, count: records.length, records })}\n`);
       return 0;

@@ -1,15 +1,13 @@
 import type { Config } from '../config.js';
 import type { JobContext } from '../job.js';
-import type { PageRecord } from '../domain/page-record.js';
-import { recordCreatedAt, recordId, type Page } from '../source/page.js';
-import { isWholePageOlderThan } from '../source/paging-scope.js';
+import { reconcileRules } from '../source/paging-scope.js';
 import { asStateError } from '../statedir/state-error.js';
 import { State } from '../store/state.js';
 import { collect } from './collect.js';
 import { retryOptions } from './retry-options.js';
 import { countPage, startProgress } from '../status/run-progress.js';
-import { countRetractions } from '../retractions/retraction-totals.js';
 import { noFindings, type StageCounts, type StageFindings } from '../domain/night-counts.js';
+import type { RetractionTotals } from '../domain/state-totals.js';
 
 /** A count and the chat ids behind it (ids only: never text). */
 export interface IdList {
@@ -69,12 +67,11 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
       ...idLists(findings),
       updated: counts.updated,
       gone: counts.gone,
-      retractions: config.retractWebhookUrl === undefined ? null : retractionCounts(await countRetractions(state)),
+      retractions: config.retractWebhookUrl === undefined ? null : retractionCounts(await state.retractionTotals()),
       durationMs: Date.now() - started,
     });
     if (cursor === undefined) return await result(0, { read: 0, updated: 0, gone: 0 });
     const progress = startProgress(started, sinceMs === undefined ? { kind: 'id' } : { kind: 'time', ms: sinceMs });
-    const isApi = config.source?.kind === 'api';
     const collected = await collect(state, {
       config,
       cursorId: cursor.id,
@@ -82,8 +79,7 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
       log: context.log.child({ stage: 'source' }),
       realNow: Date.now,
       findings,
-      isLastPage: (page: Page) => !page.hasPages || (isApi && sinceMs !== undefined && isWholePageOlderThan(page, sinceMs)),
-      take: (record) => atOrBelow(record, cursor.id, sinceMs),
+      rules: reconcileRules(cursor.id, sinceMs),
       onPage: (page, staged) => {
         countPage(progress, page, staged.staged);
         context.progress?.update(progress);
@@ -97,16 +93,7 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
   }
 }
 
-// A record reconcile compares: at or below the cursor and created since `sinceMs` (undated ones are quarantined as usual).
-function atOrBelow(record: PageRecord, cursorId: number, sinceMs: number | undefined): boolean {
-  const id = recordId(record);
-  if (id !== null && id > cursorId) return false;
-  if (sinceMs === undefined) return true;
-  const created = recordCreatedAt(record);
-  return created === null || created >= sinceMs;
-}
-
-function retractionCounts(totals: Awaited<ReturnType<typeof countRetractions>>): NonNullable<Reconciled['retractions']> {
+function retractionCounts(totals: RetractionTotals): NonNullable<Reconciled['retractions']> {
   return { sent: totals.retractionsSent, waiting: totals.retractionsWaiting, dead: totals.retractionsDead, parked: totals.retractionsParked };
 }
 

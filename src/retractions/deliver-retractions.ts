@@ -7,7 +7,6 @@ import type { RetractionCounts } from '../domain/night-counts.js';
 import type { State } from '../store/state.js';
 import { freezeRetractions } from './freeze-retractions.js';
 import type { RetractionEntry, RetractionStatus } from '../store/records.js';
-import { markRetracted, markRetractionFailed, retractionEntries } from './retraction-outbox.js';
 
 /** What the retraction delivery needs besides the state. */
 export interface RetractionDeliveryOptions {
@@ -36,30 +35,30 @@ export async function deliverRetractions(state: State, options: RetractionDelive
   const breaker = new Breaker();
   const deliverOne = async (entry: RetractionEntry): Promise<void> => {
     const { body } = entry;
-    if ((await state.sent.get(body.conversation)) === undefined) return; // never before the conversation it names
+    if ((await state.sentRecord(body.conversation)) === undefined) return; // never before the conversation it names
     const outcome = await options.send(body, body.id);
     if (outcome.ok) {
       breaker.succeeded();
       killPoint('retraction-posted');
-      await markRetracted(state, entry, new Date());
+      await state.markRetracted(entry, new Date());
       killPoint('retraction-sent');
       counts.sent++;
       if (!fresh.has(body.id)) counts.resent++;
       return;
     }
     const status = outcome.permanent ? 'parked' : 'dead';
-    await markRetractionFailed(state, entry, status, outcome.error, new Date());
+    await state.markRetractionFailed(entry, status, outcome.error, new Date());
     counts[status]++;
     counts.lastError = outcome.error;
     options.log.warn({ retraction: body.id, conversation: body.conversation, chats: body.chats.length, status, error: outcome.error }, outcome.permanent ? 'retraction webhook refused a retraction: parked' : 'retraction delivery failed after retries: dead letter');
     if (breaker.failed()) options.log.error({ code: 'MC_WEBHOOK_DOWN', failures: breaker.consecutiveFailures, lastError: outcome.error }, 'retraction webhook taken to be down: no new retraction starts, the rest waits for the next run');
   };
   if (options.held !== true) {
-    const entries = await retractionEntries(state, options.retryStatuses ?? ['pending', 'dead']);
+    const entries = await state.retractionEntries(options.retryStatuses ?? ['pending', 'dead']);
     await inHistoryOrder(list(entries), deliverOne, { concurrency: options.concurrency, historyOf: (entry) => entry.body.conversation, shouldStop: () => breaker.down });
   }
   counts.webhookDown = breaker.down;
-  counts.waiting = (await retractionEntries(state, ['pending', 'dead', 'parked'])).length;
+  counts.waiting = (await state.retractionEntries(['pending', 'dead', 'parked'])).length;
   if (counts.frozen + counts.sent + counts.dead + counts.parked > 0) options.log.info({ retractions: counts }, `retractions: ${counts.frozen} frozen, ${counts.sent} sent, ${counts.dead} dead, ${counts.parked} parked, ${counts.waiting} waiting`);
   return counts;
 }

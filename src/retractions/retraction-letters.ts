@@ -1,7 +1,6 @@
 import type { LetterFields } from '../domain/letter.js';
 import type { State } from '../store/state.js';
 import type { RetractionEntry } from '../store/records.js';
-import { retractionEntries } from './retraction-outbox.js';
 
 /** One dead or parked retraction as `dead-letters --json` lists it, beside the conversations (ids and counts only). */
 export interface RetractionLetterView extends LetterFields {
@@ -15,7 +14,7 @@ export interface RetractionLetterView extends LetterFields {
 
 /** The retraction outbox for `dead-letters`: the dead and parked ones, and how many wait pending. */
 export async function retractionLetters(state: State): Promise<{ letters: RetractionLetterView[]; pending: number }> {
-  const entries = await retractionEntries(state, ['pending', 'dead', 'parked']);
+  const entries = await state.retractionEntries(['pending', 'dead', 'parked']);
   return { letters: entries.filter((entry) => entry.status !== 'pending').map(view), pending: entries.filter((entry) => entry.status === 'pending').length };
 }
 

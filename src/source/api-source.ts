@@ -7,7 +7,7 @@ import type { RawPage, ReadRawPage } from './page.js';
 import { pageStream, type PageStream } from './page-stream.js';
 
 /** A page that came back but cannot be used (HTML, truncated JSON, wrong shape, empty where rows were expected). */
-export class BadPageError extends RetryableError {}
+class BadPageError extends RetryableError {}
 
 /** How to reach the AnythingLLM admin chat API. */
 export interface ApiSourceOptions {
@@ -19,7 +19,7 @@ export interface ApiSourceOptions {
 }
 
 /** The path DESIGN §1 names, under BASE_URL. */
-export function chatsEndpoint(baseUrl: string): string {
+function chatsEndpoint(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/api/v1/admin/workspace-chats`;
 }
 

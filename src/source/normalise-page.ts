@@ -1,5 +1,4 @@
 import type { PageRecord } from '../domain/page-record.js';
-import type { Turn } from '../domain/turn.js';
 import { normaliseRecord } from './normalise-record.js';
 import { pageOf, type RawPage, type ReadPage, type ReadRawPage } from './page.js';
 
@@ -19,7 +18,3 @@ export function validatedPages(readRaw: ReadRawPage, realNow: () => number): Rea
   };
 }
 
-/** The turns among a page's validated records. */
-export function turnsOf(records: readonly PageRecord[]): Turn[] {
-  return records.flatMap((record) => (record.kind === 'turn' ? [record.turn] : []));
-}

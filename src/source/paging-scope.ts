@@ -20,8 +20,40 @@ export interface Scope {
   readonly rereadToMs?: number | undefined;
 }
 
-/** True when a record is this run's to stage: newer than the cursor, created at or after the horizon, or undated (quarantined as usual). */
-export function inScope(record: PageRecord, scope: Scope): boolean {
+/**
+ * The two rules a run pages by, given to source/ once when paging starts (pageSource): which records are this run's
+ * to stage, and which API page is its last (a file is always read to its end).
+ */
+export interface PagingRules {
+  readonly take: (record: PageRecord) => boolean;
+  readonly isLastPage: (page: Page) => boolean;
+}
+
+/** A night's rules over `scope` (DESIGN §1, §5): records in scope (inScope), the last page (isLastApiPage). */
+export function scopeRules(scope: Scope): PagingRules {
+  return { take: (record) => inScope(record, scope), isLastPage: (page) => isLastApiPage(page, scope) };
+}
+
+/**
+ * `reconcile`'s rules (DESIGN §4): it takes the chats at or below `cursorId` (newer ones are the next night's)
+ * created at or after `sinceMs` (ms; undefined = all history; undated records are taken, to be quarantined as
+ * usual), and reads until no more pages follow or a whole page is older than `sinceMs`.
+ */
+export function reconcileRules(cursorId: number, sinceMs: number | undefined): PagingRules {
+  return {
+    take: (record) => {
+      const id = recordId(record);
+      if (id !== null && id > cursorId) return false;
+      const created = recordCreatedAt(record);
+      return sinceMs === undefined || created === null || created >= sinceMs;
+    },
+    isLastPage: (page) => !page.hasPages || (sinceMs !== undefined && isWholePageOlderThan(page, sinceMs)),
+  };
+}
+
+// True when a record is this run's to stage: newer than the cursor, created at or after the horizon, or undated
+// (quarantined as usual).
+function inScope(record: PageRecord, scope: Scope): boolean {
   if (!Number.isFinite(scope.horizonMs)) return true;
   const id = recordId(record);
   if (id !== null && scope.cursorId !== undefined && id > scope.cursorId) return true;
@@ -29,22 +61,10 @@ export function inScope(record: PageRecord, scope: Scope): boolean {
   return created === null || created >= scope.horizonMs;
 }
 
-/** The last-page rule of a run over `scope`: isLastApiPage for the API; a file is read to its end. */
-export function lastPageRule(scope: Scope, sourceKind: 'api' | 'file'): (page: Page) => boolean {
-  return sourceKind === 'api' ? (page) => isLastApiPage(page, scope) : (page) => !page.hasPages;
-}
-
-/** The rule of which records a run over `scope` stages (inScope). */
-export function takeRule(scope: Scope): (record: PageRecord) => boolean {
-  return (record) => inScope(record, scope);
-}
-
-/**
- * The API's last page of this run: no more pages, or one that reaches the lowest staged chat id, is wholly older
- * than the re-read window's end, wholly at or below the cursor and wholly older than the backfill (or, on a first
- * run, than the horizon).
- */
-export function isLastApiPage(page: Page, scope: Scope): boolean {
+// The API's last page of this run: no more pages, or one that reaches the lowest staged chat id, is wholly older
+// than the re-read window's end, wholly at or below the cursor and wholly older than the backfill (or, on a first
+// run, than the horizon).
+function isLastApiPage(page: Page, scope: Scope): boolean {
   if (!page.hasPages) return true;
   const { cursorId, rereadToId, rereadToMs } = scope;
   const ids = page.ids;
@@ -56,8 +76,8 @@ export function isLastApiPage(page: Page, scope: Scope): boolean {
   return isWholePageOlderThan(page, floor);
 }
 
-/** True when the page holds dated records and every one is older than `ms` ("createdAt only roughly follows id"). */
-export function isWholePageOlderThan(page: Page, ms: number): boolean {
+// True when the page holds dated records and every one is older than `ms` ("createdAt only roughly follows id").
+function isWholePageOlderThan(page: Page, ms: number): boolean {
   const times = page.createdTimes;
   return times.length > 0 && times.every((time) => time < ms);
 }

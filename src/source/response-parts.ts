@@ -55,7 +55,7 @@ export function slimRecord(raw: unknown): unknown {
  * `Attachment`) as `{name, mime, bytes}`: `bytes` is the decoded size of the data URL (or a slimmed entry's `bytes`);
  * the mime falls back to the data URL's, then `application/octet-stream`; the name to `attachment`.
  */
-export function attachmentsOf(value: unknown): Attachment[] {
+function attachmentsOf(value: unknown): Attachment[] {
   if (!Array.isArray(value)) return [];
   return value.flatMap((item: unknown): Attachment[] => {
     const entry = asObject(item);

@@ -1,43 +1,38 @@
-import { historyOf, historyKey } from '../domain/chat-history.js';
+import { historyKey, historyOf, legacyDefaultThreadKey } from '../domain/chat-history.js';
 import { chatIdentity } from '../domain/chat-identity.js';
 import type { Turn } from '../domain/turn.js';
 import type { ChatMark, SentRecord } from '../store/records.js';
-import type { State } from '../store/state.js';
-import { padId } from '../domain/fixed-width.js';
 
 /** Which copies on a page are other chats under ids that belonged to frozen chats, and which marks learn their identity. */
 export interface ReusedIds {
   /** Chat id → the copy's identity digest, for copies whose identity differs from the frozen chat's. */
-  readonly reused: Map<number, string>;
+  readonly reused: ReadonlyMap<number, string>;
   /** Chat id → identity digest, for marks written before schema 4 (no `i`) whose copy matches their sent conversation. */
-  readonly learned: Map<number, string>;
+  readonly learned: ReadonlyMap<number, string>;
 }
 
 /**
  * Compares each copy of a frozen chat (`conv` mark) with the chat frozen under its id (DESIGN §1 "A chat's
  * identity"): by the mark's identity digest, or — for a mark written before schema 4 — by its sent conversation's
  * history and time range (a copy in another history, or created outside the conversation, is another chat; one
- * inside it is taken to be the same chat, and its mark learns the copy's identity). Reads the sent records of
- * pre-schema-4 marks only.
+ * inside it is taken to be the same chat, and its mark learns the copy's identity). `sent`: the sent records of the
+ * conversations the marks name (KnownChats `sent`); a conversation not in it is still in the outbox.
  */
-export async function findReusedIds(state: State, turns: readonly Turn[], marks: ReadonlyMap<number, ChatMark | undefined>): Promise<ReusedIds> {
-  const result: ReusedIds = { reused: new Map(), learned: new Map() };
-  const unknown: { turn: Turn; identity: string; conversation: string }[] = [];
+export function findReusedIds(turns: readonly Turn[], marks: ReadonlyMap<number, ChatMark | undefined>, sent: ReadonlyMap<string, SentRecord>): ReusedIds {
+  const result = { reused: new Map<number, string>(), learned: new Map<number, string>() };
   for (const turn of turns) {
     const mark = marks.get(turn.id);
     if (mark?.s !== 'conv') continue;
     const identity = chatIdentity(turn);
-    if (mark.i === undefined) unknown.push({ turn, identity, conversation: mark.c });
-    else if (mark.i !== identity) result.reused.set(turn.id, identity);
-  }
-  if (unknown.length === 0) return result;
-  const sent = await state.sent.getMany(unknown.map((u) => u.conversation));
-  unknown.forEach(({ turn, identity }, i) => {
-    const record = sent[i];
-    if (record === undefined) return; // still in the outbox: sent as frozen, the copy taken for the same chat
+    if (mark.i !== undefined) {
+      if (mark.i !== identity) result.reused.set(turn.id, identity);
+      continue;
+    }
+    const record = sent.get(mark.c);
+    if (record === undefined) continue; // still in the outbox: sent as frozen, the copy taken for the same chat
     if (withinSent(turn, record)) result.learned.set(turn.id, identity);
     else result.reused.set(turn.id, identity);
-  });
+  }
   return result;
 }
 
@@ -58,5 +53,5 @@ function withinSent(turn: Turn, sent: SentRecord): boolean {
   if (history === undefined) return true;
   if (history === historyKey(historyOf(turn))) return true;
   // Before schema 3 a workspace's default thread was one history for every user and API session (`WS:-`).
-  return turn.threadId === null && history === `${padId(turn.workspaceId)}:-`;
+  return turn.threadId === null && history === legacyDefaultThreadKey(turn.workspaceId);
 }

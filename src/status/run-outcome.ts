@@ -38,7 +38,7 @@ export function deliveryProblem(conversations: DeliveryCounts, webhookUrl?: stri
 
 /**
  * The warning a run ends with while the outbox holds parked conversations, of this night or earlier ones (`parked`:
- * the outbox counted by countTotals): no run sends them again, so a night that exits 0 still says they wait. Not an
+ * the outbox counted by State.totals): no run sends them again, so a night that exits 0 still says they wait. Not an
  * error: the exit code is unchanged (README "Exit codes": parked ones from earlier nights are allowed).
  */
 export function logParkedWaiting(log: Logger, parked: number): void {

@@ -1,4 +1,4 @@
-import type { Totals } from './totals.js';
+import type { Totals } from '../domain/state-totals.js';
 import type { DeliveryCounts, StageCounts, RetractionCounts } from '../domain/night-counts.js';
 
 /** What a run reports: the summary line and the status file's `lastRun` (DESIGN §6). */

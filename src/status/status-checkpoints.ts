@@ -5,7 +5,7 @@ import { readStatusFile, writeStatusFile } from '../statedir/status-file.js';
 import { progressFields } from './progress-display.js';
 import type { RunProgress } from './run-progress.js';
 import type { LastRun, StatusFile, StatusTotals } from './status-shape.js';
-import type { Totals } from './totals.js';
+import type { Totals } from '../domain/state-totals.js';
 
 /** What a run says about itself when it starts. */
 export interface CheckpointStart {

@@ -1,7 +1,7 @@
 import type { RunSummary } from './run-summary.js';
 import type { Holder } from '../statedir/holder.js';
 import type { Cursor } from '../store/records.js';
-import type { Totals } from './totals.js';
+import type { Totals } from '../domain/state-totals.js';
 
 /** What STATE_DIR/status.json holds (DESIGN §4): rewritten atomically by runs at each checkpoint, read by `status`. */
 export interface StatusFile {

@@ -4,7 +4,7 @@ import type { MessageOptions } from '../conversations/turn-messages.js';
 import type { Conversation } from '../domain/conversation.js';
 import { McError } from '../errors.js';
 import type { Turn } from '../domain/turn.js';
-import { frozenMark } from './chat-digest.js';
+import { frozenMark } from './frozen-mark.js';
 import { chatKey, historySentKey, historySentRange } from './keys.js';
 import type { GroupCommit } from './group-commit.js';
 import type { HistorySent, OutboxEntry, OutboxStatus, SentRecord } from './records.js';

@@ -1,6 +1,6 @@
 import type { Conversation } from '../domain/conversation.js';
 import type { Turn } from '../domain/turn.js';
-import { frozenMark } from './chat-digest.js';
+import { frozenMark } from './frozen-mark.js';
 import { chatKey, historySentKey, turnKey } from './keys.js';
 import { bodyOf } from './outbox.js';
 import type { MessageOptions } from '../conversations/turn-messages.js';

@@ -1,10 +1,20 @@
 import { Level } from 'level';
 import { McError } from '../errors.js';
 import { claimStateDir, type ClaimedStateDir } from '../statedir/state-dir.js';
+import type { IdGap, PageRecord } from '../domain/page-record.js';
+import type { Turn } from '../domain/turn.js';
+import { readKnownChats, type KnownChats } from './known-chats.js';
+import { writePage, type PageWrite } from './page-write.js';
+import { keepForReplay, replayCopies } from './replay-stage.js';
+import type { RetractionTotals, Totals } from '../domain/state-totals.js';
+import { changesToFreeze, freezeRetraction, markRetracted, markRetractionFailed, retractionEntries } from './retraction-outbox.js';
+import { sentRecord } from './sent-record.js';
+import { countRetractions, countTotals } from './totals.js';
+import { quarantinedRecords } from './quarantined.js';
 import { stateError } from '../statedir/state-error.js';
 import { readStatusFile } from '../statedir/status-file.js';
 import { migrate } from './migrate.js';
-import type { Cursor, PagingRecord } from './records.js';
+import type { Cursor, FoundChange, PagingRecord, QuarantineRecord, RetractionEntry, RetractionStatus, SentRecord } from './records.js';
 import { openSublevels, type StateLevels, type Sublevels } from './levels.js';
 import type { RawLevel } from './raw-level.js';
 import { Root } from './sealed-db.js';
@@ -154,13 +164,78 @@ export class State implements StateLevels {
 
   // ── staging (staging/ helper) ──
 
+  /** What the state knows of a validated page's chats, and of the chats marked inside its gaps `absentBetween` (known-chats.ts). */
+  knownChats(records: readonly PageRecord[], absentBetween: readonly IdGap[]): Promise<KnownChats> {
+    return readKnownChats(this, records, absentBetween);
+  }
+
+  /** Runs `decide` on a PageWrite, then writes the page's decisions in one atomic batch; resolves with what `decide` returned (page-write.ts). */
+  writePage<T>(decide: (write: PageWrite) => T | Promise<T>): Promise<T> {
+    return writePage(this, decide);
+  }
+
+  /** The copies a `--redeliver` replay keeps of `turns`, in order; undefined where none is kept (replay-stage.ts). */
+  replayCopies(turns: readonly Turn[]): Promise<(Turn | undefined)[]> {
+    return replayCopies(this, turns);
+  }
+
+  /** Keeps `turns` for a `--redeliver` replay, replacing the copies kept of them, in one batch (replay-stage.ts). */
+  keepForReplay(turns: readonly Turn[]): Promise<void> {
+    return keepForReplay(this, turns);
+  }
+
   // ── delivery: plan, outbox, sent (delivery helper) ──
 
   // ── replay (delivery helper) ──
 
   // ── retractions (retractions helper) ──
 
+  /** The changes found to sent chats and not yet frozen: conversation id → chat id → change (retraction-outbox.ts). */
+  changesToFreeze(): Promise<Map<string, Map<number, FoundChange>>> {
+    return changesToFreeze(this);
+  }
+
+  /** Freezes a retraction before its first POST: into the retraction outbox, its chats' changes frozen in it (DESIGN §3b). */
+  freezeRetraction(entry: RetractionEntry): Promise<void> {
+    return freezeRetraction(this, entry);
+  }
+
+  /** Records a retraction the webhook accepted at `now`: its chats' marks take what was told (retraction-outbox.ts). */
+  markRetracted(entry: RetractionEntry, now: Date): Promise<void> {
+    return markRetracted(this, entry, now);
+  }
+
+  /** Keeps a retraction that failed at `now` in the retraction outbox as dead or parked, with its error. */
+  markRetractionFailed(entry: RetractionEntry, status: Exclude<RetractionStatus, 'pending'>, error: string, now: Date): Promise<void> {
+    return markRetractionFailed(this, entry, status, error, now);
+  }
+
+  /** The retraction outbox's entries in `statuses`, oldest seen first (then id). */
+  retractionEntries(statuses: readonly RetractionStatus[]): Promise<RetractionEntry[]> {
+    return retractionEntries(this, statuses);
+  }
+
+  /** The record of sent conversation `id`, or undefined while it is not sent (a retraction waits for it). */
+  sentRecord(id: string): Promise<SentRecord | undefined> {
+    return sentRecord(this, id);
+  }
+
   // ── counts: totals, quarantine (retractions helper) ──
+
+  /** What the state holds, counted, retractions included (totals.ts; for `status`, status.json, metrics). */
+  totals(): Promise<Totals> {
+    return countTotals(this);
+  }
+
+  /** The retractions counted: sent, waiting, dead, parked (totals.ts; for `reconcile`). */
+  retractionTotals(): Promise<RetractionTotals> {
+    return countRetractions(this);
+  }
+
+  /** Every record in the quarantine, by chat id (records without one last). */
+  quarantined(): Promise<QuarantineRecord[]> {
+    return quarantinedRecords(this);
+  }
 
   /**
    * Compacts the ranges the night deletes from (turns handed to delivery, outbox entries sent, the replay): a deleted
@@ -197,3 +272,6 @@ export class State implements StateLevels {
     return schemaVersion;
   }
 }
+
+export type { KnownChats } from './known-chats.js';
+export type { PageWrite, StagedMark } from './page-write.js';

@@ -1,5 +1,5 @@
 import type { Turn } from '../domain/turn.js';
-import { chatDigest } from '../store/chat-digest.js';
+import { chatDigest } from '../domain/chat-digest.js';
 
 /** The digest a sent chat's mark holds once its hiding is told: hidden is hidden, whatever the hidden copy says. */
 export const hiddenDigest = '~';
