@@ -1,8 +1,6 @@
 import type { Config } from '../config.js';
 import { readSecret } from '../config/secrets.js';
 import { McError } from '../errors.js';
-import { resealAll } from '../store/seal-state.js';
-import { Sealer } from '../store/sealing.js';
 import { asStateError } from '../statedir/state-error.js';
 import { commandLog, loggedCommand, stopSignal } from './command-context.js';
 import { openExistingState } from './open-existing-state.js';
@@ -21,7 +19,7 @@ export async function rekeyCommand(config: Config, commandLine: string, newKeyFi
     const state = await openExistingState(config.stateDir, commandLine, { fixPermissions: config.fixPermissions, stateKey: config.stateKey });
     if (state === undefined) throw new McError('MC_CONFIG', `nothing has run in ${config.stateDir} yet: there is nothing to rekey; give the key as the state-key credential and run`);
     try {
-      await resealAll(state, state.sealing, Sealer.fresh(newKey));
+      await state.rekey(newKey);
     } catch (error) {
       throw asStateError(error, config.stateDir, 'sealing the state with the new key');
     } finally {

@@ -12,10 +12,10 @@ import { codesOf, messagesOf } from './state-error.js';
  */
 export type LockProbe = { readonly held: true } | { readonly held: false } | { readonly held: undefined; readonly reason: string };
 
-// The LevelDB folders this process has open (State.open), which the probe must never touch: see probeStateLock.
+// The LevelDB folders this process has open (claimStateDir), which the probe must never touch: see probeStateLock.
 const openHere = new Set<string>();
 
-/** Records that this process holds `dbDir`'s lock (State.open), so {@link probeStateLock} answers `held` without trying it. */
+/** Records that this process holds `dbDir`'s lock (statedir/state-dir.ts), so {@link probeStateLock} answers `held` without trying it. */
 export function noteOpenHere(dbDir: string): void {
   openHere.add(resolve(dbDir));
 }
@@ -35,12 +35,12 @@ export function forgetOpenHere(dbDir: string): void {
  * symbolic link to the state's, with `createIfMissing: false`. LevelDB takes the lock first (LEVEL_LOCKED when
  * another process holds it: `held`), then finds no database there and gives up, releasing it at once (`free`); its
  * info log and everything else it writes stay in the temporary folder, so no byte of STATE_DIR changes (the dry
- * run's copy is compared byte for byte). The lock is held for the instant of that attempt; State.open retries a
+ * run's copy is compared byte for byte). The lock is held for the instant of that attempt; claimStateDir retries a
  * lock it finds taken for a moment, so a run starting just then does not exit 3.
  *
  * POSIX record locks belong to a process, and closing any descriptor of the file drops them all: tried from the
  * process that has the state open, the attempt would release that process's own lock. So a folder this process
- * opened (State.open notes it) is answered `held` without trying. A STATE_DIR without `db/LOCK` (nothing has run)
+ * opened (claimStateDir notes it) is answered `held` without trying. A STATE_DIR without `db/LOCK` (nothing has run)
  * is `free`. Never throws; a lock that cannot be tried is `unknown` (then the callers fall back to the recorded pid).
  */
 export async function probeStateLock(stateDir: string): Promise<LockProbe> {
@@ -78,7 +78,6 @@ export async function probeStateLock(stateDir: string): Promise<LockProbe> {
   }
 }
 
-
 /**
  * How often, and how long apart (ms), a lock found taken is tried again before the state counts as held: `status`
  * and `--dry-run` take the lock for the instant of a probe (lock-probe.ts, well under a millisecond), and a run
@@ -87,7 +86,7 @@ export async function probeStateLock(stateDir: string): Promise<LockProbe> {
 const lockAttempts = { times: 5, apartMs: 25 } as const;
 
 /** Opens LevelDB, trying again while its lock is taken for a moment by a probe (lockAttempts); any other failure at once. */
-export async function openWaitingOutAProbe(db: Level<string, unknown>): Promise<void> {
+export async function openWaitingOutAProbe(db: { open(): Promise<void> }): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await db.open();

@@ -75,7 +75,7 @@ export async function judgeStateDir(stateDir: string, options: PermissionOptions
 const placeholders = new Set(['.gitkeep']);
 
 /** True when `dir` holds no state yet: it is empty or holds only a `.gitkeep` file (DESIGN §4). */
-export async function holdsNoState(dir: string): Promise<boolean> {
+async function holdsNoState(dir: string): Promise<boolean> {
   const entries = await readdir(dir, { withFileTypes: true });
   return entries.every((entry) => entry.isFile() && placeholders.has(entry.name));
 }
@@ -89,7 +89,7 @@ function exposed(stateDir: string, mode: number): McError {
 }
 
 /** Takes group and other permissions off `path` and, for a folder, everything under it (symbolic links left alone). */
-export async function ownerOnly(path: string): Promise<void> {
+async function ownerOnly(path: string): Promise<void> {
   const info = await lstat(path);
   if (info.isSymbolicLink()) return;
   if (info.isDirectory()) {

@@ -1,18 +1,13 @@
-import type { Level } from 'level';
 import type { Turn } from '../domain/turn.js';
 import type { ChangedChat, ChatMark, Cursor, HistorySent, OutboxEntry, PagingRecord, PlanItem, QuarantineRecord, RetractedRecord, RetractionEntry, SentRecord } from './records.js';
+import type { Root } from './sealed-db.js';
+import type { Sub } from './sealed-sublevel.js';
 import type { SealingRecord } from './sealing.js';
 
-/** STATE_DIR's LevelDB as opened, JSON-valued by default. */
-export type Root = Level<string, unknown>;
-
-/** A JSON-valued sublevel of the state database. */
-export type Sub<V> = ReturnType<typeof sublevel<V>>;
-
-/** Opens the JSON-valued sublevel `name` of the state database. */
-export function sublevel<V>(db: Root, name: string) {
-  return db.sublevel<string, V>(name, { valueEncoding: 'json' });
-}
+/** STATE_DIR's LevelDB as the store reaches it, values sealed (sealed-db.ts). */
+export type { Root } from './sealed-db.js';
+/** A sublevel holding records of one type (sealed-sublevel.ts). */
+export type { Sub } from './sealed-sublevel.js';
 
 /** Fixed keys of the `meta` sublevel. */
 export interface Meta {
@@ -70,18 +65,18 @@ export interface Sublevels {
 /** The sublevels of the state database `db`. */
 export function openSublevels(db: Root): Sublevels {
   return {
-    meta: sublevel(db, 'meta'),
-    turns: sublevel(db, 'turns'),
-    chats: sublevel(db, 'chats'),
-    outbox: sublevel(db, 'outbox'),
-    sent: sublevel(db, 'sent'),
-    histories: sublevel(db, 'histories'),
-    plan: sublevel(db, 'plan'),
-    quarantine: sublevel(db, 'quarantine'),
-    replay: sublevel(db, 'replay'),
-    changed: sublevel(db, 'changed'),
-    retractions: sublevel(db, 'retractions'),
-    retracted: sublevel(db, 'retracted'),
+    meta: db.sublevel('meta'),
+    turns: db.sublevel('turns'),
+    chats: db.sublevel('chats'),
+    outbox: db.sublevel('outbox'),
+    sent: db.sublevel('sent'),
+    histories: db.sublevel('histories'),
+    plan: db.sublevel('plan'),
+    quarantine: db.sublevel('quarantine'),
+    replay: db.sublevel('replay'),
+    changed: db.sublevel('changed'),
+    retractions: db.sublevel('retractions'),
+    retracted: db.sublevel('retracted'),
   };
 }
 

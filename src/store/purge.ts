@@ -1,7 +1,7 @@
 import type { Level } from 'level';
 
 /** The part of classic-level (what `level` is on Node) a purge needs; the browser-neutral types of `level` leave it out. */
-type Compacting = Level<string, unknown> & { compactRange(start: string, end: string): Promise<void> };
+type Compacting<V> = Level<string, V> & { compactRange(start: string, end: string): Promise<void> };
 
 /**
  * Drops the deleted values of the given sublevels (by prefix) from every file of the database, so the text of a
@@ -17,8 +17,8 @@ type Compacting = Level<string, unknown> & { compactRange(start: string, end: st
  * deletions vanish at the bottom, and the old files (and the write-ahead log holding the deletes) are removed.
  * Call it after the night's last write of text, with no iterator open (a snapshot keeps old versions alive).
  */
-export async function purgeDeleted(db: Level<string, unknown>, prefixes: readonly string[]): Promise<void> {
-  const compacting = db as Compacting;
+export async function purgeDeleted<V>(db: Level<string, V>, prefixes: readonly string[]): Promise<void> {
+  const compacting = db as Compacting<V>;
   for (const prefix of prefixes) {
     const [start, end] = rangeOf(prefix);
     await compacting.compactRange(start, end);

@@ -1,69 +1,64 @@
 import { McError } from '../errors.js';
-import { purgeDeleted } from './purge.js';
-import type { SealerSlot } from './sealed-values.js';
+import { codesOf } from '../statedir/state-error.js';
+import { levelsOf, type StateLevels } from './levels.js';
 import { Sealer, sealedKinds, type SealingRecord } from './sealing.js';
-import type { StateLevels } from './levels.js';
 
 /**
  * Switches sealing on for an open state (docs/security.md). A sealed state needs its key: none, or
  * another, is MC_STATE_KEY (exit 7), never an empty night. A state not sealed yet, opened with a key, is sealed
  * in place: its text values re-written sealed in one batch, the plain copies purged.
  */
-export async function setUpSealing(state: StateLevels, slot: SealerSlot, stateKey: string | undefined): Promise<void> {
-  const record = (await state.meta.get('sealing')) as SealingRecord | undefined;
+export async function setUpSealing(state: StateLevels, stateKey: string | undefined): Promise<void> {
+  const { db, meta, stateDir } = levelsOf(state);
+  const record = (await meta.get('sealing')) as SealingRecord | undefined;
   if (record === undefined) {
-    if (stateKey !== undefined) await resealAll(state, slot, Sealer.fresh(stateKey));
+    if (stateKey !== undefined) await resealAll(state, Sealer.fresh(stateKey));
     return;
   }
   if (stateKey === undefined) {
-    throw new McError('MC_STATE_KEY', `state in ${state.stateDir} is sealed with a state key and none was given; give it as the state-key credential ($CREDENTIALS_DIRECTORY/state-key) or in the file STATE_KEY_FILE names — nothing was read`);
+    throw new McError('MC_STATE_KEY', `state in ${stateDir} is sealed with a state key and none was given; give it as the state-key credential ($CREDENTIALS_DIRECTORY/state-key) or in the file STATE_KEY_FILE names — nothing was read`);
   }
   const sealer = Sealer.forRecord(stateKey, record);
   if (sealer === undefined) {
-    throw new McError('MC_STATE_KEY', `state in ${state.stateDir} is sealed with another state key than the one given; give the key it was sealed with (after a rekey, the new one) — nothing was read`);
+    throw new McError('MC_STATE_KEY', `state in ${stateDir} is sealed with another state key than the one given; give the key it was sealed with (after a rekey, the new one) — nothing was read`);
   }
-  slot.sealer = sealer;
+  db.sealing.sealer = sealer;
 }
 
 /**
- * Re-writes every sealed kind of value under `next` (a new key's sealer, or undefined for plain values) in one
- * atomic batch with the new sealing record, then purges the old copies. Holds those values in memory: the staged
- * turns, the outbox, the quarantine. A damaged value (a sealed one failing its tag, a plain one not JSON) is
- * MC_STATE_DAMAGED before anything is written.
+ * Re-writes every value of the sublevels holding chat text (`sealedKinds`) under `next` (a new key's sealer, or
+ * undefined for plain values) in one atomic batch with the new sealing record, then purges the old copies. Holds
+ * those values in memory: the staged turns, the outbox, the quarantine. A damaged value (a sealed one failing its
+ * tag, or one that is not JSON) is MC_STATE_DAMAGED before anything is written.
  */
-export async function resealAll(state: StateLevels, slot: SealerSlot, next: Sealer | undefined): Promise<void> {
-  const prefixes = Object.keys(sealedKinds);
-  const entries: [string, Buffer][] = [];
-  for (const prefix of prefixes) {
-    const upper = `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`;
-    entries.push(...(await state.db.iterator<string, Buffer>({ gte: prefix, lt: upper, valueEncoding: 'buffer' }).all()));
+async function resealAll(state: StateLevels, next: Sealer | undefined): Promise<void> {
+  const { db, meta, stateDir } = levelsOf(state);
+  const sublevels = Object.values(sealedKinds).map((kind) => ({ kind, sublevel: db.sublevel(kind) })); // each kind is its sublevel's name
+  const read = [];
+  for (const { kind, sublevel } of sublevels) {
+    try {
+      read.push({ sublevel, entries: await sublevel.iterator().all() });
+    } catch (error) {
+      if (!codesOf(error).includes('LEVEL_DECODE_ERROR')) throw error;
+      throw new McError('MC_STATE_DAMAGED', `state in ${stateDir} is damaged: a ${kind} value is not JSON; restore ${stateDir} from a backup — nothing was rewritten`, { cause: error });
+    }
   }
-  // Sealed values are checked by their tag as they are read; plain ones must at least be JSON: damage is never sealed in.
-  const damaged = entries.find(([, value]) => !isJson(value));
-  if (damaged !== undefined) {
-    const kind = Object.entries(sealedKinds).find(([prefix]) => damaged[0].startsWith(prefix))?.[1] ?? 'state';
-    throw new McError('MC_STATE_DAMAGED', `state in ${state.stateDir} is damaged: a ${kind} value is not JSON; restore ${state.stateDir} from a backup — nothing was rewritten`);
-  }
-  const previous = slot.sealer;
-  slot.sealer = next;
+  const previous = db.sealing.sealer;
+  db.sealing.sealer = next;
   try {
-    const batch = state.db.batch();
-    for (const [key, value] of entries) batch.put(key, value, { valueEncoding: 'buffer' });
-    if (next === undefined) batch.del('sealing', { sublevel: state.meta });
-    else batch.put('sealing', next.record, { sublevel: state.meta });
+    const batch = db.batch();
+    for (const { sublevel, entries } of read) for (const [key, value] of entries) batch.put(key, value, { sublevel });
+    if (next === undefined) batch.del('sealing', { sublevel: meta });
+    else batch.put('sealing', next.record, { sublevel: meta });
     await batch.write();
   } catch (error) {
-    slot.sealer = previous;
+    db.sealing.sealer = previous;
     throw error;
   }
-  await purgeDeleted(state.db, prefixes);
+  await db.purgeDeleted(sublevels.map(({ sublevel }) => sublevel.prefix));
 }
 
-function isJson(value: Buffer): boolean {
-  try {
-    JSON.parse(value.toString('utf8'));
-    return true;
-  } catch {
-    return false;
-  }
+/** Seals the state with a new key (`rekey`): every text value re-written under it, the old copies purged (resealAll). */
+export async function rekey(state: StateLevels, newStateKey: string): Promise<void> {
+  await resealAll(state, Sealer.fresh(newStateKey));
 }

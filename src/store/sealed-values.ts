@@ -1,115 +1,71 @@
-import type { Level } from 'level';
 import { McError } from '../errors.js';
-import type { Sealer } from './sealing.js';
+import { sealedKinds, type Sealer } from './sealing.js';
 
-// Every read and write of a sublevel, a batch with a `sublevel` option, an iterator or a chained batch ends in the
-// root database's private methods (abstract-level's design), with the full key and the encoded value. Sealing there
-// means no code path can forget it: a new call site, sublevel or helper is sealed without knowing it.
+// What a value of the state is on disk (docs/security.md): its JSON text, and for a sublevel holding chat text in a
+// state with a key, that text sealed with the record's full key (sublevel prefix included) as associated data.
+// The bytes are those `level`'s json encoding wrote before sealing existed, so a state opens across versions.
 
-type Format = 'utf8' | 'buffer' | 'view';
-type Key = string | Uint8Array;
-type Value = string | Uint8Array;
-interface Formats {
-  keyEncoding?: Format;
-  valueEncoding?: Format;
-}
-type Entry = [Key | undefined, Value | undefined];
-interface PrivateIterator {
-  _next(): Promise<Entry | undefined>;
-  _nextv(size: number, options: unknown): Promise<Entry[]>;
-}
-interface PrivateBatch {
-  _put(key: Key, value: Value, options?: Formats): void;
-}
-interface PrivateApi {
-  _put(key: Key, value: Value, options: Formats): Promise<void>;
-  _get(key: Key, options: Formats): Promise<Value | undefined>;
-  _getSync(key: Key, options: Formats): Value | undefined;
-  _getMany(keys: Key[], options: Formats): Promise<(Value | undefined)[]>;
-  _batch(operations: ({ type: 'put' | 'del'; key: Key; value?: Value } & Formats)[], options: unknown): Promise<void>;
-  _chainedBatch(): PrivateBatch;
-  _iterator(options: Formats & { keys?: boolean; values?: boolean }): PrivateIterator;
+/** How a value travels to and from LevelDB: JSON text, or the sealed bytes of that text. */
+type ValueFormat = 'utf8' | 'buffer';
+
+/** A value ready for LevelDB, with the encoding to write it under. */
+interface EncodedValue {
+  readonly value: string | Buffer;
+  readonly valueEncoding: ValueFormat;
 }
 
-/** Where the sealer of an open database is kept; undefined while the state is not sealed (values pass as they are). */
+/** The state's sealer once its key is checked (seal-state.ts), undefined while values are plain; one per database. */
 export interface SealerSlot {
   sealer: Sealer | undefined;
 }
 
-/**
- * Seals, on their way to disk, the values stored under the prefixes of `sealedKinds`, and opens them on their way
- * back, for every path through `db`; a value that fails to open is damage (MC_STATE_DAMAGED). Returns the slot that
- * switches sealing on (the sealer is set once the state's key is checked).
- */
-export function sealValues(db: Level<string, unknown>, stateDir: string): SealerSlot {
-  const slot: SealerSlot = { sealer: undefined };
-  const api = db as unknown as PrivateApi;
-  const original = {
-    put: api._put.bind(api),
-    get: api._get.bind(api),
-    getSync: api._getSync.bind(api),
-    getMany: api._getMany.bind(api),
-    batch: api._batch.bind(api),
-    chainedBatch: api._chainedBatch.bind(api),
-    iterator: api._iterator.bind(api),
-  };
-  const kindOf = (key: Key | undefined): string | undefined => (key === undefined || slot.sealer === undefined ? undefined : slot.sealer.kindOf(text(key)));
-  const seal = (key: Key, value: Value): Value => {
-    const kind = kindOf(key);
-    return kind === undefined || slot.sealer === undefined ? value : slot.sealer.seal(kind, text(key), bytes(value));
-  };
-  // A value read as a buffer, opened when sealed, and handed back in the format the caller asked for.
-  const open = (key: Key, value: Value | undefined, format: Format | undefined): Value | undefined => {
-    if (value === undefined) return undefined;
-    const kind = kindOf(key);
-    const plain = kind === undefined || slot.sealer === undefined ? bytes(value) : slot.sealer.open(kind, text(key), bytes(value));
-    if (plain === undefined) {
-      throw new McError('MC_STATE_DAMAGED', `state in ${stateDir} is damaged: a sealed ${kind} value failed its integrity check (AES-GCM tag); restore ${stateDir} from a backup — nothing was rewritten`);
+/** The values of one sublevel, by its prefix (`!turns!`): JSON, sealed when its kind is in `sealedKinds` and the slot holds a sealer. */
+export class SealedValues {
+  private readonly kind: string | undefined;
+
+  constructor(private readonly prefix: string, private readonly slot: SealerSlot, private readonly stateDir: string) {
+    this.kind = Object.entries(sealedKinds).find(([kindPrefix]) => kindPrefix === prefix)?.[1];
+  }
+
+  /** The encoding to read values in now: sealed bytes, or JSON text. */
+  get format(): ValueFormat {
+    return this.sealer() === undefined ? 'utf8' : 'buffer';
+  }
+
+  /** `value` as JSON text, sealed under `key` (the key within the sublevel) when sealing is on. */
+  encode(key: string, value: unknown): EncodedValue {
+    const json = JSON.stringify(value);
+    const sealer = this.sealer();
+    if (sealer === undefined || this.kind === undefined) return { value: json, valueEncoding: 'utf8' };
+    return { value: sealer.seal(this.kind, this.prefix + key, Buffer.from(json, 'utf8')), valueEncoding: 'buffer' };
+  }
+
+  /**
+   * The value stored under `key`, read in {@link format}: opened when sealed, then parsed. A sealed value failing its
+   * tag is MC_STATE_DAMAGED; text that is not JSON fails as `level`'s json encoding does (LEVEL_DECODE_ERROR, which
+   * statedir/state-error.ts turns into MC_STATE_DAMAGED).
+   */
+  decode(key: string, stored: string | Buffer | undefined): unknown {
+    if (stored === undefined) return undefined;
+    let text: string;
+    if (typeof stored === 'string') {
+      text = stored;
+    } else {
+      const sealer = this.sealer();
+      const plain = sealer === undefined || this.kind === undefined ? undefined : sealer.open(this.kind, this.prefix + key, stored);
+      if (plain === undefined) {
+        throw new McError('MC_STATE_DAMAGED', `state in ${this.stateDir} is damaged: a sealed ${this.kind ?? 'state'} value failed its integrity check (AES-GCM tag); restore ${this.stateDir} from a backup — nothing was rewritten`);
+      }
+      text = plain.toString('utf8');
     }
-    return as(plain, format);
-  };
-  const asBuffers = <T extends Formats>(options: T): T => ({ ...options, valueEncoding: 'buffer' });
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw Object.assign(new Error('Could not decode value', { cause: error }), { code: 'LEVEL_DECODE_ERROR' });
+    }
+  }
 
-  api._put = (key, value, options) => original.put(key, seal(key, value), options);
-  api._batch = (operations, options) => original.batch(operations.map((op) => (op.type === 'put' && op.value !== undefined ? { ...op, value: seal(op.key, op.value) } : op)), options);
-  api._chainedBatch = () => {
-    const batch = original.chainedBatch();
-    const put = batch._put.bind(batch);
-    batch._put = (key, value, options) => put(key, seal(key, value), options);
-    return batch;
-  };
-  api._get = async (key, options) => (kindOf(key) === undefined ? original.get(key, options) : open(key, await original.get(key, asBuffers(options)), options.valueEncoding));
-  api._getSync = (key, options) => (kindOf(key) === undefined ? original.getSync(key, options) : open(key, original.getSync(key, asBuffers(options)), options.valueEncoding));
-  api._getMany = async (keys, options) => {
-    if (!keys.some((key) => kindOf(key) !== undefined)) return original.getMany(keys, options);
-    const values = await original.getMany(keys, asBuffers(options));
-    return values.map((value, i) => open(keys[i] as Key, value, options.valueEncoding));
-  };
-  api._iterator = (options) => {
-    if (slot.sealer === undefined || options.values === false) return original.iterator(options);
-    const iterator = original.iterator({ ...asBuffers(options), keys: true });
-    const next = iterator._next.bind(iterator);
-    const nextv = iterator._nextv.bind(iterator);
-    const entry = ([key, value]: Entry): Entry => [options.keys === false ? undefined : key, open(key as Key, value, options.valueEncoding)];
-    iterator._next = async () => {
-      const found = await next();
-      return found === undefined ? undefined : entry(found);
-    };
-    iterator._nextv = async (size, nextOptions) => (await nextv(size, nextOptions)).map(entry);
-    return iterator;
-  };
-  return slot;
-}
-
-function text(key: Key): string {
-  return typeof key === 'string' ? key : Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('utf8');
-}
-
-function bytes(value: Value): Buffer {
-  return typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-}
-
-function as(plain: Buffer, format: Format | undefined): Value {
-  if (format === undefined || format === 'utf8') return plain.toString('utf8');
-  return format === 'view' ? new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength) : plain;
+  private sealer(): Sealer | undefined {
+    return this.kind === undefined ? undefined : this.slot.sealer;
+  }
 }

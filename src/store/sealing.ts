@@ -4,7 +4,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqua
 // from the operator's state key with HKDF-SHA256 and a random salt kept in the state; the record's full key
 // (sublevel prefix included) is the associated data, so a value moved under another key fails to open.
 
-/** The sublevels whose values hold chat text, by prefix, and the kind whose key seals them. */
+/** The sublevels whose values hold chat text, by prefix, and the kind whose key seals them (each its sublevel's name). */
 export const sealedKinds = { '!turns!': 'turns', '!outbox!': 'outbox', '!quarantine!': 'quarantine', '!replay!': 'replay', '!changed!': 'changed', '!retractions!': 'retractions' } as const;
 
 /** What the state records about its sealing (the `sealing` key of `meta`): never the key. */
@@ -19,7 +19,6 @@ export interface SealingRecord {
 const format = 1;
 const ivLength = 12;
 const tagLength = 16;
-const minimumKeyLength = 32;
 
 /** Seals and opens values with keys derived from one state key and salt. */
 export class Sealer {
@@ -43,12 +42,6 @@ export class Sealer {
     const expected = Buffer.from(record.check, 'base64');
     const actual = Buffer.from(sealer.record.check, 'base64');
     return expected.length === actual.length && timingSafeEqual(expected, actual) ? sealer : undefined;
-  }
-
-  /** The kind of value stored under `key` (a full key, prefix included), or undefined for one that is not sealed. */
-  kindOf(key: string): string | undefined {
-    for (const [prefix, kind] of Object.entries(sealedKinds)) if (key.startsWith(prefix)) return kind;
-    return undefined;
   }
 
   /** `version ‖ iv ‖ tag ‖ ciphertext` of `plain`, bound to `key`. */
@@ -77,9 +70,4 @@ export class Sealer {
     if (key === undefined) throw new TypeError(`no sealing key for kind ${kind}`);
     return key;
   }
-}
-
-/** Why a state key is unusable, or undefined when it is long enough. */
-export function stateKeyProblem(stateKey: string): string | undefined {
-  return stateKey.length >= minimumKeyLength ? undefined : `the state key has ${stateKey.length} characters, fewer than ${minimumKeyLength}; make one with: openssl rand -base64 32`;
 }

@@ -1,35 +1,30 @@
-import { join } from 'node:path';
 import { Level } from 'level';
 import { McError } from '../errors.js';
-import { refuseDroppedRecords, refuseHeadlessDatabase, refuseMarkedDamaged } from '../statedir/damage-marker.js';
-import { guardStateDir, holdOwnerOnlyUmask } from '../statedir/permissions.js';
-import { describeHolder, readHolder, removeHolder, writeHolder } from '../statedir/holder.js';
-import { migrate } from './migrate.js';
+import { claimStateDir, type ClaimedStateDir } from '../statedir/state-dir.js';
 import type { IdGap, PageRecord } from '../domain/page-record.js';
 import type { Turn } from '../domain/turn.js';
 import { readKnownChats, type KnownChats } from './known-chats.js';
 import { writePage, type PageWrite } from './page-write.js';
 import { keepForReplay, replayCopies } from './replay-stage.js';
-import { purgeDeleted } from './purge.js';
-import type { Cursor, FoundChange, HistorySent, OutboxEntry, OutboxStatus, PagingRecord, QuarantineRecord, RetractionEntry, RetractionStatus, SentRecord } from './records.js';
 import type { RetractionTotals, Totals } from '../domain/state-totals.js';
 import { changesToFreeze, freezeRetraction, markRetracted, markRetractionFailed, retractionEntries } from './retraction-outbox.js';
 import { sentRecord } from './sent-record.js';
 import { countRetractions, countTotals } from './totals.js';
 import { quarantinedRecords } from './quarantined.js';
-import { levelsOf, openSublevels, type Root, type StateLevels, type Sublevels } from './levels.js';
 import type { Conversation } from '../domain/conversation.js';
 import { freeze, frozenConversation, latestSentBefore, markFailed, markSent, outboxEntries, type FrozenEntry } from './outbox.js';
 import { clearPlan, plannedConversations, plannedTurns, writePlan, type PlanEntry, type PlannedConversation } from './plan.js';
 import { freezeReplayed, reopenReplayed, replacedBy, type Replaced, type Superseded } from './replay-freeze.js';
 import { clearReplay, replayTurns } from './replay-turns.js';
 import { stagedTurns } from './staged-turns.js';
-import { setUpSealing } from './seal-state.js';
-import { sealValues, type SealerSlot } from './sealed-values.js';
-import { lockedError } from '../statedir/locked-error.js';
-import { forgetOpenHere, noteOpenHere, openWaitingOutAProbe } from '../statedir/lock-probe.js';
 import { stateError } from '../statedir/state-error.js';
-import { readStatusFile, removeStaleStatusTemporaries } from '../statedir/status-file.js';
+import { readStatusFile } from '../statedir/status-file.js';
+import { migrate } from './migrate.js';
+import type { Cursor, FoundChange, HistorySent, OutboxEntry, OutboxStatus, PagingRecord, QuarantineRecord, RetractionEntry, RetractionStatus, SentRecord } from './records.js';
+import { levelsOf, openSublevels, type StateLevels, type Sublevels } from './levels.js';
+import type { RawLevel } from './raw-level.js';
+import { Root } from './sealed-db.js';
+import { rekey, setUpSealing } from './seal-state.js';
 
 // What the delivery and replay methods take and give (their types live beside their store code).
 export type { FrozenEntry } from './outbox.js';
@@ -57,6 +52,7 @@ export const schemaVersion = 4;
  * them intact; the night measured 1.17× the unkeyed one without compression, 1.52× with it.
  */
 const levelOptions = { maxOpenFiles: 74, maxFileSize: 512 * 1024, writeBufferSize: 2 * 1024 * 1024 } as const;
+
 /** How to open STATE_DIR. */
 export interface OpenOptions {
   /** `--fix-permissions`: make a STATE_DIR other users can reach owner-only instead of refusing it. @default false */
@@ -82,50 +78,34 @@ export class State implements StateLevels {
     return result;
   }
 
-  private constructor(readonly db: Root, readonly stateDir: string, private readonly releaseUmask: () => void, readonly sealing: SealerSlot) {
+  private constructor(readonly db: Root, readonly stateDir: string, private readonly claimed: ClaimedStateDir<RawLevel>) {
     Object.assign(this, openSublevels(db));
   }
 
-  /** Opens and locks STATE_DIR; refuses a locked, damaged, newer or exposed state with a clear McError. */
+  /**
+   * Opens STATE_DIR's state: claims the folder (statedir/state-dir.ts: permissions, damage marks, the lock and its
+   * holder) with LevelDB opened in it, checks the schema, sets up sealing (seal-state.ts) and migrates an older state
+   * (migrate.ts) — in that order, so a sealed state's records are read with its key. Refuses a locked, damaged,
+   * newer, exposed or wrongly keyed state with a clear McError.
+   */
   static async open(stateDir: string, command: string, options: OpenOptions = {}): Promise<State> {
-    const dbDir = join(stateDir, 'db');
-    const releaseUmask = holdOwnerOnlyUmask();
+    const levelDb = (dbDir: string): RawLevel => new Level<string, string>(dbDir, { ...levelOptions, compression: options.stateKey === undefined });
+    const claimed = await claimStateDir(stateDir, { command, fixPermissions: options.fixPermissions ?? false }, levelDb);
+    const state = new State(new Root(claimed.db, stateDir), stateDir, claimed);
     try {
-      await guardStateDir(stateDir, { fix: options.fixPermissions ?? false });
-      return await State.openOwnerOnly(stateDir, dbDir, command, releaseUmask, options);
+      const schema = await state.checkSchema();
+      await setUpSealing(state, options.stateKey);
+      if (schema < schemaVersion) await migrate(state, schema, schemaVersion);
     } catch (error) {
-      releaseUmask();
-      throw error;
-    }
-  }
-
-  private static async openOwnerOnly(stateDir: string, dbDir: string, command: string, releaseUmask: () => void, options: OpenOptions): Promise<State> {
-    await refuseMarkedDamaged(stateDir);
-    await refuseHeadlessDatabase(stateDir, dbDir);
-    const db = new Level<string, unknown>(dbDir, { valueEncoding: 'json', ...levelOptions, compression: options.stateKey === undefined });
-    const sealing = sealValues(db, stateDir);
-    try {
-      await openWaitingOutAProbe(db);
-    } catch (error) {
-      const problem = stateError(error, stateDir, 'opening LevelDB');
-      if (problem.code !== 'MC_LOCKED') throw problem;
-      const holder = describeHolder(await readHolder(stateDir));
-      throw lockedError({ held: `another memory-cron run holds ${stateDir}`, holder, advice: 'wait for it to finish, or stop it', cause: error });
-    }
-    noteOpenHere(dbDir);
-    const state = new State(db, stateDir, releaseUmask, sealing);
-    try {
-      await refuseDroppedRecords(stateDir, dbDir);
-      await state.checkSchema();
-      await setUpSealing(state, sealing, options.stateKey);
-      await writeHolder(stateDir, command);
-      await removeStaleStatusTemporaries(stateDir);
-    } catch (error) {
-      await db.close();
-      forgetOpenHere(dbDir);
+      await claimed.release();
       throw stateError(error, stateDir, 'checking the schema');
     }
     return state;
+  }
+
+  /** Seals every value holding chat text with `newStateKey` (`rekey`, docs/security.md); only that key opens the state after. */
+  async rekey(newStateKey: string): Promise<void> {
+    await rekey(this, newStateKey);
   }
 
   /** The cursor, or undefined before the first complete night. */
@@ -354,25 +334,25 @@ export class State implements StateLevels {
    * (purgeDeleted says why a plain compactRange does not).
    */
   async compactDeleted(): Promise<void> {
-    await purgeDeleted(this.db, [this.turns.prefix, this.outbox.prefix, this.replay.prefix, this.plan.prefix, this.changed.prefix, this.retractions.prefix]);
+    await this.db.purgeDeleted([this.turns.prefix, this.outbox.prefix, this.replay.prefix, this.plan.prefix, this.changed.prefix, this.retractions.prefix]);
   }
 
-  /** Releases the lock. */
+  /** Closes the state and gives STATE_DIR back (its lock, its holder record). */
   async close(): Promise<void> {
-    await removeHolder(this.stateDir).catch(() => undefined);
-    await this.db.close();
-    forgetOpenHere(join(this.stateDir, 'db'));
-    this.releaseUmask();
+    await this.claimed.release();
   }
 
-  private async checkSchema(): Promise<void> {
+  /**
+   * The schema the state was written with: a newer one is refused (MC_STATE_NEWER), a database holding data without
+   * a schema marker is damage, an empty one is marked with this code's schema.
+   */
+  private async checkSchema(): Promise<number> {
     const found = await this.meta.get('schema');
     if (typeof found === 'number') {
       if (found > schemaVersion) {
         throw new McError('MC_STATE_NEWER', `state in ${this.stateDir} was written by a newer memory-cron (schema ${found}, this one knows ${schemaVersion}); upgrade memory-cron — nothing was rewritten`);
       }
-      if (found < schemaVersion) await migrate(this, found, schemaVersion);
-      return;
+      return found;
     }
     const [anyKey] = await this.db.keys({ limit: 1 }).all();
     const earlierRun = await readStatusFile<{ lastRun?: unknown }>(this.stateDir).catch(() => undefined);
@@ -380,6 +360,7 @@ export class State implements StateLevels {
       throw new McError('MC_STATE_DAMAGED', `state in ${this.stateDir} has no schema marker but ${anyKey === undefined ? 'status.json shows earlier runs' : 'holds data'}; restore it from a backup — nothing was rewritten`);
     }
     await this.meta.put('schema', schemaVersion);
+    return schemaVersion;
   }
 }
 
