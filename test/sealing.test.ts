@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Level } from 'level';
 import { isMcError } from '../src/errors.js';
-import { levelsOf, type StateLevels, type Sub } from '../src/store/levels.js';
+import { levelsOf, type Sub } from '../src/store/levels.js';
 import { Sealer, sealedKinds, type SealingRecord } from '../src/store/sealing.js';
 import type { OutboxEntry } from '../src/store/records.js';
 import { State, schemaVersion } from '../src/store/state.js';
@@ -25,10 +25,10 @@ interface Marked {
 const marked = (kind: string, path: string): Marked => ({ text: `PLAINTEXT-${kind}-${path}` });
 
 // A sublevel holding chat text, typed for these tests' records (the store's own code stores its record types there).
-const sublevelOf = (state: StateLevels, kind: (typeof kinds)[number]) => levelsOf(state)[kind] as unknown as Sub<Marked>;
+const sublevelOf = (state: object, kind: (typeof kinds)[number]) => levelsOf(state)[kind] as unknown as Sub<Marked>;
 
 /** The write paths of the store, each writing one record under its own key. */
-const writePaths: Record<string, (state: StateLevels, sublevel: Sub<Marked>, key: string, value: Marked) => Promise<void>> = {
+const writePaths: Record<string, (state: object, sublevel: Sub<Marked>, key: string, value: Marked) => Promise<void>> = {
   put: (_state, sublevel, key, value) => sublevel.put(key, value),
   'db-batch': (state, sublevel, key, value) => levelsOf(state).db.batch().put(key, value, { sublevel }).write(),
   'sub-batch': (_state, sublevel, key, value) => sublevel.batch([{ type: 'put', key, value }]),

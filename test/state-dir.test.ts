@@ -11,6 +11,7 @@ import { claimStateDir } from '../src/statedir/state-dir.js';
 import { State, schemaVersion } from '../src/store/state.js';
 import { probeFromAnotherProcess } from './helpers/lock-holder.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { levelsOf } from '../src/store/levels.js';
 
 const newDatabase = (dbDir: string) => new Level<string, string>(dbDir);
 
@@ -51,7 +52,7 @@ describe('claiming STATE_DIR', () => {
   it('a state refused once its folder is claimed (a newer schema) gives the folder back: lock free, umask as before, no holder', async () => {
     const dir = await tempDir();
     const state = await State.open(dir, 'test');
-    await state.meta.put('schema', schemaVersion + 1);
+    await levelsOf(state).meta.put('schema', schemaVersion + 1);
     await state.close();
     const umask = process.umask();
     await assert.rejects(State.open(dir, 'test'), (error) => isMcError(error, 'MC_STATE_NEWER'));

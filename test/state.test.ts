@@ -174,7 +174,7 @@ describe('opening the state', () => {
   it('refuses a state written by a newer schema and leaves it as it was', async () => {
     const dir = await tempDir();
     const state = await State.open(dir, 'test');
-    await state.meta.put('schema', schemaVersion + 1);
+    await levelsOf(state).meta.put('schema', schemaVersion + 1);
     await state.close();
     await assert.rejects(State.open(dir, 'test'), (error) => isMcError(error, 'MC_STATE_NEWER'));
     const again = await State.open(dir, 'test').catch((error: unknown) => error);
@@ -184,7 +184,7 @@ describe('opening the state', () => {
   it('refuses a database whose CURRENT file was deleted instead of starting afresh', async () => {
     const dir = await tempDir();
     const state = await State.open(dir, 'test');
-    await state.meta.put('cursor', { id: 1, createdAt: null, movedAt: 'x' });
+    await levelsOf(state).meta.put('cursor', { id: 1, createdAt: null, movedAt: 'x' });
     await state.close();
     await rm(join(dir, 'db', 'CURRENT'));
     await assert.rejects(State.open(dir, 'test'), (error) => isMcError(error, 'MC_STATE_DAMAGED') && /CURRENT is missing/.test(error.message));

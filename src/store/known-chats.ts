@@ -2,7 +2,7 @@ import type { BadRecord, IdGap, PageRecord } from '../domain/page-record.js';
 import type { Turn } from '../domain/turn.js';
 import { badRecordKey } from './bad-record-key.js';
 import { chatIdOfKey, chatKey } from './keys.js';
-import { levelsOf, type StateLevels } from './levels.js';
+import type { StateLevels } from './levels.js';
 import type { ChangedChat, ChatMark, SentRecord } from './records.js';
 
 /** What the state knows of one page's chats, read in one go before the page is staged (staging/stage-page.ts). */
@@ -27,7 +27,7 @@ export interface KnownChats {
  * and which bad records are quarantined already. Reads only; a few `getMany` and one range scan per gap.
  */
 export async function readKnownChats(state: StateLevels, records: readonly PageRecord[], absentBetween: readonly IdGap[]): Promise<KnownChats> {
-  const levels = levelsOf(state);
+  const levels = state;
   const ids = [...new Set(records.map((record) => (record.kind === 'turn' ? record.turn.id : record.id)).filter((id) => id !== null))];
   const marks = new Map(zip(ids, await levels.chats.getMany(ids.map(chatKey))));
   const absent = new Map<number, ChatMark>();
@@ -49,7 +49,7 @@ export async function readKnownChats(state: StateLevels, records: readonly PageR
 async function quarantinedAlready(state: StateLevels, records: readonly PageRecord[]): Promise<Set<BadRecord>> {
   const bad = records.filter((record) => record.kind === 'bad');
   const keys = bad.map(badRecordKey);
-  const kept = await levelsOf(state).quarantine.getMany(keys);
+  const kept = await state.quarantine.getMany(keys);
   const seen = new Set(keys.filter((_, i) => kept[i] !== undefined));
   return new Set(
     bad.filter((record, i) => {

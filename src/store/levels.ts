@@ -86,10 +86,20 @@ export interface StateLevels extends Sublevels {
   readonly stateDir: string;
 }
 
+// The sublevels of each open State, reachable only by modules that import this file (store/ and its tests).
+const levelsByState = new WeakMap<object, StateLevels>();
+
+/** Gives an open State its sublevels (its constructor calls this); nothing outside store/ can reach them. */
+export function attachLevels(state: object, levels: StateLevels): void {
+  levelsByState.set(state, levels);
+}
+
 /**
- * The sublevels of an open state, for store/ code only: no sublevel leaves store/ (DESIGN "Architecture"); every
- * other folder calls State's typed methods.
+ * The sublevels of an open State, for store/ code (and its tests) only: no sublevel leaves store/ (DESIGN
+ * "Architecture"); every other folder calls State's typed methods. TypeError for an object that is no open State.
  */
-export function levelsOf(state: StateLevels): StateLevels {
-  return state;
+export function levelsOf(state: object): StateLevels {
+  const levels = levelsByState.get(state);
+  if (levels === undefined) throw new TypeError('not an open State');
+  return levels;
 }

@@ -2,7 +2,7 @@ import type { BadRecord } from '../domain/page-record.js';
 import type { Turn } from '../domain/turn.js';
 import { badRecordKey } from './bad-record-key.js';
 import { chatKey, turnKey } from './keys.js';
-import { levelsOf, type StateLevels } from './levels.js';
+import type { StateLevels } from './levels.js';
 import type { ChangedChat, ChatMark, QuarantineRecord } from './records.js';
 
 /** The mark of a staged chat: PageWrite.stage writes it, PageWrite.unstage reads where its copy is. */
@@ -71,7 +71,7 @@ class BatchedPageWrite implements PageWrite {
  * throws); resolves with what `decide` returned.
  */
 export async function writePage<T>(state: StateLevels, decide: (write: PageWrite) => T | Promise<T>): Promise<T> {
-  const write = new BatchedPageWrite(levelsOf(state));
+  const write = new BatchedPageWrite(state);
   const result = await decide(write);
   await write.commit();
   return result;

@@ -1,6 +1,6 @@
 import type { ChangedChat, ChatMark, FoundChange, RetractedRecord, RetractionEntry, RetractionStatus } from './records.js';
 import { chatIdOfKey, chatKey } from './keys.js';
-import { levelsOf, type StateLevels } from './levels.js';
+import type { StateLevels } from './levels.js';
 
 // The retraction outbox (DESIGN §3b): the changes found to sent chats (`changed`, written while a page is staged),
 // frozen into retractions before their first POST (`retractions`), and the retractions the webhook accepted
@@ -12,7 +12,7 @@ import { levelsOf, type StateLevels } from './levels.js';
  */
 export async function changesToFreeze(state: StateLevels): Promise<Map<string, Map<number, FoundChange>>> {
   const byConversation = new Map<string, Map<number, FoundChange>>();
-  for await (const [key, record] of levelsOf(state).changed.iterator()) {
+  for await (const [key, record] of state.changed.iterator()) {
     if (record.p === undefined || record.f !== undefined) continue;
     const chats = byConversation.get(record.c) ?? new Map<number, FoundChange>();
     chats.set(chatIdOfKey(key), record.p);
@@ -26,7 +26,7 @@ export async function changesToFreeze(state: StateLevels): Promise<Map<string, M
  * chats' change (`told`) from found to frozen in it (`f`: the retraction's id and the chat's told digest).
  */
 export async function freezeRetraction(state: StateLevels, entry: RetractionEntry): Promise<void> {
-  const levels = levelsOf(state);
+  const levels = state;
   const { body, told } = entry;
   const batch = levels.db.batch();
   batch.put(body.id, entry, { sublevel: levels.retractions });
@@ -41,7 +41,7 @@ export async function freezeRetraction(state: StateLevels, entry: RetractionEntr
  * `now` is when the webhook accepted it.
  */
 export async function markRetracted(state: StateLevels, entry: RetractionEntry, now: Date): Promise<void> {
-  const levels = levelsOf(state);
+  const levels = state;
   const { body, told } = entry;
   const keys = told.map((chat) => chatKey(chat.chatId));
   const [marks, records] = await Promise.all([levels.chats.getMany(keys), levels.changed.getMany(keys)]);
@@ -66,11 +66,11 @@ export async function markRetracted(state: StateLevels, entry: RetractionEntry, 
  */
 export async function markRetractionFailed(state: StateLevels, entry: RetractionEntry, status: Exclude<RetractionStatus, 'pending'>, error: string, now: Date): Promise<void> {
   const failed: RetractionEntry = { ...entry, status, attempts: entry.attempts + 1, lastError: error, failedAt: now.toISOString() };
-  await levelsOf(state).retractions.put(entry.body.id, failed);
+  await state.retractions.put(entry.body.id, failed);
 }
 
 /** The retraction outbox's entries in the given statuses, oldest seen first (then id). Few: read at once. */
 export async function retractionEntries(state: StateLevels, statuses: readonly RetractionStatus[]): Promise<RetractionEntry[]> {
-  const entries = await levelsOf(state).retractions.values().all();
+  const entries = await state.retractions.values().all();
   return entries.filter((entry) => statuses.includes(entry.status)).sort((a, b) => a.body.seenAt.localeCompare(b.body.seenAt) || a.body.id.localeCompare(b.body.id));
 }

@@ -1,6 +1,6 @@
 import { McError } from '../errors.js';
 import { codesOf } from '../statedir/state-error.js';
-import { levelsOf, type StateLevels } from './levels.js';
+import type { StateLevels } from './levels.js';
 import { Sealer, sealedKinds, type SealingRecord } from './sealing.js';
 
 /**
@@ -9,7 +9,7 @@ import { Sealer, sealedKinds, type SealingRecord } from './sealing.js';
  * in place: its text values re-written sealed in one batch, the plain copies purged.
  */
 export async function setUpSealing(state: StateLevels, stateKey: string | undefined): Promise<void> {
-  const { db, meta, stateDir } = levelsOf(state);
+  const { db, meta, stateDir } = state;
   const record = (await meta.get('sealing')) as SealingRecord | undefined;
   if (record === undefined) {
     if (stateKey !== undefined) await resealAll(state, Sealer.fresh(stateKey));
@@ -32,7 +32,7 @@ export async function setUpSealing(state: StateLevels, stateKey: string | undefi
  * tag, or one that is not JSON) is MC_STATE_DAMAGED before anything is written.
  */
 async function resealAll(state: StateLevels, next: Sealer | undefined): Promise<void> {
-  const { db, meta, stateDir } = levelsOf(state);
+  const { db, meta, stateDir } = state;
   const sublevels = Object.values(sealedKinds).map((kind) => ({ kind, sublevel: db.sublevel(kind) })); // each kind is its sublevel's name
   const read = [];
   for (const { kind, sublevel } of sublevels) {

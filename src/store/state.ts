@@ -21,7 +21,7 @@ import { stateError } from '../statedir/state-error.js';
 import { readStatusFile } from '../statedir/status-file.js';
 import { migrate } from './migrate.js';
 import type { Cursor, FoundChange, HistorySent, OutboxEntry, OutboxStatus, PagingRecord, QuarantineRecord, RetractionEntry, RetractionStatus, SentRecord } from './records.js';
-import { levelsOf, openSublevels, type StateLevels, type Sublevels } from './levels.js';
+import { attachLevels, levelsOf, openSublevels, type StateLevels } from './levels.js';
 import type { RawLevel } from './raw-level.js';
 import { Root } from './sealed-db.js';
 import { rekey, setUpSealing } from './seal-state.js';
@@ -61,11 +61,8 @@ export interface OpenOptions {
   readonly stateKey?: string | undefined;
 }
 
-// The sublevels (levels.ts) are State's own fields, set by its constructor.
-export interface State extends Sublevels {}
-
 /** STATE_DIR's LevelDB, opened and locked by this process, with one sublevel per kind of record (DESIGN §4). */
-export class State implements StateLevels {
+export class State {
   private writing: Promise<unknown> = Promise.resolve();
 
   /**
@@ -78,8 +75,14 @@ export class State implements StateLevels {
     return result;
   }
 
-  private constructor(readonly db: Root, readonly stateDir: string, private readonly claimed: ClaimedStateDir<RawLevel>) {
-    Object.assign(this, openSublevels(db));
+  // Its sublevels are reached through levelsOf(state) by store/ code alone (levels.ts).
+  private constructor(db: Root, readonly stateDir: string, private readonly claimed: ClaimedStateDir<RawLevel>) {
+    attachLevels(this, { ...openSublevels(db), db, stateDir });
+  }
+
+  // This state's sublevels.
+  private get levels(): StateLevels {
+    return levelsOf(this);
   }
 
   /**
@@ -94,8 +97,8 @@ export class State implements StateLevels {
     const state = new State(new Root(claimed.db, stateDir), stateDir, claimed);
     try {
       const schema = await state.checkSchema();
-      await setUpSealing(state, options.stateKey);
-      if (schema < schemaVersion) await migrate(state, schema, schemaVersion);
+      await setUpSealing(state.levels, options.stateKey);
+      if (schema < schemaVersion) await migrate(state.levels, schema, schemaVersion);
     } catch (error) {
       await claimed.release();
       throw stateError(error, stateDir, 'checking the schema');
@@ -105,227 +108,227 @@ export class State implements StateLevels {
 
   /** Seals every value holding chat text with `newStateKey` (`rekey`, docs/security.md); only that key opens the state after. */
   async rekey(newStateKey: string): Promise<void> {
-    await rekey(this, newStateKey);
+    await rekey(this.levels, newStateKey);
   }
 
   /** The cursor, or undefined before the first complete night. */
   async cursor(): Promise<Cursor | undefined> {
-    return (await this.meta.get('cursor')) as Cursor | undefined;
+    return (await this.levels.meta.get('cursor')) as Cursor | undefined;
   }
 
   /** Stores the cursor (DESIGN §1: moved only once every page it covers is staged, and never back). */
   async setCursor(cursor: Cursor): Promise<void> {
-    await this.meta.put('cursor', cursor);
+    await this.levels.meta.put('cursor', cursor);
   }
 
   /** The floor: the oldest `createdAt` (ms) the state takes in, or undefined for all history (DESIGN §5). */
   async floor(): Promise<number | undefined> {
-    return (await this.meta.get('floor')) as number | undefined;
+    return (await this.levels.meta.get('floor')) as number | undefined;
   }
 
   /** Stores the floor (only ever lowered, once paging reached it: nextFloor); a first backfill's date has done its job. */
   async setFloor(floorMs: number): Promise<void> {
-    await this.meta.batch([{ type: 'put', key: 'floor', value: floorMs }, { type: 'del', key: 'firstBackfill' }]);
+    await this.levels.meta.batch([{ type: 'put', key: 'floor', value: floorMs }, { type: 'del', key: 'firstBackfill' }]);
   }
 
   /** Where an unfinished paging got to (DESIGN §1), or undefined. */
   async pagingRecord(): Promise<PagingRecord | undefined> {
-    return (await this.meta.get('paging')) as PagingRecord | undefined;
+    return (await this.levels.meta.get('paging')) as PagingRecord | undefined;
   }
 
   /** Stores where paging got to, after each staged page that moves it. */
   async setPagingRecord(record: PagingRecord): Promise<void> {
-    await this.meta.put('paging', record);
+    await this.levels.meta.put('paging', record);
   }
 
   /** Forgets where paging got to: paging is done, the next run starts from page 0. */
   async clearPagingRecord(): Promise<void> {
-    await this.meta.del('paging');
+    await this.levels.meta.del('paging');
   }
 
   /** The date (ms) of a first `--backfill` not finished yet (see Meta `firstBackfill`), or undefined. */
   async firstBackfill(): Promise<number | undefined> {
-    return (await this.meta.get('firstBackfill')) as number | undefined;
+    return (await this.levels.meta.get('firstBackfill')) as number | undefined;
   }
 
   /** The source (`BASE_URL`) the state was built from, or undefined before a night finished paging (or from a file). */
   async source(): Promise<string | undefined> {
-    return (await this.meta.get('source')) as string | undefined;
+    return (await this.levels.meta.get('source')) as string | undefined;
   }
 
   /** Records the source a night finished paging from. */
   async setSource(source: string): Promise<void> {
-    await this.meta.put('source', source);
+    await this.levels.meta.put('source', source);
   }
 
   /** The lowest chat id of the conversations open when the last night ended (Meta `openFrom`), or undefined. */
   async openFrom(): Promise<number | undefined> {
-    return (await this.meta.get('openFrom')) as number | undefined;
+    return (await this.levels.meta.get('openFrom')) as number | undefined;
   }
 
   /** Records, at a night's end, the lowest chat id of its open conversations (undefined: none open). */
   async setOpenFrom(id: number | undefined): Promise<void> {
-    await (id === undefined ? this.meta.del('openFrom') : this.meta.put('openFrom', id));
+    await (id === undefined ? this.levels.meta.del('openFrom') : this.levels.meta.put('openFrom', id));
   }
 
   /** Records a first `--backfill`'s date before its first page is read. */
   async setFirstBackfill(dateMs: number): Promise<void> {
-    await this.meta.put('firstBackfill', dateMs);
+    await this.levels.meta.put('firstBackfill', dateMs);
   }
 
-  // ── staging (staging/ helper) ──
+  // ── staging: what a page means, written in one batch ──
 
   /** What the state knows of a validated page's chats, and of the chats marked inside its gaps `absentBetween` (known-chats.ts). */
   knownChats(records: readonly PageRecord[], absentBetween: readonly IdGap[]): Promise<KnownChats> {
-    return readKnownChats(this, records, absentBetween);
+    return readKnownChats(this.levels, records, absentBetween);
   }
 
   /** Runs `decide` on a PageWrite, then writes the page's decisions in one atomic batch; resolves with what `decide` returned (page-write.ts). */
   writePage<T>(decide: (write: PageWrite) => T | Promise<T>): Promise<T> {
-    return writePage(this, decide);
+    return writePage(this.levels, decide);
   }
 
   /** The copies a `--redeliver` replay keeps of `turns`, in order; undefined where none is kept (replay-stage.ts). */
   replayCopies(turns: readonly Turn[]): Promise<(Turn | undefined)[]> {
-    return replayCopies(this, turns);
+    return replayCopies(this.levels, turns);
   }
 
   /** Keeps `turns` for a `--redeliver` replay, replacing the copies kept of them, in one batch (replay-stage.ts). */
   keepForReplay(turns: readonly Turn[]): Promise<void> {
-    return keepForReplay(this, turns);
+    return keepForReplay(this.levels, turns);
   }
 
-  // ── delivery: plan, outbox, sent (delivery helper) ──
+  // ── delivery: plan, outbox, sent ──
 
   /** The staged turns in key order (chat history, createdAt, id), but for frozen conversations' turns (staged-turns.ts). */
   stagedTurns(): AsyncGenerator<Turn> {
-    return stagedTurns(levelsOf(this));
+    return stagedTurns(this.levels);
   }
 
   /** Replaces the night's delivery plan with `entries` (new conversations with their turns, outbox ones without); returns how many. */
   writePlan(entries: AsyncIterable<PlanEntry>): Promise<number> {
-    return writePlan(levelsOf(this), entries);
+    return writePlan(this.levels, entries);
   }
 
   /** The delivery plan, oldest first (start time, then id: DESIGN §3 "Order"), streamed. */
   plannedConversations(): AsyncGenerator<PlannedConversation> {
-    return plannedConversations(levelsOf(this));
+    return plannedConversations(this.levels);
   }
 
   /** The staged turns of a new planned conversation, in order; MC_STATE_DAMAGED when some are missing. */
   plannedTurns(planned: PlannedConversation): Promise<readonly Turn[]> {
-    return plannedTurns(levelsOf(this), planned);
+    return plannedTurns(this.levels, planned);
   }
 
   /** Empties the delivery plan. */
   clearPlan(): Promise<void> {
-    return clearPlan(levelsOf(this));
+    return clearPlan(this.levels);
   }
 
   /** Freezes `conversation`, built from its staged `turns`, in the outbox before its first POST (DESIGN §4); returns its entry. */
   freeze(conversation: Conversation, turns: readonly Turn[], now: Date): Promise<OutboxEntry> {
-    return freeze(levelsOf(this), conversation, turns, now);
+    return freeze(this.levels, conversation, turns, now);
   }
 
   /** Conversation `id`'s outbox entry and the turns its body is rebuilt from; undefined when none waits (outbox.ts). */
   frozenConversation(id: string): Promise<FrozenEntry | undefined> {
-    return frozenConversation(levelsOf(this), id);
+    return frozenConversation(this.levels, id);
   }
 
   /** The latest conversation sent of chat history `history` that ended at or before `startedAtMs` (DESIGN §2 `continues`). */
   latestSentBefore(history: string, startedAtMs: number): Promise<HistorySent | undefined> {
-    return latestSentBefore(levelsOf(this), history, startedAtMs);
+    return latestSentBefore(this.levels, history, startedAtMs);
   }
 
   /** Records the webhook's 2xx for `conversation`, the body of outbox entry `entry`: sent, out of the outbox with its turns. */
   markSent(entry: OutboxEntry, conversation: Conversation, now: Date): Promise<void> {
-    return markSent(levelsOf(this), entry, conversation, now);
+    return markSent(this.levels, entry, conversation, now);
   }
 
   /** Keeps a failed conversation in the outbox, dead or parked, with its error and `posts` more POSTs counted. */
   markFailed(entry: OutboxEntry, status: Exclude<OutboxStatus, 'pending'>, error: string, posts: number, now: Date): Promise<OutboxEntry> {
-    return markFailed(levelsOf(this), entry, status, error, posts, now);
+    return markFailed(this.levels, entry, status, error, posts, now);
   }
 
   /** The outbox entries in `statuses`, in id order, streamed. */
   outboxEntries(statuses: readonly OutboxStatus[]): AsyncGenerator<OutboxEntry> {
-    return outboxEntries(levelsOf(this), statuses);
+    return outboxEntries(this.levels, statuses);
   }
 
-  // ── replay (delivery helper) ──
+  // ── replay (--redeliver) ──
 
   /** The chats a `--redeliver` replay regroups, in key order (chat history, createdAt, id), streamed. */
   replayTurns(): AsyncGenerator<Turn> {
-    return replayTurns(levelsOf(this));
+    return replayTurns(this.levels);
   }
 
   /** Empties the replay's chats. */
   clearReplay(): Promise<void> {
-    return clearReplay(levelsOf(this));
+    return clearReplay(this.levels);
   }
 
   /** What the replayed conversation `id` of `turns` replaces, and which of that stays in the outbox (before `sinceMs`). */
   replacedBy(turns: readonly Turn[], id: string, sinceMs: number): Promise<Replaced> {
-    return replacedBy(levelsOf(this), turns, id, sinceMs);
+    return replacedBy(this.levels, turns, id, sinceMs);
   }
 
   /** Freezes a closed replayed conversation with the replay's key suffix and forgets what it supersedes (replay-freeze.ts). */
   freezeReplayed(conversation: Conversation, turns: readonly Turn[], superseded: Superseded, options: { readonly replay: string; readonly sinceMs: number; readonly now: Date }): Promise<void> {
-    return freezeReplayed(levelsOf(this), conversation, turns, superseded, options);
+    return freezeReplayed(this.levels, conversation, turns, superseded, options);
   }
 
   /** Stages again the chats of a replayed conversation still open, and forgets what it supersedes. */
   reopenReplayed(turns: readonly Turn[], superseded: Superseded, options: { readonly sinceMs: number }): Promise<void> {
-    return reopenReplayed(levelsOf(this), turns, superseded, options);
+    return reopenReplayed(this.levels, turns, superseded, options);
   }
 
-  // ── retractions (retractions helper) ──
+  // ── retractions ──
 
   /** The changes found to sent chats and not yet frozen: conversation id → chat id → change (retraction-outbox.ts). */
   changesToFreeze(): Promise<Map<string, Map<number, FoundChange>>> {
-    return changesToFreeze(this);
+    return changesToFreeze(this.levels);
   }
 
   /** Freezes a retraction before its first POST: into the retraction outbox, its chats' changes frozen in it (DESIGN §3b). */
   freezeRetraction(entry: RetractionEntry): Promise<void> {
-    return freezeRetraction(this, entry);
+    return freezeRetraction(this.levels, entry);
   }
 
   /** Records a retraction the webhook accepted at `now`: its chats' marks take what was told (retraction-outbox.ts). */
   markRetracted(entry: RetractionEntry, now: Date): Promise<void> {
-    return markRetracted(this, entry, now);
+    return markRetracted(this.levels, entry, now);
   }
 
   /** Keeps a retraction that failed at `now` in the retraction outbox as dead or parked, with its error. */
   markRetractionFailed(entry: RetractionEntry, status: Exclude<RetractionStatus, 'pending'>, error: string, now: Date): Promise<void> {
-    return markRetractionFailed(this, entry, status, error, now);
+    return markRetractionFailed(this.levels, entry, status, error, now);
   }
 
   /** The retraction outbox's entries in `statuses`, oldest seen first (then id). */
   retractionEntries(statuses: readonly RetractionStatus[]): Promise<RetractionEntry[]> {
-    return retractionEntries(this, statuses);
+    return retractionEntries(this.levels, statuses);
   }
 
   /** The record of sent conversation `id`, or undefined while it is not sent (a retraction waits for it). */
   sentRecord(id: string): Promise<SentRecord | undefined> {
-    return sentRecord(this, id);
+    return sentRecord(this.levels, id);
   }
 
-  // ── counts: totals, quarantine (retractions helper) ──
+  // ── counts: totals, quarantine ──
 
   /** What the state holds, counted, retractions included (totals.ts; for `status`, status.json, metrics). */
   totals(): Promise<Totals> {
-    return countTotals(this);
+    return countTotals(this.levels);
   }
 
   /** The retractions counted: sent, waiting, dead, parked (totals.ts; for `reconcile`). */
   retractionTotals(): Promise<RetractionTotals> {
-    return countRetractions(this);
+    return countRetractions(this.levels);
   }
 
   /** Every record in the quarantine, by chat id (records without one last). */
   quarantined(): Promise<QuarantineRecord[]> {
-    return quarantinedRecords(this);
+    return quarantinedRecords(this.levels);
   }
 
   /**
@@ -334,7 +337,7 @@ export class State implements StateLevels {
    * (purgeDeleted says why a plain compactRange does not).
    */
   async compactDeleted(): Promise<void> {
-    await this.db.purgeDeleted([this.turns.prefix, this.outbox.prefix, this.replay.prefix, this.plan.prefix, this.changed.prefix, this.retractions.prefix]);
+    await this.levels.db.purgeDeleted([this.levels.turns.prefix, this.levels.outbox.prefix, this.levels.replay.prefix, this.levels.plan.prefix, this.levels.changed.prefix, this.levels.retractions.prefix]);
   }
 
   /** Closes the state and gives STATE_DIR back (its lock, its holder record). */
@@ -347,19 +350,19 @@ export class State implements StateLevels {
    * a schema marker is damage, an empty one is marked with this code's schema.
    */
   private async checkSchema(): Promise<number> {
-    const found = await this.meta.get('schema');
+    const found = await this.levels.meta.get('schema');
     if (typeof found === 'number') {
       if (found > schemaVersion) {
         throw new McError('MC_STATE_NEWER', `state in ${this.stateDir} was written by a newer memory-cron (schema ${found}, this one knows ${schemaVersion}); upgrade memory-cron — nothing was rewritten`);
       }
       return found;
     }
-    const [anyKey] = await this.db.keys({ limit: 1 }).all();
+    const [anyKey] = await this.levels.db.keys({ limit: 1 }).all();
     const earlierRun = await readStatusFile<{ lastRun?: unknown }>(this.stateDir).catch(() => undefined);
     if (anyKey !== undefined || earlierRun?.lastRun !== undefined) {
       throw new McError('MC_STATE_DAMAGED', `state in ${this.stateDir} has no schema marker but ${anyKey === undefined ? 'status.json shows earlier runs' : 'holds data'}; restore it from a backup — nothing was rewritten`);
     }
-    await this.meta.put('schema', schemaVersion);
+    await this.levels.meta.put('schema', schemaVersion);
     return schemaVersion;
   }
 }

@@ -1,5 +1,5 @@
 import type { RetractionTotals, Totals } from '../domain/state-totals.js';
-import { levelsOf, type StateLevels } from './levels.js';
+import type { StateLevels } from './levels.js';
 
 /**
  * Counts what the state holds (DESIGN §4: `status`, status.json, metrics): staged turns not frozen in the outbox, sent
@@ -7,7 +7,7 @@ import { levelsOf, type StateLevels } from './levels.js';
  * at a million records); the outbox's and the retraction outbox's values for their statuses.
  */
 export async function countTotals(state: StateLevels): Promise<Totals> {
-  const levels = levelsOf(state);
+  const levels = state;
   const totals: Totals = { stagedTurns: 0, sentConversations: 0, pending: 0, deadLetters: 0, parked: 0, quarantined: 0, ...(await countRetractions(state)) };
   let frozenTurns = 0;
   for await (const entry of levels.outbox.values()) {
@@ -28,7 +28,7 @@ export async function countTotals(state: StateLevels): Promise<Totals> {
  * yet frozen (each waits as one retraction), and the retractions sent.
  */
 export async function countRetractions(state: StateLevels): Promise<RetractionTotals> {
-  const levels = levelsOf(state);
+  const levels = state;
   const totals: RetractionTotals = { retractionsSent: 0, retractionsWaiting: 0, retractionsDead: 0, retractionsParked: 0 };
   for await (const entry of levels.retractions.values()) {
     if (entry.status === 'pending') totals.retractionsWaiting++;

@@ -13,6 +13,7 @@ import { referenceConversations, referenceFate, type ReferenceConversation } fro
 import { startWebhookReceiver, type Delivery, type Receiver } from '../fixtures/webhook-receiver.ts';
 import { chatIdsOf, faultCliEnv, secret } from './cli-env.js';
 import { runCli, type CliResult } from './run-cli.js';
+import { levelsOf } from '../../src/store/levels.js';
 
 export const hour = 3_600_000;
 /** Night one run cleanly into a fresh folder: the starting point the night-two suites copy. */
@@ -60,16 +61,16 @@ export async function snapshotState(stateDir: string): Promise<StateSnapshot> {
     await cp(join(stateDir, 'db'), join(copy, 'db'), { recursive: true });
     const state = await State.open(copy, 'snapshot');
     try {
-      const turns = new Map(await state.turns.iterator().all());
-      const outbox = (await state.outbox.values().all()).map((entry) => ({ ...entry, chatIds: frozenChatIds(entry, turns) }));
+      const turns = new Map(await levelsOf(state).turns.iterator().all());
+      const outbox = (await levelsOf(state).outbox.values().all()).map((entry) => ({ ...entry, chatIds: frozenChatIds(entry, turns) }));
       const frozen = new Set(outbox.flatMap((entry) => entry.turnKeys ?? []));
       return {
         cursor: await state.cursor(),
-        marks: new Map((await state.chats.iterator().all()).map(([key, mark]) => [Number(key), mark])),
+        marks: new Map((await levelsOf(state).chats.iterator().all()).map(([key, mark]) => [Number(key), mark])),
         turns: [...turns].filter(([key]) => !frozen.has(key)).map(([key, turn]) => ({ key, turn })),
         outbox,
-        sent: new Map(await state.sent.iterator().all()),
-        quarantine: await state.quarantine.values().all(),
+        sent: new Map(await levelsOf(state).sent.iterator().all()),
+        quarantine: await levelsOf(state).quarantine.values().all(),
       };
     } finally {
       await state.close();
