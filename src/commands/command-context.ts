@@ -25,7 +25,7 @@ export function commandLog(config: Config, options: { toStderr: boolean; command
  * even for a secret of one character): the API key, the webhook secret, the webhook's header values, the proxies'
  * passwords, the state key and the healthcheck URL.
  */
-export function secretsOf(config: Config): string[] {
+function secretsOf(config: Config): string[] {
   // A ping URL carries its token in the path or the query: the whole URL and that part are scrubbed; a part shorter
   // than 8 characters is a plain path (`/ping`), not a token.
   const ping = config.healthcheck?.url;
@@ -34,7 +34,7 @@ export function secretsOf(config: Config): string[] {
 }
 
 /** Below this many characters a WEBHOOK_SECRET is weak, and scrubbing it makes log lines hard to read (a warning). */
-export const weakWebhookSecretLength = 16;
+const weakWebhookSecretLength = 16;
 
 /**
  * The warning `check` and a run's start log once when WEBHOOK_SECRET is shorter than {@link weakWebhookSecretLength}

@@ -2,7 +2,7 @@ import { McError } from '../errors.js';
 import { isTimeZone, zonedInstant } from './zoned-time.js';
 
 /** The zone a plain `--backfill` date is read in when neither `--tz` nor `TZ` names one. */
-export const defaultTimeZone = 'America/Chicago';
+const defaultTimeZone = 'America/Chicago';
 
 const plainDate = /^(\d{4})-(\d{2})-(\d{2})$/;
 const localDateTime = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;

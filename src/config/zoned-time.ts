@@ -41,12 +41,12 @@ export function zonedInstant(wall: WallTime, zone: string): number {
 }
 
 /** The zone's offset from UTC at `instant`, in ms (America/Chicago in winter: −6 h). */
-export function offsetAt(instant: number, zone: string): number {
+function offsetAt(instant: number, zone: string): number {
   return utcOfWall(wallAt(instant, zone)) - instant;
 }
 
 /** The wall time in `zone` at `instant`. */
-export function wallAt(instant: number, zone: string): WallTime {
+function wallAt(instant: number, zone: string): WallTime {
   const parts: Record<string, number> = {};
   for (const part of formatter(zone).formatToParts(new Date(instant))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);

@@ -57,7 +57,7 @@ export async function* rollingGap(turns: AsyncIterable<Turn> | Iterable<Turn>, o
 }
 
 /** True when `turn` continues the conversation whose last turn is `previous` (a gap equal to the window joins). */
-export function joins(previous: Turn, turn: Turn, gapMs: number): boolean {
+function joins(previous: Turn, turn: Turn, gapMs: number): boolean {
   return sameHistory(previous, turn) && turn.createdAt - previous.createdAt <= gapMs;
 }
 

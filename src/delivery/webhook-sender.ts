@@ -14,7 +14,7 @@ export interface WebhookOptions {
   readonly secret?: string | undefined;
   /** Static headers sent with every attempt (WEBHOOK_HEADERS_FILE), checked by config/webhook-headers.ts. @default {} */
   readonly headers?: WebhookHeaders | undefined;
-  /** Per-attempt timeout. @default 30000 */
+  /** Per-attempt timeout (ms): HTTP_TIMEOUT, a required option (config.ts gives its 30 s default). */
   readonly timeoutMs: number;
   readonly retry: RetryOptions;
   readonly userAgent: string;

@@ -11,13 +11,13 @@ export class RetryableError extends Error {
 
 /** How hard to retry. */
 export interface RetryOptions {
-  /** Retries after the first attempt. @default 7 (RETRIES) */
+  /** Retries after the first attempt (RETRIES; config.ts's default 7). */
   readonly retries: number;
-  /** Delay before the first retry; doubles each time, with jitter. @default 250 (RETRY_MIN_DELAY) */
+  /** Delay before the first retry (ms, RETRY_MIN_DELAY; default 250); doubles each time, with jitter. */
   readonly minDelayMs: number;
-  /** Longest delay between two attempts. @default 30000 */
+  /** Longest delay between two attempts (ms; retry-policy.ts: 30 s, or the first delay when longer). */
   readonly maxDelayMs: number;
-  /** Longest `Retry-After` honoured. @default 60000 */
+  /** Longest `Retry-After` honoured (ms, RETRY_AFTER_CAP; default 60 s). */
   readonly retryAfterCapMs: number;
   readonly signal?: AbortSignal | undefined;
   /** Told about each failed attempt that will be retried; `about` names what was asked (a page's offset). */
@@ -56,7 +56,7 @@ export function withRetry<T>(attempt: (attemptNumber: number) => Promise<T>, opt
 }
 
 /** The wait after failed attempt `attemptNumber` (1 = the first): its Retry-After with jitter, or the backoff. */
-export function retryDelay(error: RetryableError, attemptNumber: number, options: Pick<RetryOptions, 'minDelayMs' | 'maxDelayMs' | 'retryAfterCapMs'>, random: () => number): number {
+function retryDelay(error: RetryableError, attemptNumber: number, options: Pick<RetryOptions, 'minDelayMs' | 'maxDelayMs' | 'retryAfterCapMs'>, random: () => number): number {
   if (error.retryAfterMs !== undefined) {
     const asked = Math.min(Math.max(0, error.retryAfterMs), options.retryAfterCapMs);
     return Math.round(asked * (1 + retryAfterJitter * random()));

@@ -5,7 +5,7 @@ import { writeAllSync } from './write-sync.js';
 const NAME = /^memory-cron-(\d{4}-\d{2}-\d{2})\.log$/;
 
 /** `YYYY-MM-DD` of `date` in the process's local time zone (`TZ`). */
-export function localDay(date: Date): string {
+function localDay(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }

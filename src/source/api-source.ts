@@ -13,7 +13,7 @@ class BadPageError extends RetryableError {}
 export interface ApiSourceOptions {
   readonly baseUrl: string;
   readonly apiKey: string;
-  /** Per-request timeout. @default 30000 */
+  /** Per-request timeout (ms): HTTP_TIMEOUT (config.ts gives its 30 s default). */
   readonly timeoutMs: number;
   readonly retry: RetryOptions;
 }

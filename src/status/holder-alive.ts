@@ -14,7 +14,7 @@ export async function holderAlive(stateDir: string, holder: Holder | undefined):
 }
 
 /** True when the recorded holder's pid names a live process (EPERM: alive, owned by someone else); the fallback of {@link holderAlive}. */
-export function pidAlive(holder: Holder | undefined): boolean {
+function pidAlive(holder: Holder | undefined): boolean {
   if (holder === undefined || !Number.isSafeInteger(holder.pid) || holder.pid <= 0) return false;
   try {
     process.kill(holder.pid, 0);

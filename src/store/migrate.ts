@@ -1,13 +1,9 @@
 import type { Turn } from '../domain/turn.js';
 import { chatIdentity } from '../domain/chat-identity.js';
-import { chatKey, historySentKey, turnKey } from './keys.js';
+import { historyOfKey, legacyDefaultThreadKey } from '../domain/chat-history.js';
+import { chatKey, historySentKey, parseTurnKey, turnKey } from './keys.js';
 import type { ChatMark, OutboxEntry } from './records.js';
 import type { StateLevels } from './levels.js';
-
-// A schema-2 key of a default-thread turn: `WS:-:TIME:ID`, one history for every user and API session.
-const legacyDefaultThread = /^\d{16}:-:\d{16}:\d{16}$/;
-// A schema-2 thread key of a numbered thread (`WS:THREAD`), which stays the key of that thread's history.
-const threadHistory = /^\d{16}:\d{16}$/;
 
 /**
  * Migrates an older state to `to` in place, in one atomic batch (DESIGN §4): every staged turn gains its history
@@ -49,7 +45,8 @@ async function historyKeys(state: StateLevels, batch: ReturnType<StateLevels['db
   const moved = new Map<string, string>();
   for await (const [key, turn] of state.turns.iterator()) {
     const migrated: Turn = { ...turn, userId: turn.userId ?? null, apiSessionId: turn.apiSessionId ?? null };
-    const newKey = legacyDefaultThread.test(key) ? turnKey(migrated) : key;
+    // A schema-2 default thread's turn (`WS:-:TIME:ID`: one history for every user and session) moves to its history's key.
+    const newKey = parseTurnKey(key).history === legacyDefaultThreadKey(turn.workspaceId) ? turnKey(migrated) : key;
     if (newKey !== key) {
       moved.set(key, newKey);
       batch.del(key, { sublevel: state.turns });
@@ -64,7 +61,8 @@ async function historyKeys(state: StateLevels, batch: ReturnType<StateLevels['db
   }
   for await (const [id, sent] of state.sent.iterator()) {
     const history = sent.history ?? sent.thread;
-    if (history === undefined || !threadHistory.test(history)) continue; // a default thread's owner is unknown
+    // A numbered thread's key (`WS:THREAD`) stays its history's key; a default thread's owner is unknown.
+    if (history === undefined || (historyOfKey(history)?.threadId ?? null) === null) continue;
     batch.put(historySentKey(history, Date.parse(sent.endedAt), id), { id, startedAt: Date.parse(sent.startedAt), endedAt: Date.parse(sent.endedAt) }, { sublevel: state.histories });
   }
   const threads = state.db.sublevel('threads');
