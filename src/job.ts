@@ -121,7 +121,7 @@ async function pagePhase(night: Night): Promise<{ readonly collected: Collected;
     countPage(progress, page, staged.staged);
     night.report();
     const record = resumePoint.staged(page);
-    if (record !== undefined) await state.setPagingRecord(record);
+    if (record !== undefined) await state.setMeta('paging', record);
   };
   if (resume !== undefined) log.info({ resume: { top: resume.top, low: resume.low } }, 'resuming paging where an earlier run stopped, once the new pages on top are read');
   const collected = await collect(state, { config, cursorId: night.cursor?.id, scope, replaySinceMs, onPage, resume, retry: night.retry, log: log.child({ stage: 'source' }), realNow: Date.now });
@@ -137,12 +137,12 @@ async function cursorPhase(night: Night, collected: Collected): Promise<Cursor |
   let cursorAfter = cursor;
   if (newest !== undefined && (cursor === undefined || newest.id > cursor.id)) {
     cursorAfter = { id: newest.id, createdAt: newest.createdAt, movedAt: new Date().toISOString() };
-    await state.setCursor(cursorAfter);
+    await state.setMeta('cursor', cursorAfter);
   }
-  await state.clearPagingRecord();
+  await state.setMeta('paging', undefined);
   night.source = await recordSource(state, night.config, night.source);
   const floor = nextFloor(night.scope, night.floorMs);
-  if (floor !== undefined && floor !== night.floorMs) await state.setFloor(floor);
+  if (floor !== undefined && floor !== night.floorMs) await state.setMeta('floor', floor);
   night.floorMs = floor;
   return cursorAfter;
 }
@@ -176,7 +176,7 @@ async function deliverPhase(night: Night): Promise<NightResults['delivery']> {
   const retracted = await retractionPhase(state, config, { delivered, retry: night.retry, version: context.version, send: context.sendRetraction, log: log.child({ stage: 'retractions' }) });
   const deliveryMs = Date.now() - deliveryStarted;
   // DESIGN §1 "Open": the next night re-reads back to the first turn of what is open now, whatever its own `now` says.
-  await state.setOpenFrom(await lowestOpenChatId(state, conversationRules(config, night.nowMs)));
+  await state.setMeta('openFrom', await lowestOpenChatId(state, conversationRules(config, night.nowMs)));
   await state.compactDeleted();
   enterPhase(progress, 'done', Date.now());
   return { delivered, retracted, deliveryMs };
@@ -227,6 +227,6 @@ async function failNight(state: State, config: Config, context: JobContext, star
   const error = context.signal.aborted ? context.signal.reason : asStateError(caught, config.stateDir, 'running the night');
   // The outbox as the stop left it (dead, parked, pending), so `status` shows it after any kind of stop.
   const totals = await state.totals().then((counted) => ({ ...counted, openConversations: null, countedAt: new Date().toISOString() })).catch(() => undefined);
-  await night?.checkpoints.finish({ cursor: await state.cursor().catch(() => undefined), floorMs: night.floorMs, lastRun: failedRun(context.command, started, error), totals }).catch(() => undefined);
+  await night?.checkpoints.finish({ cursor: await state.meta('cursor').catch(() => undefined), floorMs: night.floorMs, lastRun: failedRun(context.command, started, error), totals }).catch(() => undefined);
   return error;
 }

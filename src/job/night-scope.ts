@@ -29,10 +29,10 @@ export interface NightStart {
  * LevelDB errors as they come.
  */
 export async function nightScope(state: State, config: Config, nowMs: number, log: Logger): Promise<NightStart> {
-  const cursor = await state.cursor();
-  const floorMs = await state.floor();
-  const paging = await state.pagingRecord();
-  const unfinishedMs = unfinishedFirstBackfill(cursor?.id, floorMs, paging === undefined ? undefined : horizonOfScopeKey(paging.scope), await state.firstBackfill());
+  const cursor = await state.meta('cursor');
+  const floorMs = await state.meta('floor');
+  const paging = await state.meta('paging');
+  const unfinishedMs = unfinishedFirstBackfill(cursor?.id, floorMs, paging === undefined ? undefined : horizonOfScopeKey(paging.scope), await state.meta('firstBackfill'));
   if (unfinishedMs !== undefined) {
     const stopped = new Date(unfinishedMs).toISOString();
     if (config.backfill === undefined) log.info({ backfill: stopped }, `carrying on the first --backfill from ${stopped}, which an earlier run stopped before paging reached it: only chats since then are taken in`);
@@ -40,11 +40,11 @@ export async function nightScope(state: State, config: Config, nowMs: number, lo
   }
   const scope: Scope = {
     ...runScope(cursor?.id, floorMs, config.backfill?.getTime() ?? unfinishedMs),
-    rereadToId: lowest(await state.openFrom(), await lowestOpenChatId(state, conversationRules(config, nowMs))),
+    rereadToId: lowest(await state.meta('openFrom'), await lowestOpenChatId(state, conversationRules(config, nowMs))),
     rereadToMs: rereadWindowEnd(cursor, config.rereadWindowMs),
   };
   // A first --backfill is recorded before its first page, so a run stopped before any page is staged still binds the next.
-  if (cursor === undefined && floorMs === undefined && Number.isFinite(scope.horizonMs)) await state.setFirstBackfill(scope.horizonMs);
+  if (cursor === undefined && floorMs === undefined && Number.isFinite(scope.horizonMs)) await state.setMeta('firstBackfill', scope.horizonMs);
   return { cursor, floorMs, scope, paging };
 }
 

@@ -54,8 +54,8 @@ export async function reconcile(config: Config, context: JobContext): Promise<Re
   const started = Date.now();
   const state = await State.open(config.stateDir, context.command, { fixPermissions: config.fixPermissions, stateKey: config.stateKey });
   try {
-    const cursor = await state.cursor();
-    const floorMs = await state.floor();
+    const cursor = await state.meta('cursor');
+    const floorMs = await state.meta('floor');
     const sinceMs = later(config.since?.getTime(), floorMs);
     const findings = noFindings();
     const result = async (pages: number, counts: Pick<StageCounts, 'read' | 'updated' | 'gone'>): Promise<Reconciled> => ({

@@ -9,7 +9,7 @@ import type { StageCounts } from '../domain/night-counts.js';
  * identity rule keeps the data safe, so the night goes on.
  */
 export async function checkSource(state: State, config: Config, log: Logger): Promise<string | undefined> {
-  const recorded = await state.source();
+  const recorded = await state.meta('source');
   const source = config.source;
   if (source?.kind === 'api' && recorded !== undefined && recorded !== source.baseUrl) {
     log.warn({ code: 'MC_SOURCE_CHANGED', recorded, baseUrl: source.baseUrl }, `this state was built from ${recorded}, and BASE_URL is now ${source.baseUrl}: if that is another AnythingLLM server, its chats are sent as new chats (ids it reuses are counted as reusedIds); if BASE_URL is wrong, fix it`);
@@ -21,7 +21,7 @@ export async function checkSource(state: State, config: Config, log: Logger): Pr
 export async function recordSource(state: State, config: Config, recorded: string | undefined): Promise<string | undefined> {
   const source = config.source;
   if (source?.kind !== 'api') return recorded;
-  if (recorded !== source.baseUrl) await state.setSource(source.baseUrl);
+  if (recorded !== source.baseUrl) await state.setMeta('source', source.baseUrl);
   return source.baseUrl;
 }
 

@@ -1,5 +1,5 @@
 import type { Turn } from '../domain/turn.js';
-import type { ChangedChat, ChatMark, Cursor, HistorySent, OutboxEntry, PagingRecord, PlanItem, QuarantineRecord, RetractedRecord, RetractionEntry, SentRecord } from './records.js';
+import type { ChangedChat, ChatMark, HistorySent, NightRecords, OutboxEntry, PlanItem, QuarantineRecord, RetractedRecord, RetractionEntry, SentRecord } from './records.js';
 import type { Root } from './sealed-db.js';
 import type { Sub } from './sealed-sublevel.js';
 import type { SealingRecord } from './sealing.js';
@@ -10,11 +10,8 @@ export type { Root } from './sealed-db.js';
 export type { Sub } from './sealed-sublevel.js';
 
 /** Fixed keys of the `meta` sublevel. */
-export interface Meta {
+export interface Meta extends NightRecords {
   schema: number;
-  cursor: Cursor;
-  /** The oldest `createdAt` (ms) taken in when the first run was a `--backfill`; absent = all history. */
-  floor: number;
   /**
    * Written by earlier versions (the last run's summary numbers, no chat text), no longer written or read: status.json
    * holds the last run. An old state keeps the key; no migration drops it (a schema bump for one dead key would make
@@ -23,21 +20,6 @@ export interface Meta {
   lastRun: unknown;
   /** Present once the state is sealed with a state key: the salt and key check, never the key. */
   sealing: SealingRecord;
-  /** Present while paging is unfinished (a run stopped by its deadline or killed): where the next run resumes. */
-  paging: PagingRecord;
-  /**
-   * The date (ms) of a first `--backfill` that has not stored its floor yet, written before its first page is read:
-   * a run it stopped at any point (the source down on page 0 included) is carried on, never widened to all history.
-   * Dropped with the floor's write.
-   */
-  firstBackfill: number;
-  /** The source the state was built from (`BASE_URL`), written once a night's paging is done (DESIGN §1). */
-  source: string;
-  /**
-   * The lowest chat id of the conversations open when the last night ended (judged with that night's `now`): the next
-   * night re-reads back to it whatever its own `now` says (DESIGN §1 "Open"). Absent when none was open.
-   */
-  openFrom: number;
 }
 
 /** One sublevel per kind of record (DESIGN §4). */

@@ -149,3 +149,26 @@ export interface RetractedRecord {
   readonly chats: number;
   readonly sentAt: string;
 }
+
+/** The night's own records in the state (`meta`), by name: what State.meta reads and State.setMeta writes. */
+export interface NightRecords {
+  /** The cursor (DESIGN §1): moved only once every page it covers is staged, and never back. */
+  cursor: Cursor;
+  /** The oldest `createdAt` (ms) taken in when the first run was a `--backfill` (DESIGN §5); absent = all history. */
+  floor: number;
+  /** Present while paging is unfinished (a run stopped by its deadline or killed): where the next run resumes. */
+  paging: PagingRecord;
+  /**
+   * The date (ms) of a first `--backfill` that has not stored its floor yet, written before its first page is read:
+   * a run it stopped at any point (the source down on page 0 included) is carried on, never widened to all history.
+   * Dropped with the floor's write.
+   */
+  firstBackfill: number;
+  /** The source the state was built from (`BASE_URL`), written once a night's paging is done (DESIGN §1). */
+  source: string;
+  /**
+   * The lowest chat id of the conversations open when the last night ended (judged with that night's `now`): the next
+   * night re-reads back to it whatever its own `now` says (DESIGN §1 "Open"). Absent when none was open.
+   */
+  openFrom: number;
+}

@@ -20,7 +20,7 @@ import { stagedTurns } from './staged-turns.js';
 import { stateError } from '../statedir/state-error.js';
 import { readStatusFile } from '../statedir/status-file.js';
 import { migrate } from './migrate.js';
-import type { Cursor, FoundChange, HistorySent, OutboxEntry, OutboxStatus, PagingRecord, QuarantineRecord, RetractionEntry, RetractionStatus, SentRecord } from './records.js';
+import type { FoundChange, HistorySent, NightRecords, OutboxEntry, OutboxStatus, QuarantineRecord, RetractionEntry, RetractionStatus, SentRecord } from './records.js';
 import { attachLevels, levelsOf, openSublevels, type StateLevels } from './levels.js';
 import type { RawLevel } from './raw-level.js';
 import { Root } from './sealed-db.js';
@@ -111,69 +111,17 @@ export class State {
     await rekey(this.levels, newStateKey);
   }
 
-  /** The cursor, or undefined before the first complete night. */
-  async cursor(): Promise<Cursor | undefined> {
-    return (await this.levels.meta.get('cursor')) as Cursor | undefined;
+  // ── the night's own records: cursor, floor, paging, first backfill, source, open from ──
+
+  /** One of the night's own records (NightRecords in records.ts says what each holds), or undefined when none is stored. */
+  async meta<K extends keyof NightRecords & string>(name: K): Promise<NightRecords[K] | undefined> {
+    return (await this.levels.meta.get(name)) as NightRecords[K] | undefined;
   }
 
-  /** Stores the cursor (DESIGN §1: moved only once every page it covers is staged, and never back). */
-  async setCursor(cursor: Cursor): Promise<void> {
-    await this.levels.meta.put('cursor', cursor);
-  }
-
-  /** The floor: the oldest `createdAt` (ms) the state takes in, or undefined for all history (DESIGN §5). */
-  async floor(): Promise<number | undefined> {
-    return (await this.levels.meta.get('floor')) as number | undefined;
-  }
-
-  /** Stores the floor (only ever lowered, once paging reached it: nextFloor); a first backfill's date has done its job. */
-  async setFloor(floorMs: number): Promise<void> {
-    await this.levels.meta.batch([{ type: 'put', key: 'floor', value: floorMs }, { type: 'del', key: 'firstBackfill' }]);
-  }
-
-  /** Where an unfinished paging got to (DESIGN §1), or undefined. */
-  async pagingRecord(): Promise<PagingRecord | undefined> {
-    return (await this.levels.meta.get('paging')) as PagingRecord | undefined;
-  }
-
-  /** Stores where paging got to, after each staged page that moves it. */
-  async setPagingRecord(record: PagingRecord): Promise<void> {
-    await this.levels.meta.put('paging', record);
-  }
-
-  /** Forgets where paging got to: paging is done, the next run starts from page 0. */
-  async clearPagingRecord(): Promise<void> {
-    await this.levels.meta.del('paging');
-  }
-
-  /** The date (ms) of a first `--backfill` not finished yet (see Meta `firstBackfill`), or undefined. */
-  async firstBackfill(): Promise<number | undefined> {
-    return (await this.levels.meta.get('firstBackfill')) as number | undefined;
-  }
-
-  /** The source (`BASE_URL`) the state was built from, or undefined before a night finished paging (or from a file). */
-  async source(): Promise<string | undefined> {
-    return (await this.levels.meta.get('source')) as string | undefined;
-  }
-
-  /** Records the source a night finished paging from. */
-  async setSource(source: string): Promise<void> {
-    await this.levels.meta.put('source', source);
-  }
-
-  /** The lowest chat id of the conversations open when the last night ended (Meta `openFrom`), or undefined. */
-  async openFrom(): Promise<number | undefined> {
-    return (await this.levels.meta.get('openFrom')) as number | undefined;
-  }
-
-  /** Records, at a night's end, the lowest chat id of its open conversations (undefined: none open). */
-  async setOpenFrom(id: number | undefined): Promise<void> {
-    await (id === undefined ? this.levels.meta.del('openFrom') : this.levels.meta.put('openFrom', id));
-  }
-
-  /** Records a first `--backfill`'s date before its first page is read. */
-  async setFirstBackfill(dateMs: number): Promise<void> {
-    await this.levels.meta.put('firstBackfill', dateMs);
+  /** Stores one of the night's own records, or forgets it (`undefined`); storing the floor drops a first backfill's date, its job done. */
+  async setMeta<K extends keyof NightRecords & string>(name: K, value: NightRecords[K] | undefined): Promise<void> {
+    if (value === undefined) return this.levels.meta.del(name);
+    await this.levels.meta.batch([{ type: 'put', key: name, value }, ...(name === 'floor' ? [{ type: 'del' as const, key: 'firstBackfill' }] : [])]);
   }
 
   // ── staging: what a page means, written in one batch ──

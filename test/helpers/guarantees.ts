@@ -65,7 +65,7 @@ export async function snapshotState(stateDir: string): Promise<StateSnapshot> {
       const outbox = (await levelsOf(state).outbox.values().all()).map((entry) => ({ ...entry, chatIds: frozenChatIds(entry, turns) }));
       const frozen = new Set(outbox.flatMap((entry) => entry.turnKeys ?? []));
       return {
-        cursor: await state.cursor(),
+        cursor: await state.meta('cursor'),
         marks: new Map((await levelsOf(state).chats.iterator().all()).map(([key, mark]) => [Number(key), mark])),
         turns: [...turns].filter(([key]) => !frozen.has(key)).map(([key, turn]) => ({ key, turn })),
         outbox,
