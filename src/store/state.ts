@@ -26,7 +26,9 @@ import type { RawLevel } from './raw-level.js';
 import { Root } from './sealed-db.js';
 import { rekey, setUpSealing } from './seal-state.js';
 
-// What the delivery and replay methods take and give (their types live beside their store code).
+// What the methods take and give beyond the record types (records.ts): their types live beside their store code.
+export type { KnownChats } from './known-chats.js';
+export type { PageWrite, StagedMark } from './page-write.js';
 export type { FrozenEntry } from './outbox.js';
 export type { PlanEntry, PlannedConversation } from './plan.js';
 export type { Superseded } from './replay-freeze.js';
@@ -314,6 +316,3 @@ export class State {
     return schemaVersion;
   }
 }
-
-export type { KnownChats } from './known-chats.js';
-export type { PageWrite, StagedMark } from './page-write.js';
