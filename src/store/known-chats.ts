@@ -26,8 +26,7 @@ export interface KnownChats {
  * ids of each of `absentBetween` (DESIGN §1 "gone"): their marks, staged copies, sent conversations, changes to tell,
  * and which bad records are quarantined already. Reads only; a few `getMany` and one range scan per gap.
  */
-export async function readKnownChats(state: StateLevels, records: readonly PageRecord[], absentBetween: readonly IdGap[]): Promise<KnownChats> {
-  const levels = state;
+export async function readKnownChats(levels: StateLevels, records: readonly PageRecord[], absentBetween: readonly IdGap[]): Promise<KnownChats> {
   const ids = [...new Set(records.map((record) => (record.kind === 'turn' ? record.turn.id : record.id)).filter((id) => id !== null))];
   const marks = new Map(zip(ids, await levels.chats.getMany(ids.map(chatKey))));
   const absent = new Map<number, ChatMark>();
@@ -42,7 +41,7 @@ export async function readKnownChats(state: StateLevels, records: readonly PageR
   const sentRecords = await levels.sent.getMany(conversations);
   const sent = new Map(conversations.flatMap((id, i) => (sentRecords[i] === undefined ? [] : [[id, sentRecords[i]] as const])));
   const changes = new Map(zip(frozen.map((chat) => chat.id), await levels.changed.getMany(frozen.map((chat) => chatKey(chat.id)))));
-  return { marks, absent, staged, sent, changes, quarantined: await quarantinedAlready(state, records) };
+  return { marks, absent, staged, sent, changes, quarantined: await quarantinedAlready(levels, records) };
 }
 
 // The page's bad records kept in the quarantine already, and those repeating an earlier bad record of the page.

@@ -25,8 +25,7 @@ export async function changesToFreeze(state: StateLevels): Promise<Map<string, M
  * Freezes a retraction before its first POST, in one batch: the entry into the retraction outbox, and each of its
  * chats' change (`told`) from found to frozen in it (`f`: the retraction's id and the chat's told digest).
  */
-export async function freezeRetraction(state: StateLevels, entry: RetractionEntry): Promise<void> {
-  const levels = state;
+export async function freezeRetraction(levels: StateLevels, entry: RetractionEntry): Promise<void> {
   const { body, told } = entry;
   const batch = levels.db.batch();
   batch.put(body.id, entry, { sublevel: levels.retractions });
@@ -40,8 +39,7 @@ export async function freezeRetraction(state: StateLevels, entry: RetractionEntr
  * receiver now knows; the chat's record keeps only a change found since (the edited text now is dropped with it).
  * `now` is when the webhook accepted it.
  */
-export async function markRetracted(state: StateLevels, entry: RetractionEntry, now: Date): Promise<void> {
-  const levels = state;
+export async function markRetracted(levels: StateLevels, entry: RetractionEntry, now: Date): Promise<void> {
   const { body, told } = entry;
   const keys = told.map((chat) => chatKey(chat.chatId));
   const [marks, records] = await Promise.all([levels.chats.getMany(keys), levels.changed.getMany(keys)]);

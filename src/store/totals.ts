@@ -6,9 +6,8 @@ import type { StateLevels } from './levels.js';
  * conversations, the outbox by status, the quarantine and the retractions. Keys only where it can (a few hundred ms
  * at a million records); the outbox's and the retraction outbox's values for their statuses.
  */
-export async function countTotals(state: StateLevels): Promise<Totals> {
-  const levels = state;
-  const totals: Totals = { stagedTurns: 0, sentConversations: 0, pending: 0, deadLetters: 0, parked: 0, quarantined: 0, ...(await countRetractions(state)) };
+export async function countTotals(levels: StateLevels): Promise<Totals> {
+  const totals: Totals = { stagedTurns: 0, sentConversations: 0, pending: 0, deadLetters: 0, parked: 0, quarantined: 0, ...(await countRetractions(levels)) };
   let frozenTurns = 0;
   for await (const entry of levels.outbox.values()) {
     frozenTurns += entry.turnKeys?.length ?? 0;
@@ -27,8 +26,7 @@ export async function countTotals(state: StateLevels): Promise<Totals> {
  * Counts the retractions (DESIGN §3b): the retraction outbox by status, the conversations with changes found and not
  * yet frozen (each waits as one retraction), and the retractions sent.
  */
-export async function countRetractions(state: StateLevels): Promise<RetractionTotals> {
-  const levels = state;
+export async function countRetractions(levels: StateLevels): Promise<RetractionTotals> {
   const totals: RetractionTotals = { retractionsSent: 0, retractionsWaiting: 0, retractionsDead: 0, retractionsParked: 0 };
   for await (const entry of levels.retractions.values()) {
     if (entry.status === 'pending') totals.retractionsWaiting++;
