@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { deliver } from './delivery/deliver.js';
+import { conversationRules } from './job/conversation-rules.js';
 import { configuredSender } from './delivery/configured-sender.js';
 import type { SendWebhookBody, SendConversation } from './delivery/webhook-sender.js';
 import { collect, type Collected } from './job/collect.js';
@@ -17,8 +18,6 @@ import type { Page } from './source/page.js';
 import { replayConversations, replaySuffix } from './job/replay.js';
 import { retryOptions } from './job/retry-options.js';
 import { checkSource, recordSource, warnIfRewound } from './job/source-record.js';
-import { lowestOpenChatId } from './delivery/lowest-open-chat.js';
-import { conversationRules } from './job/conversation-rules.js';
 import { deliveryProblem, failedRun, finishedRun } from './status/run-outcome.js';
 import { countPage, enterPhase, startProgress, type RunProgress } from './status/run-progress.js';
 import type { RunSummary } from './status/run-summary.js';
@@ -162,13 +161,9 @@ async function deliverPhase(night: Night): Promise<NightResults['delivery']> {
   const { state, config, context, progress, log } = night;
   enterPhase(progress, 'delivering', Date.now());
   const deliveryStarted = Date.now();
-  const delivered = await deliver(state, {
+  const { counts: delivered, lowestOpenChatId } = await deliver(state, {
     send: context.send ?? configuredSender(config, night.retry, context.version, log.child({ stage: 'delivery' })),
-    gapMs: config.gapMs,
-    keepReasoning: config.keepReasoning,
-    maxSpanMs: config.maxSpanMs,
-    maxBytes: config.maxBytes,
-    nowMs: night.nowMs,
+    ...conversationRules(config, night.nowMs),
     concurrency: config.concurrency,
     onDelivered: (ok: boolean) => (ok ? progress.sent++ : progress.failed++, night.report()),
     log: log.child({ stage: 'delivery' }),
@@ -176,7 +171,7 @@ async function deliverPhase(night: Night): Promise<NightResults['delivery']> {
   const retracted = await retractionPhase(state, config, { delivered, retry: night.retry, version: context.version, send: context.sendRetraction, log: log.child({ stage: 'retractions' }) });
   const deliveryMs = Date.now() - deliveryStarted;
   // DESIGN §1 "Open": the next night re-reads back to the first turn of what is open now, whatever its own `now` says.
-  await state.setMeta('openFrom', await lowestOpenChatId(state, conversationRules(config, night.nowMs)));
+  await state.setMeta('openFrom', lowestOpenChatId);
   await state.compactDeleted();
   enterPhase(progress, 'done', Date.now());
   return { delivered, retracted, deliveryMs };

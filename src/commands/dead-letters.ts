@@ -80,7 +80,7 @@ export async function retryDeadLettersCommand(config: Config, commandLine: strin
 }
 
 async function retryAll(state: State, config: Config, signal: AbortSignal, log: ReturnType<typeof commandLog>['logger']) {
-  return deliver(state, {
+  const { counts } = await deliver(state, {
     send: configuredSender(config, retryPolicy(config, signal), version, log.child({ stage: 'delivery' })),
     gapMs: config.gapMs,
     keepReasoning: config.keepReasoning,
@@ -90,6 +90,7 @@ async function retryAll(state: State, config: Config, signal: AbortSignal, log: 
     newConversations: false,
     log: log.child({ stage: 'delivery' }),
   });
+  return counts;
 }
 
 // The dead, parked and pending retractions, sent again to RETRACT_WEBHOOK_URL (null when it is unset: they wait).

@@ -13,6 +13,16 @@ import { inHistoryOrder } from './in-history-order.js';
 import { planDeliveries } from './plan.js';
 import type { SendConversation } from './webhook-sender.js';
 
+/** What a delivery did (the summary's counts), and what it left open. */
+export interface Delivery {
+  readonly counts: DeliveryCounts;
+  /**
+   * The lowest chat id of the conversations left open (its plan's cut at `nowMs`; delivery sends only closed ones), or
+   * undefined when none is: what the night records as `openFrom` (DESIGN §1 "Open") without cutting the turns again.
+   */
+  readonly lowestOpenChatId: number | undefined;
+}
+
 /** What delivery needs besides the state. */
 export interface DeliverOptions {
   readonly send: SendConversation;
@@ -47,9 +57,9 @@ export interface DeliverOptions {
  * conversations tried stay in the outbox as they were, neither dead nor parked. A failed conversation's `attempts`
  * grows by the POSTs made.
  */
-export async function deliver(state: State, options: DeliverOptions): Promise<DeliveryCounts> {
+export async function deliver(state: State, options: DeliverOptions): Promise<Delivery> {
   const caps = { maxSpanMs: options.maxSpanMs ?? 0, maxBytes: options.maxBytes ?? 0 };
-  const { planned, open, openTurns, capped, openTooLong } = await planDeliveries(state, { gapMs: options.gapMs, ...caps, keepReasoning: options.keepReasoning ?? false, nowMs: options.nowMs, retryStatuses: options.retryStatuses ?? ['pending', 'dead'], newConversations: options.newConversations ?? true });
+  const { planned, open, openTurns, capped, openTooLong, lowestOpenChatId } = await planDeliveries(state, { gapMs: options.gapMs, ...caps, keepReasoning: options.keepReasoning ?? false, nowMs: options.nowMs, retryStatuses: options.retryStatuses ?? ['pending', 'dead'], newConversations: options.newConversations ?? true });
   const result: DeliveryCounts = { sent: 0, resent: 0, dead: 0, parked: 0, redirected: 0, open, openTurns, capped, openTooLong, waiting: 0, webhookDown: false, unreachable: false, lastError: null };
   let tried = 0;
   let untouched = 0; // tried, but the webhook was unreachable: they wait as they were
@@ -92,7 +102,7 @@ export async function deliver(state: State, options: DeliverOptions): Promise<De
   await state.clearPlan();
   result.webhookDown = breaker.down;
   result.waiting = planned - tried + untouched;
-  return result;
+  return { counts: result, lowestOpenChatId };
 }
 
 /** A frozen conversation ready for its POST: its outbox entry and the body it stands for. */

@@ -1,4 +1,4 @@
-import type { RollingGapOptions } from '../conversations/rolling-gap.js';
+import type { RollingGapOptions, TurnRun } from '../conversations/rolling-gap.js';
 import type { State } from '../store/state.js';
 import { stagedConversations } from './staged-conversations.js';
 
@@ -11,9 +11,13 @@ import { stagedConversations } from './staged-conversations.js';
  */
 export async function lowestOpenChatId(state: State, options: RollingGapOptions): Promise<number | undefined> {
   let lowest: number | undefined;
-  for await (const run of stagedConversations(state, options)) {
-    if (run.closed) continue;
-    for (const turn of run.turns) if (lowest === undefined || turn.id < lowest) lowest = turn.id;
-  }
+  for await (const run of stagedConversations(state, options)) lowest = lowestOpenChat(lowest, run);
+  return lowest;
+}
+
+/** `lowest`, or the lowest chat id of `run` when it is open and holds a lower one. */
+export function lowestOpenChat(lowest: number | undefined, run: TurnRun): number | undefined {
+  if (run.closed) return lowest;
+  for (const turn of run.turns) if (lowest === undefined || turn.id < lowest) lowest = turn.id;
   return lowest;
 }

@@ -5,6 +5,7 @@ import type { Turn } from '../domain/turn.js';
 import type { OpenTooLong } from '../domain/night-counts.js';
 import type { OutboxStatus } from '../store/records.js';
 import type { PlanEntry, State } from '../store/state.js';
+import { lowestOpenChat } from './lowest-open-chat.js';
 import { stagedConversations } from './staged-conversations.js';
 
 /**
@@ -25,6 +26,8 @@ export interface Planned {
   capped: number;
   /** The open conversation that has been open the longest, when longer than the span allows (24 h while the cap is off). */
   openTooLong: OpenTooLong | null;
+  /** The lowest chat id of the open conversations (lowestOpenChatId's answer at the plan's `now`), or undefined when none is open. */
+  lowestOpenChatId: number | undefined;
 }
 
 // The span an open conversation is judged by when MAX_CONVERSATION_SPAN is 0 (off): its default.
@@ -39,7 +42,7 @@ const defaultSpanMs = 24 * 3_600_000;
  * conversation at a time.
  */
 export async function planDeliveries(state: State, options: PlanOptions): Promise<Planned> {
-  const planned: Planned = { planned: 0, open: 0, openTurns: 0, capped: 0, openTooLong: null };
+  const planned: Planned = { planned: 0, open: 0, openTurns: 0, capped: 0, openTooLong: null, lowestOpenChatId: undefined };
   planned.planned = await state.writePlan(planEntries(state, options, planned));
   return planned;
 }
@@ -55,6 +58,7 @@ async function* planEntries(state: State, options: PlanOptions, found: Planned):
   for await (const run of stagedConversations(state, options)) {
     const first = run.turns[0] as Turn;
     if (!run.closed) {
+      found.lowestOpenChatId = lowestOpenChat(found.lowestOpenChatId, run);
       found.open++;
       found.openTurns += run.turns.length;
       const since = options.nowMs - first.createdAt;
